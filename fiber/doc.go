@@ -1,0 +1,85 @@
+// Package fiber provides fibers: lightweight, cooperatively scheduled
+// threads of execution that carry linear flows (request, wait, reply, next
+// step) as plain sequential code, without callbacks and without locks.
+//
+// A [Scheduler] runs a set of fibers on behalf of one owner. Exactly one
+// fiber runs at a time, on the owner's goroutine, until it reaches a
+// suspension point; then the next ready fiber runs. The owner is either an
+// actor (package bridge drives a scheduler from the actor's turns) or the
+// calling goroutine, with [Run]:
+//
+//	err := fiber.Run(ctx, func(f *fiber.Fiber) error {
+//		child := f.Spawn("worker", func(f *fiber.Fiber) error {
+//			return f.Sleep(time.Second)
+//		})
+//		return f.Join(child)
+//	})
+//
+// Fibers are built on [iter.Pull] coroutines: a switch between fibers costs
+// about as much as one coroutine switch (tens of nanoseconds), and a
+// suspended fiber costs about as much memory as a parked goroutine.
+//
+// # Suspension points
+//
+// A fiber can be suspended only inside calls documented as suspension
+// points: [Fiber.Yield], [Fiber.Sleep], [Fiber.Join], [Fiber.Suspend],
+// [Await], and the waits of the sync primitives ([Mutex.Lock], [Cond.Wait],
+// [Event.Wait], [Semaphore.Acquire], [Chan.Send], [Chan.Recv],
+// [Group.Wait]). Between two suspension points a fiber has its scheduler to
+// itself: no other fiber of the scheduler runs, so state shared by the
+// fibers of one owner needs no locks. Blocking calls (I/O, syscalls,
+// database drivers) must not be made on a fiber directly: [Await] runs them
+// on another goroutine and suspends the fiber until they return.
+//
+// # Scheduling order
+//
+// A spawned fiber runs at once, until its first suspension point, before
+// Spawn returns to the spawner. Fibers made ready (by a wake-up or a yield)
+// run in FIFO order. For a given sequence of events from outside (timers,
+// Await results, posted functions, the owner's own calls) scheduling is
+// therefore deterministic.
+//
+// # Structured lifetime and cancellation
+//
+// Every fiber has a parent: the fiber that spawned it, or the scheduler's
+// owner. Cancelling a fiber ([Fiber.Cancel], [Scheduler.Cancel],
+// [Scheduler.Close], or the context given to [Run]) cancels its
+// descendants. Cancellation is observed at suspension points, which then
+// return an error matching [context.Canceled] and the cause under
+// [errors.Is]; a cancelled fiber's later suspension points fail at once, so
+// its deferred cleanups run to completion without waiting. When a fiber's
+// function returns, the fiber waits for its children before it is done (it
+// cancels them first if it returned an error or panicked). Each fiber has a
+// [context.Context], [Fiber.Context], cancelled with it.
+//
+// # Failure
+//
+// A panic in a fiber is recovered and kept, with the fiber's name and stack,
+// in a [*PanicError]. By default it fails the owner: [Scheduler.RunReady]
+// returns it at once and [Run] cancels every fiber and returns it. A fiber
+// spawned with [Supervised] hands its panic to whoever joins it instead, so
+// that a parent can supervise its children itself.
+//
+// # Sync primitives
+//
+// [Mutex], [Cond], [Event], [Semaphore], [Chan] and [Group] suspend fibers,
+// never goroutines. Each wait is a cancellation point. Their non-suspending
+// methods (Try*, Signal, Set, Close, Unlock, Release) may also be called by
+// the owner's own code, such as an actor's message handler feeding a fiber.
+//
+// # Introspection
+//
+// [Scheduler.Fibers] lists the live fibers of a scheduler with their name,
+// state, what they wait on and since when; [Run] uses it to report
+// deadlocks.
+//
+// # Concurrency
+//
+// A scheduler and its fibers belong to one owner at a time. Only
+// [Scheduler.Post] may be called from any goroutine; every other method of
+// this package, including those of the sync primitives, must be called from
+// the owner (from a fiber or from the code driving the scheduler), one call
+// at a time. Misuse that can be detected, such as suspending outside the
+// fiber or driving a scheduler that is already running, panics with a
+// message that starts with "fiber: ".
+package fiber

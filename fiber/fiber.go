@@ -1,0 +1,402 @@
+package fiber
+
+import (
+	"context"
+	"iter"
+	"runtime/debug"
+	"strconv"
+	"time"
+)
+
+//go:generate go run golang.org/x/tools/cmd/stringer@v0.52.0 -type=State -trimprefix=State
+
+// State is the life-cycle state of a [Fiber].
+type State uint8
+
+// The states of a fiber. A fiber is created running, alternates between
+// running and ready or suspended, and ends done.
+const (
+	// StateReady: the fiber is queued to run in its scheduler's next pass
+	// (it yielded, or what it waited on happened).
+	StateReady State = iota + 1
+	// StateRunning: the fiber is executing, or it spawned a child that is.
+	StateRunning
+	// StateSuspended: the fiber waits at a suspension point for an event.
+	StateSuspended
+	// StateDone: the fiber's function returned (or panicked) and every one of
+	// its children is done.
+	StateDone
+)
+
+// Fiber is a lightweight thread of execution owned by a [Scheduler]. Fibers
+// of one scheduler never run in parallel: exactly one runs at a time, and it
+// runs until it reaches a suspension point (a method documented to suspend,
+// such as [Fiber.Yield], [Fiber.Sleep], [Fiber.Join], [Mutex.Lock] or
+// [Chan.Recv]), so code between two suspension points needs no locks.
+//
+// A Fiber is created by [Scheduler.Spawn], [Fiber.Spawn], [Group.Go] or
+// [Run]; the zero value is not usable and a Fiber must not be copied. Its
+// methods, like every operation on fiber sync primitives, must be called from
+// the scheduler's owner: from inside one of its fibers, or from the code
+// driving the scheduler. Methods that suspend must be called by the fiber
+// itself, on its own handle; they panic otherwise.
+type Fiber struct {
+	s    *Scheduler
+	id   uint64
+	name string
+	fn   func(*Fiber) error
+
+	// Coroutine plumbing (iter.Pull): next resumes the fiber, yield suspends it.
+	next  func() (struct{}, bool)
+	yield func(struct{}) bool
+
+	state      State
+	supervised bool
+	shielded   bool // waiting for its children at exit: cancellation does not wake it
+
+	parent           *Fiber
+	children         fiberList // live children, in spawn order
+	sibPrev, sibNext *Fiber    // links in the parent's (or scheduler's) children list
+	allPrev, allNext *Fiber    // links in the scheduler's list of live fibers
+
+	err       error // the result, valid once done
+	cause     error // the cancellation cause, once cancelled
+	cancelled error // what suspension points return once cancelled
+
+	// The current suspension.
+	seq       uint64 // incremented at every wake-up: identifies one suspension for Wakers
+	wakeErr   error
+	waitNode  interface{ unlink() }
+	waitWhat  string
+	waitOn    string
+	waitSince time.Time
+
+	joiners   waitq[struct{}]
+	onExit    func(*Fiber) // called as the fiber finishes, before its joiners wake (Group)
+	ctx       context.Context
+	ctxCancel context.CancelCauseFunc
+}
+
+// fiberList is an intrusive list of fibers linked through sibPrev/sibNext.
+type fiberList struct {
+	head, tail *Fiber
+	n          int
+}
+
+func (l *fiberList) push(f *Fiber) {
+	f.sibPrev = l.tail
+	if l.tail == nil {
+		l.head = f
+	} else {
+		l.tail.sibNext = f
+	}
+	l.tail = f
+	l.n++
+}
+
+func (l *fiberList) remove(f *Fiber) {
+	if f.sibPrev == nil {
+		l.head = f.sibNext
+	} else {
+		f.sibPrev.sibNext = f.sibNext
+	}
+	if f.sibNext == nil {
+		l.tail = f.sibPrev
+	} else {
+		f.sibNext.sibPrev = f.sibPrev
+	}
+	f.sibPrev, f.sibNext = nil, nil
+	l.n--
+}
+
+// SpawnOption configures one spawned fiber.
+type SpawnOption func(*Fiber)
+
+// Supervised makes the spawning parent responsible for the child's panics: a
+// panic in the child does not fail the scheduler's owner; it becomes the
+// [*PanicError] that [Fiber.Join] (or [Group.Wait]) returns.
+func Supervised() SpawnOption {
+	return func(f *Fiber) { f.supervised = true }
+}
+
+// Spawn starts a child fiber of f running fn and returns its handle. The
+// child runs at once, until its first suspension point, before Spawn returns;
+// then f continues. name labels the child in introspection and panics; it
+// may be empty.
+//
+// The child is cancelled when f is cancelled, and f does not finish before
+// all its children have: when f's function returns, f waits for them (and
+// cancels them first if it returned an error or panicked).
+//
+// Spawn does not suspend f. It must be called from inside f.
+func (f *Fiber) Spawn(name string, fn func(*Fiber) error, opts ...SpawnOption) *Fiber {
+	if f.s.current != f {
+		misuse("Fiber.Spawn called from outside the fiber")
+	}
+	return f.s.spawn(f, name, fn, opts)
+}
+
+// body is the coroutine function of a fiber.
+func (f *Fiber) body(yield func(struct{}) bool) {
+	f.yield = yield
+	f.err = f.call()
+	f.exit()
+}
+
+// call runs the fiber's function, turning a panic into a *PanicError.
+func (f *Fiber) call() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = f.s.panicked(f, r, debug.Stack())
+		}
+	}()
+	return f.fn(f)
+}
+
+// exit waits for f's children, then marks f done and wakes its joiners.
+func (f *Fiber) exit() {
+	s := f.s
+	if f.children.n > 0 {
+		if f.err != nil {
+			for c := f.children.head; c != nil; c = c.sibNext {
+				s.cancel(c, f.err)
+			}
+		}
+		f.shielded = true
+		for f.children.n > 0 {
+			f.suspend("children", "", nil)
+		}
+		f.shielded = false
+	}
+	f.state = StateDone
+	f.fn = nil
+	f.waitWhat, f.waitOn = "", ""
+	if f.ctxCancel != nil {
+		f.ctxCancel(nil)
+	}
+	p := f.parent
+	if p == nil {
+		s.roots.remove(f)
+	} else {
+		p.children.remove(f)
+		if p.shielded && p.children.n == 0 {
+			s.wake(p, nil)
+		}
+	}
+	if f.onExit != nil {
+		f.onExit(f)
+	}
+	for w := f.joiners.pop(); w != nil; w = f.joiners.pop() {
+		s.wake(w.f, nil)
+	}
+	s.unlinkLive(f)
+}
+
+// suspend parks the running fiber f until it is woken, and returns the error
+// it was woken with. what and on describe the wait for introspection; node,
+// if not nil, is unlinked from its wait queue when f is cancelled. A
+// cancelled fiber does not park: suspend returns at once (unless f is
+// shielded, waiting for its children).
+func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
+	s := f.s
+	if s.current != f {
+		misuse("suspension point (" + what + ") reached from outside the fiber")
+	}
+	if f.cancelled != nil && !f.shielded {
+		if node != nil {
+			node.unlink()
+		}
+		return f.cancelled
+	}
+	f.state = StateSuspended
+	f.waitNode, f.waitWhat, f.waitOn = node, what, on
+	f.waitSince = s.clock.Now()
+	f.yield(struct{}{})
+	err := f.wakeErr
+	f.wakeErr = nil
+	f.waitWhat, f.waitOn = "", ""
+	return err
+}
+
+// Yield suspends f and puts it at the back of the ready queue, letting every
+// other ready fiber run first. It returns nil, or the cancellation error if
+// f was cancelled (in which case it returns at once, without yielding).
+//
+// Yield is a suspension point: it must be called by f itself.
+func (f *Fiber) Yield() error {
+	s := f.s
+	if s.current != f {
+		misuse("Fiber.Yield called from outside the fiber")
+	}
+	if f.cancelled != nil {
+		return f.cancelled
+	}
+	f.state = StateReady
+	s.runq.push(f)
+	f.yield(struct{}{})
+	return f.cancelled
+}
+
+// Join suspends f until child is done and returns child's result: the
+// error its function returned, or the [*PanicError] of a [Supervised] child
+// that panicked. Join returns at once if child is already done. If f is
+// cancelled while it waits, Join returns the cancellation error and child
+// keeps running.
+//
+// Join is a suspension point: it must be called by f itself. child must
+// belong to the same scheduler and must not be f.
+func (f *Fiber) Join(child *Fiber) error {
+	if child == f {
+		misuse("Fiber.Join: a fiber cannot join itself")
+	}
+	if child.s != f.s {
+		misuse("Fiber.Join: the fibers belong to different schedulers")
+	}
+	if child.state != StateDone {
+		w := &waiter[struct{}]{f: f}
+		child.joiners.push(w)
+		if err := f.suspend("join", child.Name(), w); err != nil {
+			return err
+		}
+	}
+	return child.err
+}
+
+// Cancel cancels f and, recursively, its children with the given cause (nil
+// means [context.Canceled]). A suspended fiber is woken: its pending
+// suspension point returns an error that matches [context.Canceled] (or the
+// cause, when the cause is [context.DeadlineExceeded]) and the cause under
+// [errors.Is]. From then on every suspension point of f returns that error at
+// once. Cancel does not wait for f to finish: [Fiber.Join] does. Cancelling a
+// cancelled or finished fiber does nothing.
+//
+// Cancel does not suspend. It may be called by any fiber of the scheduler,
+// including f, or by the code driving the scheduler.
+func (f *Fiber) Cancel(cause error) {
+	f.s.cancel(f, cause)
+}
+
+// Context returns a context that is cancelled, with f's cancellation cause,
+// when f is cancelled or finishes. It carries the values of the scheduler's
+// base context (see [WithContext]). Pass it to blocking calls made through
+// [Await].
+func (f *Fiber) Context() context.Context {
+	if f.ctx == nil {
+		f.ctx, f.ctxCancel = context.WithCancelCause(f.s.ctx)
+		switch {
+		case f.cancelled != nil:
+			f.ctxCancel(f.cause)
+		case f.state == StateDone:
+			f.ctxCancel(nil)
+		}
+	}
+	return f.ctx
+}
+
+// Name returns the name f was spawned with, or "fiber-N" (N its ID) if
+// that was empty.
+func (f *Fiber) Name() string {
+	if f.name == "" {
+		f.name = "fiber-" + strconv.FormatUint(f.id, 10)
+	}
+	return f.name
+}
+
+// ID returns f's identifier, unique within its scheduler and never 0.
+func (f *Fiber) ID() uint64 { return f.id }
+
+// State returns f's current state.
+func (f *Fiber) State() State { return f.state }
+
+// Err returns f's result once f is done (see [Fiber.Join]) and nil before.
+func (f *Fiber) Err() error {
+	if f.state != StateDone {
+		return nil
+	}
+	return f.err
+}
+
+// Cancelled reports whether f has been cancelled.
+func (f *Fiber) Cancelled() bool { return f.cancelled != nil }
+
+// Scheduler returns the scheduler f belongs to.
+func (f *Fiber) Scheduler() *Scheduler { return f.s }
+
+// Info describes one fiber at one moment, for introspection.
+type Info struct {
+	// ID is the fiber's identifier (see [Fiber.ID]).
+	ID uint64
+	// Name is the fiber's name (see [Fiber.Name]).
+	Name string
+	// Parent is the parent's ID, or 0 for a fiber spawned by the scheduler's owner.
+	Parent uint64
+	// State is the fiber's state.
+	State State
+	// Cancelled reports whether the fiber has been cancelled.
+	Cancelled bool
+	// WaitingOn says what a suspended fiber waits for, such as "sleep 1s",
+	// "join worker", "chan recv", "mutex" or "children"; empty otherwise.
+	WaitingOn string
+	// Since is when the fiber suspended; zero unless it is suspended.
+	Since time.Time
+}
+
+// Info returns a description of f.
+func (f *Fiber) Info() Info {
+	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil}
+	if f.parent != nil {
+		in.Parent = f.parent.id
+	}
+	if f.state == StateSuspended {
+		in.WaitingOn, in.Since = f.waitWhat, f.waitSince
+		if f.waitOn != "" {
+			in.WaitingOn += " " + f.waitOn
+		}
+	}
+	return in
+}
+
+// Waker wakes one suspension of a fiber: the next call to [Fiber.Suspend]
+// made after [Fiber.Waker] returned it. The zero value wakes nothing. A
+// Waker may be copied; it must be used from the scheduler's owner (use
+// [Scheduler.Post] to wake a fiber from another goroutine).
+type Waker struct {
+	f   *Fiber
+	seq uint64
+}
+
+// Waker returns a Waker for f's next suspension. Owners that deliver
+// wake-ups themselves (such as the actor bridge) take a Waker, file it where
+// the event will find it, then call [Fiber.Suspend].
+func (f *Fiber) Waker() Waker { return Waker{f: f, seq: f.seq} }
+
+// Wake makes the fiber ready again, so that its pending [Fiber.Suspend]
+// returns err. It reports false, and does nothing, if that suspension is
+// over (the fiber was already woken, was cancelled, or has not suspended).
+func (w Waker) Wake(err error) bool {
+	if w.f == nil || w.f.seq != w.seq || w.f.shielded {
+		return false
+	}
+	return w.f.s.wake(w.f, err)
+}
+
+// Fiber returns the fiber w wakes.
+func (w Waker) Fiber() *Fiber { return w.f }
+
+// Suspend suspends f until a [Waker] taken from f before the call wakes it,
+// and returns the error given to [Waker.Wake]. what describes the wait for
+// introspection. If f is cancelled, Suspend returns the cancellation error (at
+// once if f was already cancelled). It is the building block of waits that
+// owners implement themselves; under [Run], a fiber suspended this way counts
+// as waiting on nothing for deadlock detection unless a timer or an
+// [Await] call is pending.
+//
+// Suspend is a suspension point: it must be called by f itself.
+func (f *Fiber) Suspend(what string) error {
+	return f.suspend(what, "", nil)
+}
+
+// newFiber is split out of spawn so that spawn stays small.
+func newCoroutine(f *Fiber) {
+	f.next, _ = iter.Pull(f.body)
+}

@@ -1,0 +1,73 @@
+package fiber
+
+// Group runs a set of child fibers as a unit, like
+// [golang.org/x/sync/errgroup] for fibers: [Group.Go] spawns a member,
+// [Group.Wait] waits for all of them and returns the first error. The first
+// member to fail cancels the others with its error as the cause.
+//
+// Members are children of the fiber that spawned them, so they are also
+// cancelled with it and it does not finish before they do. A member's
+// unsupervised panic fails the scheduler's owner as usual; pass
+// [Supervised] to [Group.Go] to make it the member's error instead.
+//
+// The zero value is an empty group, ready to use. A Group must not be copied
+// after first use. It must be used only by the owner of its fibers.
+type Group struct {
+	members map[*Fiber]struct{}
+	err     error
+	waiters waitq[struct{}]
+}
+
+// Go spawns a member of the group: a child of f running fn, which runs until
+// its first suspension point before Go returns (see [Fiber.Spawn]). If the
+// group already failed, the member starts cancelled with the group's error.
+//
+// Go does not suspend. It must be called from inside f.
+func (g *Group) Go(f *Fiber, name string, fn func(*Fiber) error, opts ...SpawnOption) *Fiber {
+	if g.members == nil {
+		g.members = make(map[*Fiber]struct{})
+	}
+	opts = append(opts[:len(opts):len(opts)], func(c *Fiber) {
+		c.onExit = g.exited
+		g.members[c] = struct{}{}
+		if g.err != nil && c.cancelled == nil {
+			c.cause, c.cancelled = g.err, cancelErr(g.err)
+		}
+	})
+	return f.Spawn(name, fn, opts...)
+}
+
+// exited is called as a member finishes.
+func (g *Group) exited(c *Fiber) {
+	delete(g.members, c)
+	if c.err != nil && g.err == nil {
+		g.err = c.err
+		for m := range g.members {
+			m.s.cancel(m, c.err)
+		}
+	}
+	if len(g.members) == 0 {
+		for w := g.waiters.pop(); w != nil; w = g.waiters.pop() {
+			w.f.s.wake(w.f, nil)
+		}
+	}
+}
+
+// Wait suspends f until every member spawned so far is done, then returns
+// the first error a member returned (nil if none did). If f is cancelled
+// first, Wait returns the cancellation error.
+//
+// Wait is a suspension point: it must be called by f itself.
+func (g *Group) Wait(f *Fiber) error {
+	for len(g.members) > 0 {
+		w := &waiter[struct{}]{f: f}
+		g.waiters.push(w)
+		if err := f.suspend("group", "", w); err != nil {
+			return err
+		}
+	}
+	return g.err
+}
+
+// Err returns the first error a member returned, or nil.
+func (g *Group) Err() error { return g.err }

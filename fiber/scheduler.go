@@ -1,0 +1,459 @@
+package fiber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Scheduler runs a set of fibers on behalf of one owner: an actor turn, or
+// [Run] on the calling goroutine. The owner drives it by spawning fibers
+// ([Scheduler.Spawn]) and calling [Scheduler.RunReady], which resumes ready
+// fibers one at a time until every fiber is suspended or done. Events from
+// other goroutines (timers, [Await] completions, anything sent with
+// [Scheduler.Post]) are queued and handled inside RunReady; the owner learns
+// that it should call RunReady through the [WithWake] hook.
+//
+// Create a Scheduler with [NewScheduler]; the zero value is not usable and a
+// Scheduler must not be copied. Only [Scheduler.Post] is safe for concurrent
+// use. Every other method, like every fiber operation, must be called by the
+// owner, one call at a time; successive calls may come from different
+// goroutines (an actor's turns do) provided each call synchronizes before
+// the next.
+type Scheduler struct {
+	// Owned by the owner.
+	ctx      context.Context
+	clock    Clock
+	wakeHook func()
+	runq     runQueue
+	current  *Fiber    // the running fiber, nil while the owner's own code runs
+	roots    fiberList // fibers spawned by the owner
+	live     *Fiber    // head of the list of live fibers (allNext links)
+	nlive    int
+	lastID   uint64
+	timers   int         // pending Sleep timers
+	failure  *PanicError // first unsupervised panic
+	failNew  bool        // failure happened during the current RunReady
+	closing  bool
+	closeErr error
+	spare    []func() // recycled inbox buffer
+
+	driving atomic.Bool // a RunReady or Close is in progress
+	inboxN  atomic.Int32
+
+	mu      sync.Mutex // guards the fields below
+	inbox   []func()
+	closed  bool
+	awaits  int           // running Await goroutines
+	drained chan struct{} // closed when awaits drops to 0 after Close asked
+}
+
+// Option configures a [Scheduler] (and [Run]).
+type Option func(*Scheduler)
+
+// WithClock makes the scheduler time sleeps with c instead of the real
+// clock. Tests usually keep the real clock and run inside a
+// [testing/synctest] bubble instead, where it is virtual.
+func WithClock(c Clock) Option {
+	return func(s *Scheduler) { s.clock = c }
+}
+
+// WithContext sets the base context that fiber contexts ([Fiber.Context])
+// derive from; the default is [context.Background]. Cancelling it cancels
+// the fiber contexts but not the fibers: the owner cancels fibers (Run does
+// it for its own context).
+func WithContext(ctx context.Context) Option {
+	return func(s *Scheduler) { s.ctx = ctx }
+}
+
+// WithWake sets a function the scheduler calls, from whatever goroutine
+// posts an event, when its event queue goes from empty to non-empty: the
+// owner should then call [Scheduler.RunReady] soon. The hook must not block
+// and must not call back into the scheduler; an actor posts itself a
+// message, [Run] signals a channel.
+func WithWake(fn func()) Option {
+	return func(s *Scheduler) { s.wakeHook = fn }
+}
+
+// NewScheduler returns a scheduler with no fibers.
+func NewScheduler(opts ...Option) *Scheduler {
+	s := &Scheduler{ctx: context.Background(), clock: realClock{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// misuse panics with a "fiber: " message; used for API misuse only.
+func misuse(msg string) {
+	panic("fiber: " + msg)
+}
+
+// Spawn starts a top-level fiber running fn and returns its handle. The
+// fiber runs at once, until its first suspension point, before Spawn
+// returns. name labels the fiber in introspection and panics; it may be
+// empty. Use [Fiber.Spawn] to spawn from inside a fiber.
+//
+// Spawn must be called by the owner, outside any fiber, and not after
+// [Scheduler.Close].
+func (s *Scheduler) Spawn(name string, fn func(*Fiber) error, opts ...SpawnOption) *Fiber {
+	if s.current != nil {
+		misuse("Scheduler.Spawn called from inside a fiber; use Fiber.Spawn")
+	}
+	return s.spawn(nil, name, fn, opts)
+}
+
+func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, opts []SpawnOption) *Fiber {
+	if fn == nil {
+		misuse("Spawn with a nil function")
+	}
+	if s.closed {
+		misuse("Spawn on a closed scheduler")
+	}
+	s.lastID++
+	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning}
+	for _, o := range opts {
+		o(f)
+	}
+	if parent != nil {
+		parent.children.push(f)
+		if parent.cancelled != nil {
+			f.cause, f.cancelled = parent.cause, parent.cancelled
+		}
+	} else {
+		s.roots.push(f)
+		if s.closing {
+			f.cause, f.cancelled = ErrStopped, cancelErr(ErrStopped)
+		}
+	}
+	f.allNext = s.live
+	if s.live != nil {
+		s.live.allPrev = f
+	}
+	s.live = f
+	s.nlive++
+	newCoroutine(f)
+	s.resume(f)
+	return f
+}
+
+func (s *Scheduler) unlinkLive(f *Fiber) {
+	if f.allPrev == nil {
+		s.live = f.allNext
+	} else {
+		f.allPrev.allNext = f.allNext
+	}
+	if f.allNext != nil {
+		f.allNext.allPrev = f.allPrev
+	}
+	f.allPrev, f.allNext = nil, nil
+	s.nlive--
+}
+
+// resume runs f until it suspends or finishes.
+func (s *Scheduler) resume(f *Fiber) {
+	prev := s.current
+	s.current = f
+	f.state = StateRunning
+	f.next()
+	s.current = prev
+}
+
+// wake makes a suspended fiber ready, to resume with err. It reports false
+// if f is not suspended.
+func (s *Scheduler) wake(f *Fiber, err error) bool {
+	if f.state != StateSuspended {
+		return false
+	}
+	f.state = StateReady
+	f.wakeErr = err
+	f.waitNode = nil
+	f.seq++
+	s.runq.push(f)
+	return true
+}
+
+// cancel implements Fiber.Cancel.
+func (s *Scheduler) cancel(f *Fiber, cause error) {
+	if f.state == StateDone || f.cancelled != nil {
+		return
+	}
+	if cause == nil {
+		cause = context.Canceled
+	}
+	f.cause, f.cancelled = cause, cancelErr(cause)
+	if f.ctxCancel != nil {
+		f.ctxCancel(cause)
+	}
+	for c := f.children.head; c != nil; c = c.sibNext {
+		s.cancel(c, cause)
+	}
+	if f.state == StateSuspended && !f.shielded {
+		if f.waitNode != nil {
+			f.waitNode.unlink()
+		}
+		s.wake(f, f.cancelled)
+	}
+}
+
+// Cancel cancels every fiber of the scheduler with the given cause, as
+// [Fiber.Cancel] does. It does not wait: the cancelled fibers run their
+// cleanups in the next [Scheduler.RunReady]. It must be called by the owner.
+func (s *Scheduler) Cancel(cause error) {
+	for f := s.roots.head; f != nil; f = f.sibNext {
+		s.cancel(f, cause)
+	}
+}
+
+// panicked records a recovered panic of f and returns it as an error.
+func (s *Scheduler) panicked(f *Fiber, v any, stack []byte) error {
+	pe := &PanicError{Fiber: f.Name(), Value: v, Stack: stack}
+	if !f.supervised {
+		if s.failure == nil {
+			s.failure = pe
+		}
+		s.failNew = true
+	}
+	return pe
+}
+
+// Post queues fn to run on the owner, inside the next [Scheduler.RunReady],
+// and calls the [WithWake] hook if the queue was empty. Functions run in the
+// order they were posted; fn runs outside any fiber and may wake fibers
+// (through a [Waker]) or spawn them. Post reports false, and drops fn, once
+// the scheduler is closed.
+//
+// Post is safe for concurrent use; a call to Post synchronizes before fn runs.
+func (s *Scheduler) Post(fn func()) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.inbox = append(s.inbox, fn)
+	first := len(s.inbox) == 1
+	s.inboxN.Store(int32(len(s.inbox)))
+	s.mu.Unlock()
+	if first && s.wakeHook != nil {
+		s.wakeHook()
+	}
+	return true
+}
+
+// drainInbox runs the functions posted so far.
+func (s *Scheduler) drainInbox() {
+	s.mu.Lock()
+	batch := s.inbox
+	s.inbox = s.spare[:0]
+	s.inboxN.Store(0)
+	s.mu.Unlock()
+	for i, fn := range batch {
+		batch[i] = nil
+		fn()
+	}
+	s.spare = batch[:0]
+}
+
+// RunReady runs the scheduler until it is idle: it handles posted events and
+// resumes ready fibers, in FIFO order, until no fiber is ready and no event
+// is queued. It returns early, with the [*PanicError], if an unsupervised
+// fiber panics; fibers still ready stay queued. The owner then decides: stop
+// (cancel the fibers and call [Scheduler.Close]) or carry on calling
+// RunReady.
+//
+// RunReady must be called by the owner, outside any fiber and outside a
+// posted function; it panics if it is already running.
+func (s *Scheduler) RunReady() error {
+	if s.current != nil || !s.driving.CompareAndSwap(false, true) {
+		misuse("RunReady called while the scheduler is running (from a fiber, a posted function or another goroutine)")
+	}
+	defer s.driving.Store(false)
+	for {
+		if s.inboxN.Load() != 0 {
+			s.drainInbox()
+		}
+		f := s.runq.pop()
+		if f == nil {
+			if s.inboxN.Load() != 0 {
+				continue
+			}
+			return nil
+		}
+		s.resume(f)
+		if s.failNew {
+			s.failNew = false
+			return s.failure
+		}
+	}
+}
+
+// Idle reports whether no fiber is ready and no posted event is queued.
+func (s *Scheduler) Idle() bool {
+	return s.runq.len() == 0 && s.inboxN.Load() == 0
+}
+
+// Failure returns the first unsupervised panic of any fiber of the
+// scheduler as a [*PanicError], or nil.
+func (s *Scheduler) Failure() error {
+	if s.failure == nil {
+		return nil
+	}
+	return s.failure
+}
+
+// Live returns the number of fibers that are not done.
+func (s *Scheduler) Live() int { return s.nlive }
+
+// Fibers returns a description of every live fiber, newest first.
+func (s *Scheduler) Fibers() []Info {
+	infos := make([]Info, 0, s.nlive)
+	for f := s.live; f != nil; f = f.allNext {
+		infos = append(infos, f.Info())
+	}
+	return infos
+}
+
+// Close stops the scheduler: it cancels every fiber with [ErrStopped], runs
+// them until they are all done (their deferred cleanups run), refuses
+// further posts, then waits until every [Await] call's function has
+// returned or ctx is done. It returns the first panic raised by a fiber
+// while stopping, and [context.Cause] of ctx if it gave up waiting.
+//
+// Close waits, and may be called more than once: a second call waits again
+// for Await calls and returns the same panic. It must be called by the
+// owner, outside any fiber. A fiber that keeps running after cancellation
+// (every suspension point then fails at once) keeps Close from returning.
+func (s *Scheduler) Close(ctx context.Context) error {
+	if s.current != nil {
+		misuse("Scheduler.Close called from inside a fiber")
+	}
+	if !s.closing {
+		s.closing = true
+		s.Cancel(ErrStopped)
+		for s.nlive > 0 || !s.Idle() {
+			if err := s.RunReady(); err != nil && s.closeErr == nil {
+				s.closeErr = err
+			}
+			if s.nlive > 0 && s.Idle() {
+				// Only fibers waiting on their children can be left, and
+				// their children are cancelled, so this cannot happen.
+				panic(fmt.Sprintf("fiber: internal error: %d fibers stuck at Close", s.nlive))
+			}
+		}
+		s.mu.Lock()
+		s.closed = true
+		s.inbox = nil
+		s.inboxN.Store(0)
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	if s.awaits == 0 {
+		s.mu.Unlock()
+		return s.closeErr
+	}
+	if s.drained == nil {
+		s.drained = make(chan struct{})
+	}
+	drained := s.drained
+	s.mu.Unlock()
+	select {
+	case <-drained:
+		return s.closeErr
+	case <-ctx.Done():
+		return errors.Join(s.closeErr, fmt.Errorf("fiber: Close: Await calls still running: %w", context.Cause(ctx)))
+	}
+}
+
+// awaitStarted and awaitFinished count running Await goroutines.
+func (s *Scheduler) awaitStarted() {
+	s.mu.Lock()
+	s.awaits++
+	s.mu.Unlock()
+}
+
+func (s *Scheduler) awaitFinished() {
+	s.mu.Lock()
+	s.awaits--
+	if s.awaits == 0 && s.drained != nil {
+		close(s.drained)
+		s.drained = nil
+	}
+	s.mu.Unlock()
+}
+
+func (s *Scheduler) awaitsRunning() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.awaits
+}
+
+// describe lists the live fibers, one a line, for error reports.
+func (s *Scheduler) describe() string {
+	var b strings.Builder
+	for _, in := range s.Fibers() {
+		fmt.Fprintf(&b, "\tfiber %d %q: %s", in.ID, in.Name, in.State)
+		if in.WaitingOn != "" {
+			fmt.Fprintf(&b, " on %s", in.WaitingOn)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Run runs fn as the fiber "main" of a new scheduler driven by the calling
+// goroutine, and returns when main and all its descendants are done and
+// every [Await] call has returned. It returns main's error, or the
+// [*PanicError] of the first unsupervised panic (after cancelling every
+// fiber with it).
+//
+// Cancelling ctx cancels the fibers with [context.Cause] of ctx. If ctx can
+// never be cancelled and every fiber is suspended with no timer or Await
+// call pending, nothing can wake them: Run cancels them with [ErrDeadlock]
+// and returns an error wrapping it that lists what each fiber waited on.
+func Run(ctx context.Context, fn func(*Fiber) error, opts ...Option) error {
+	wakeCh := make(chan struct{}, 1)
+	opts = append(opts[:len(opts):len(opts)], WithContext(ctx), WithWake(func() {
+		select {
+		case wakeCh <- struct{}{}:
+		default:
+		}
+	}))
+	s := NewScheduler(opts...)
+	stop := context.AfterFunc(ctx, func() {
+		s.Post(func() { s.Cancel(context.Cause(ctx)) })
+	})
+	defer stop()
+	var failure error
+	main := s.Spawn("main", fn)
+	for {
+		if err := s.RunReady(); err != nil && failure == nil {
+			failure = err
+			s.Cancel(err)
+			continue
+		}
+		if main.state == StateDone {
+			break
+		}
+		if !s.Idle() {
+			continue
+		}
+		if ctx.Done() == nil && s.timers == 0 && s.awaitsRunning() == 0 && s.Idle() {
+			if failure == nil {
+				failure = fmt.Errorf("%w:\n%s", ErrDeadlock, s.describe())
+			}
+			s.Cancel(ErrDeadlock)
+			continue
+		}
+		<-wakeCh
+	}
+	if err := s.Close(context.Background()); err != nil && failure == nil {
+		failure = err
+	}
+	if failure != nil {
+		return failure
+	}
+	return main.err
+}
