@@ -34,21 +34,15 @@ func Await[T any](f *Fiber, fn func(ctx context.Context) (T, error)) (T, error) 
 		err error
 		pe  *PanicError
 	)
-	s.awaitStarted()
-	go func() {
-		defer s.awaitFinished()
+	s.offload(ctx, func(ctx context.Context) (func(), *PanicError) {
 		r, e, p := callBlocking(name, ctx, fn)
-		s.Post(func() {
+		return func() {
 			res, err, pe = r, e, p
 			if !w.Wake(nil) && p != nil {
-				// Nobody waits: the panic must not vanish.
-				if s.failure == nil {
-					s.failure = p
-				}
-				s.failNew = true
+				s.fail(p) // nobody waits: the panic must not vanish
 			}
-		})
-	}()
+		}, p
+	})
 	if werr := f.suspend("await", "", nil); werr != nil {
 		return zero, werr
 	}
@@ -67,4 +61,45 @@ func callBlocking[T any](name string, ctx context.Context, fn func(context.Conte
 	}()
 	res, err = fn(ctx)
 	return res, err, nil
+}
+
+// Offload runs fn on a new goroutine owned by the scheduler and then runs
+// the function fn returns, if not nil, on the owner, inside
+// [Scheduler.RunReady]: it is how owner-level machinery (such as a batch
+// loader) makes a blocking call and hands the result back to its fibers.
+// fn receives a context that is cancelled when the scheduler is closed.
+// [Scheduler.Close] and [Run] wait for fn to return. A panic in fn fails the
+// owner with a [*PanicError] named name.
+//
+// Offload does not block. It must be called by the owner (from a fiber or
+// from the code driving the scheduler), not after Close.
+func (s *Scheduler) Offload(name string, fn func(ctx context.Context) (then func())) {
+	if s.closing {
+		misuse("Offload on a closed scheduler")
+	}
+	s.offload(s.life, func(ctx context.Context) (func(), *PanicError) {
+		then, _, pe := callBlocking(name, ctx, func(ctx context.Context) (func(), error) { return fn(ctx), nil })
+		if pe != nil {
+			return func() { s.fail(pe) }, pe
+		}
+		return then, nil
+	})
+}
+
+// offload runs fn on a goroutine counted by the scheduler and posts the
+// function it returns. fn also returns the panic, if any, that function
+// reports: if the scheduler is closed and refuses the post, the panic is
+// kept for [Scheduler.Close] to return instead of vanishing.
+func (s *Scheduler) offload(ctx context.Context, fn func(context.Context) (then func(), pe *PanicError)) {
+	s.awaitStarted()
+	go func() {
+		defer s.awaitFinished()
+		if then, pe := fn(ctx); then != nil && !s.Post(then) && pe != nil {
+			s.mu.Lock()
+			if s.lost == nil {
+				s.lost = pe
+			}
+			s.mu.Unlock()
+		}
+	}()
 }

@@ -13,7 +13,7 @@ package fiber
 // The zero value is an empty group, ready to use. A Group must not be copied
 // after first use. It must be used only by the owner of its fibers.
 type Group struct {
-	members map[*Fiber]struct{}
+	members waitq[struct{}] // live members, in the order they joined: cancellation order is deterministic
 	err     error
 	waiters waitq[struct{}]
 }
@@ -24,29 +24,46 @@ type Group struct {
 //
 // Go does not suspend. It must be called from inside f.
 func (g *Group) Go(f *Fiber, name string, fn func(*Fiber) error, opts ...SpawnOption) *Fiber {
-	if g.members == nil {
-		g.members = make(map[*Fiber]struct{})
-	}
 	opts = append(opts[:len(opts):len(opts)], func(c *Fiber) {
-		c.onExit = g.exited
-		g.members[c] = struct{}{}
+		m := &waiter[struct{}]{f: c}
+		c.onExit = func(*Fiber) { g.exited(m) }
+		g.members.push(m)
 		if g.err != nil && c.cancelled == nil {
 			c.cause, c.cancelled = g.err, cancelErr(g.err)
 		}
 	})
-	return f.Spawn(name, fn, opts...)
+	return f.Spawn(name, func(c *Fiber) error {
+		err := fn(c)
+		if err != nil {
+			// Fail the group now, before the member's own children are
+			// cancelled and finish with errors of their own.
+			g.fail(err)
+		}
+		return err
+	}, opts...)
 }
 
-// exited is called as a member finishes.
-func (g *Group) exited(c *Fiber) {
-	delete(g.members, c)
-	if c.err != nil && g.err == nil {
-		g.err = c.err
-		for m := range g.members {
-			m.s.cancel(m, c.err)
-		}
+// fail records the group's first error and cancels the live members with it,
+// in the order they joined (cancel only queues them to run, so the list does
+// not change under the loop).
+func (g *Group) fail(err error) {
+	if g.err != nil {
+		return
 	}
-	if len(g.members) == 0 {
+	g.err = err
+	for o := g.members.head; o != nil; o = o.next {
+		o.f.s.cancel(o.f, err)
+	}
+}
+
+// exited is called as member m finishes; a supervised member's panic
+// fails the group here.
+func (g *Group) exited(m *waiter[struct{}]) {
+	g.members.remove(m)
+	if m.f.err != nil {
+		g.fail(m.f.err)
+	}
+	if g.members.n == 0 {
 		for w := g.waiters.pop(); w != nil; w = g.waiters.pop() {
 			w.f.s.wake(w.f, nil)
 		}
@@ -59,7 +76,7 @@ func (g *Group) exited(c *Fiber) {
 //
 // Wait is a suspension point: it must be called by f itself.
 func (g *Group) Wait(f *Fiber) error {
-	for len(g.members) > 0 {
+	for g.members.n > 0 {
 		w := &waiter[struct{}]{f: f}
 		g.waiters.push(w)
 		if err := f.suspend("group", "", w); err != nil {

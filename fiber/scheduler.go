@@ -26,7 +26,11 @@ import (
 type Scheduler struct {
 	// Owned by the owner.
 	ctx      context.Context
+	life     context.Context // cancelled by Close; passed to Offload
+	endLife  context.CancelCauseFunc
 	clock    Clock
+	owner    any
+	idleHook func()
 	wakeHook func()
 	runq     runQueue
 	current  *Fiber    // the running fiber, nil while the owner's own code runs
@@ -49,6 +53,7 @@ type Scheduler struct {
 	closed  bool
 	awaits  int           // running Await goroutines
 	drained chan struct{} // closed when awaits drops to 0 after Close asked
+	lost    *PanicError   // first panic of an Await or Offload call that returned after Close
 }
 
 // Option configures a [Scheduler] (and [Run]).
@@ -78,12 +83,29 @@ func WithWake(fn func()) Option {
 	return func(s *Scheduler) { s.wakeHook = fn }
 }
 
+// WithOwner records the scheduler's owner, returned by [Scheduler.Owner]:
+// the bridge records its actor host there, so that waits called with only a
+// fiber handle find the actor the fiber lives in.
+func WithOwner(owner any) Option {
+	return func(s *Scheduler) { s.owner = owner }
+}
+
+// WithIdleHook sets a function that [Scheduler.RunReady] calls, on the
+// owner, each time every fiber is suspended or done and no event is queued,
+// before it returns. If the hook makes a fiber ready or posts an event,
+// RunReady carries on. It is the moment at which every fiber has said what
+// it waits for: a batch loader issues its calls there.
+func WithIdleHook(fn func()) Option {
+	return func(s *Scheduler) { s.idleHook = fn }
+}
+
 // NewScheduler returns a scheduler with no fibers.
 func NewScheduler(opts ...Option) *Scheduler {
 	s := &Scheduler{ctx: context.Background(), clock: realClock{}}
 	for _, o := range opts {
 		o(s)
 	}
+	s.life, s.endLife = context.WithCancelCause(s.ctx)
 	return s
 }
 
@@ -212,12 +234,17 @@ func (s *Scheduler) Cancel(cause error) {
 func (s *Scheduler) panicked(f *Fiber, v any, stack []byte) error {
 	pe := &PanicError{Fiber: f.Name(), Value: v, Stack: stack}
 	if !f.supervised {
-		if s.failure == nil {
-			s.failure = pe
-		}
-		s.failNew = true
+		s.fail(pe)
 	}
 	return pe
+}
+
+// fail records a panic that fails the owner.
+func (s *Scheduler) fail(pe *PanicError) {
+	if s.failure == nil {
+		s.failure = pe
+	}
+	s.failNew = true
 }
 
 // Post queues fn to run on the owner, inside the next [Scheduler.RunReady],
@@ -248,6 +275,7 @@ func (s *Scheduler) drainInbox() {
 	s.mu.Lock()
 	batch := s.inbox
 	s.inbox = s.spare[:0]
+	s.spare = nil // until batch has run: a panicking fn must not leave inbox and spare sharing a buffer
 	s.inboxN.Store(0)
 	s.mu.Unlock()
 	for i, fn := range batch {
@@ -275,10 +303,22 @@ func (s *Scheduler) RunReady() error {
 		if s.inboxN.Load() != 0 {
 			s.drainInbox()
 		}
+		if s.failNew {
+			// A panic outside a resume: in a fiber spawned by the owner or
+			// by a posted function, or of an Await call nobody waits for.
+			s.failNew = false
+			return s.failure
+		}
 		f := s.runq.pop()
 		if f == nil {
 			if s.inboxN.Load() != 0 {
 				continue
+			}
+			if s.idleHook != nil {
+				s.idleHook()
+				if !s.Idle() || s.failNew {
+					continue
+				}
 			}
 			return nil
 		}
@@ -304,6 +344,12 @@ func (s *Scheduler) Failure() error {
 	return s.failure
 }
 
+// Owner returns the value recorded with [WithOwner], or nil.
+func (s *Scheduler) Owner() any { return s.owner }
+
+// Clock returns the scheduler's clock (see [WithClock]).
+func (s *Scheduler) Clock() Clock { return s.clock }
+
 // Live returns the number of fibers that are not done.
 func (s *Scheduler) Live() int { return s.nlive }
 
@@ -320,7 +366,8 @@ func (s *Scheduler) Fibers() []Info {
 // them until they are all done (their deferred cleanups run), refuses
 // further posts, then waits until every [Await] call's function has
 // returned or ctx is done. It returns the first panic raised by a fiber
-// while stopping, and [context.Cause] of ctx if it gave up waiting.
+// while stopping (including that of an Await call whose fiber no longer
+// waited), and [context.Cause] of ctx if it gave up waiting.
 //
 // Close waits, and may be called more than once: a second call waits again
 // for Await calls and returns the same panic. It must be called by the
@@ -333,26 +380,29 @@ func (s *Scheduler) Close(ctx context.Context) error {
 	if !s.closing {
 		s.closing = true
 		s.Cancel(ErrStopped)
-		for s.nlive > 0 || !s.Idle() {
-			if err := s.RunReady(); err != nil && s.closeErr == nil {
-				s.closeErr = err
+		s.endLife(ErrStopped)
+		for !s.closed {
+			for s.nlive > 0 || !s.Idle() {
+				if err := s.RunReady(); err != nil && s.closeErr == nil {
+					s.closeErr = err
+				}
+				if s.nlive > 0 && s.Idle() {
+					// Only fibers waiting on their children can be left, and
+					// their children are cancelled, so this cannot happen.
+					panic(fmt.Sprintf("fiber: internal error: %d fibers stuck at Close", s.nlive))
+				}
 			}
-			if s.nlive > 0 && s.Idle() {
-				// Only fibers waiting on their children can be left, and
-				// their children are cancelled, so this cannot happen.
-				panic(fmt.Sprintf("fiber: internal error: %d fibers stuck at Close", s.nlive))
-			}
+			// Close only with an empty inbox: a function posted after the
+			// loop above (such as an Await call's panic) still runs.
+			s.mu.Lock()
+			s.closed = len(s.inbox) == 0
+			s.mu.Unlock()
 		}
-		s.mu.Lock()
-		s.closed = true
-		s.inbox = nil
-		s.inboxN.Store(0)
-		s.mu.Unlock()
 	}
 	s.mu.Lock()
 	if s.awaits == 0 {
 		s.mu.Unlock()
-		return s.closeErr
+		return s.closeResult()
 	}
 	if s.drained == nil {
 		s.drained = make(chan struct{})
@@ -361,13 +411,31 @@ func (s *Scheduler) Close(ctx context.Context) error {
 	s.mu.Unlock()
 	select {
 	case <-drained:
-		return s.closeErr
+		return s.closeResult()
 	case <-ctx.Done():
-		return errors.Join(s.closeErr, fmt.Errorf("fiber: Close: Await calls still running: %w", context.Cause(ctx)))
+		return errors.Join(s.closeResult(), fmt.Errorf("fiber: Close: Await calls still running: %w", context.Cause(ctx)))
 	}
 }
 
-// awaitStarted and awaitFinished count running Await goroutines.
+// closeResult returns what Close reports: the first panic raised while
+// stopping, including that of an Await call which returned after Close
+// refused posts (offload keeps it in lost).
+func (s *Scheduler) closeResult() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lost != nil {
+		if s.closeErr == nil {
+			s.closeErr = s.lost
+		}
+		if s.failure == nil {
+			s.failure = s.lost
+		}
+		s.lost = nil
+	}
+	return s.closeErr
+}
+
+// awaitStarted and awaitFinished count running Await and Offload goroutines.
 func (s *Scheduler) awaitStarted() {
 	s.mu.Lock()
 	s.awaits++

@@ -1,0 +1,153 @@
+package actor_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/bridge"
+	"github.com/weft-go/weft/fiber"
+)
+
+// benchPing is the request of the round-trip benchmarks.
+type benchPing struct{ n int }
+
+// benchPong is its reply.
+type benchPong struct{ n int }
+
+// newBenchSystem returns a system shut down when b ends.
+func newBenchSystem(b *testing.B) *actor.System {
+	sys := actor.NewSystem()
+	b.Cleanup(func() {
+		if err := sys.Shutdown(context.Background()); err != nil {
+			b.Error(err)
+		}
+	})
+	return sys
+}
+
+// responderProps returns the props of a plain protoactor actor that
+// answers benchPing.
+func responderProps() *pa.Props {
+	return pa.PropsFromFunc(func(c pa.Context) {
+		if p, ok := c.Message().(*benchPing); ok {
+			c.Respond(&benchPong{p.n + 1})
+		}
+	})
+}
+
+// BenchmarkRequest measures one request/reply round trip between two local
+// actors. Bridge (a fiber's bridge.Request; the actor keeps serving its
+// mailbox) is compared with protoactor's RequestFuture(...).Result(), which
+// blocks the requesting actor, and with RequestFuture + ReenterAfter, which
+// does not (bar: Bridge ≤ 0.5× FutureResult).
+func BenchmarkRequest(b *testing.B) {
+	b.Run("FutureResult", func(b *testing.B) {
+		b.ReportAllocs()
+		sys := newBenchSystem(b)
+		ps := sys.Raw()
+		responder := ps.Root.Spawn(responderProps())
+		defer func() { _ = ps.Root.StopFuture(responder).Wait() }()
+		done := make(chan int)
+		requester := ps.Root.Spawn(pa.PropsFromFunc(func(c pa.Context) {
+			if n, ok := c.Message().(int); ok {
+				sum := 0
+				for i := 0; i < n; i++ {
+					r, err := c.RequestFuture(responder, &benchPing{i}, 10*time.Second).Result()
+					if err != nil {
+						b.Error(err)
+						break
+					}
+					sum += r.(*benchPong).n - i
+				}
+				done <- sum
+			}
+		}))
+		defer func() { _ = ps.Root.StopFuture(requester).Wait() }()
+		b.ResetTimer()
+		ps.Root.Send(requester, b.N)
+		if got := <-done; got != b.N {
+			b.Fatalf("%d replies; want %d", got, b.N)
+		}
+	})
+	b.Run("ReenterAfter", func(b *testing.B) {
+		b.ReportAllocs()
+		sys := newBenchSystem(b)
+		ps := sys.Raw()
+		responder := ps.Root.Spawn(responderProps())
+		defer func() { _ = ps.Root.StopFuture(responder).Wait() }()
+		done := make(chan int)
+		var n, i, sum int
+		var next func(c pa.Context)
+		next = func(c pa.Context) {
+			if i == n {
+				done <- sum
+				return
+			}
+			fut := c.RequestFuture(responder, &benchPing{i}, 10*time.Second)
+			c.ReenterAfter(fut, func(res any, err error) {
+				if err != nil {
+					b.Error(err)
+					done <- sum
+					return
+				}
+				sum += res.(*benchPong).n - i
+				i++
+				next(c)
+			})
+		}
+		requester := ps.Root.Spawn(pa.PropsFromFunc(func(c pa.Context) {
+			if m, ok := c.Message().(int); ok {
+				n = m
+				next(c)
+			}
+		}))
+		defer func() { _ = ps.Root.StopFuture(requester).Wait() }()
+		b.ResetTimer()
+		ps.Root.Send(requester, b.N)
+		if got := <-done; got != b.N {
+			b.Fatalf("%d replies; want %d", got, b.N)
+		}
+	})
+	b.Run("Bridge", func(b *testing.B) {
+		b.ReportAllocs()
+		sys := newBenchSystem(b)
+		responder, err := actor.Spawn(sys, "", func() actor.Behavior[*benchPing] {
+			return actor.BehaviorFunc[*benchPing](func(self *actor.Self[*benchPing], p *benchPing) {
+				self.Respond(&benchPong{p.n + 1})
+			})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done := make(chan int)
+		requester, err := actor.Spawn(sys, "", func() actor.Behavior[int] {
+			return actor.BehaviorFunc[int](func(self *actor.Self[int], n int) {
+				self.Go("requester", func(f *fiber.Fiber) error {
+					sum := 0
+					for i := 0; i < n; i++ {
+						r, err := actor.Ask[*benchPong](f, responder, &benchPing{i})
+						if err != nil {
+							return err
+						}
+						sum += r.n - i
+					}
+					done <- sum
+					return nil
+				})
+			})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		requester.Send(b.N)
+		if got := <-done; got != b.N {
+			b.Fatalf("%d replies; want %d", got, b.N)
+		}
+	})
+}
+
+var _ = bridge.Within

@@ -1,0 +1,69 @@
+package actor
+
+import (
+	"runtime"
+	"sync"
+)
+
+// dispatcher runs mailbox turns on a pool of long-lived worker goroutines.
+// protoactor's default dispatcher starts a new goroutine for every turn
+// that finds an idle mailbox, and most of that turn's cost is then the new
+// goroutine's stack growing through protoactor's call chain; a worker's
+// stack has grown once and stays grown. When every worker is busy, a turn
+// runs on a goroutine of its own, still owned (counted) by the dispatcher.
+type dispatcher struct {
+	workers int
+	work    chan func()    // unbuffered: a send succeeds only if a worker waits; nil stops a worker
+	wg      sync.WaitGroup // workers and overflow goroutines
+	once    sync.Once
+}
+
+// throughput is how many messages a turn batch handles before the mailbox
+// yields the processor (as protoactor's default).
+const throughput = 300
+
+func newDispatcher(workers int) *dispatcher {
+	if workers <= 0 {
+		workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	d := &dispatcher{workers: workers, work: make(chan func())}
+	d.wg.Add(workers)
+	for range workers {
+		go d.worker()
+	}
+	return d
+}
+
+func (d *dispatcher) worker() {
+	defer d.wg.Done()
+	for fn := <-d.work; fn != nil; fn = <-d.work {
+		fn()
+	}
+}
+
+// Schedule runs fn on an idle worker, or on a new goroutine if none is idle.
+func (d *dispatcher) Schedule(fn func()) {
+	select {
+	case d.work <- fn:
+	default:
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			fn()
+		}()
+	}
+}
+
+// Throughput implements protoactor's Dispatcher.
+func (d *dispatcher) Throughput() int { return throughput }
+
+// close stops the workers and waits for every goroutine of the dispatcher.
+// It is idempotent.
+func (d *dispatcher) close() {
+	d.once.Do(func() {
+		for range d.workers {
+			d.work <- nil
+		}
+	})
+	d.wg.Wait()
+}

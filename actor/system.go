@@ -1,0 +1,161 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+)
+
+// System is a Weft actor system: a protoactor-go ActorSystem configured to
+// be quiet (it logs to the [slog.Logger] given with [WithLogger], and to
+// nowhere by default), whose actors run their turns on a pool of worker
+// goroutines, and whose [System.Shutdown] stops every actor, waits for them
+// and their fibers, and leaves no goroutine behind.
+//
+// Create one with [NewSystem]; the zero value is not usable and a System
+// must not be copied. Its methods are safe for concurrent use.
+type System struct {
+	ps          *pa.ActorSystem
+	logger      *slog.Logger
+	disp        *dispatcher
+	stopTimeout time.Duration
+
+	mu       sync.Mutex // guards the fields below
+	top      []*pa.PID  // live actors spawned by Spawn, in spawn order
+	shutdown bool
+	done     chan struct{} // closed when the first Shutdown has finished
+	err      error         // the first Shutdown's result
+}
+
+// Option configures a [System].
+type Option func(*sysConfig)
+
+type sysConfig struct {
+	logger      *slog.Logger
+	workers     int
+	stopTimeout time.Duration
+	throttle    time.Duration
+}
+
+// WithLogger sets the logger of the system and of protoactor-go underneath
+// (dead letters, supervision events, problems while stopping). The default
+// discards everything.
+func WithLogger(l *slog.Logger) Option { return func(c *sysConfig) { c.logger = l } }
+
+// WithWorkers sets the number of worker goroutines that run actor turns;
+// the default is twice GOMAXPROCS. Turns beyond that run on goroutines of
+// their own.
+func WithWorkers(n int) Option { return func(c *sysConfig) { c.workers = n } }
+
+// WithStopTimeout bounds how long stopping one actor may take: its fibers'
+// cleanups and [fiber.Await] calls included. The default is 5 seconds.
+func WithStopTimeout(d time.Duration) Option { return func(c *sysConfig) { c.stopTimeout = d } }
+
+// WithDeadLetterThrottle sets protoactor's dead-letter log throttle
+// interval; its throttle goroutine outlives a dead letter by this long. The
+// default is 10 milliseconds, so that shutdown leaves nothing behind for
+// long.
+func WithDeadLetterThrottle(d time.Duration) Option {
+	return func(c *sysConfig) { c.throttle = d }
+}
+
+// NewSystem returns a running actor system.
+func NewSystem(opts ...Option) *System {
+	c := sysConfig{
+		logger:      slog.New(slog.DiscardHandler),
+		stopTimeout: 5 * time.Second,
+		throttle:    10 * time.Millisecond,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.throttle <= 0 {
+		c.throttle = time.Millisecond // protoactor crashes on a zero interval
+	}
+	s := &System{
+		logger:      c.logger,
+		disp:        newDispatcher(c.workers),
+		stopTimeout: c.stopTimeout,
+		done:        make(chan struct{}),
+	}
+	s.ps = pa.NewActorSystem(
+		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return c.logger }),
+		pa.WithDeadLetterThrottleInterval(c.throttle),
+	)
+	return s
+}
+
+// Raw returns the protoactor-go ActorSystem underneath, for what Weft does
+// not wrap (remote, cluster, event stream).
+func (s *System) Raw() *pa.ActorSystem { return s.ps }
+
+// Logger returns the system's logger.
+func (s *System) Logger() *slog.Logger { return s.logger }
+
+// track records a top-level actor; it reports false once shutdown began.
+func (s *System) track(pid *pa.PID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.top = append(s.top, pid)
+	return true
+}
+
+// untrack forgets a top-level actor that stopped.
+func (s *System) untrack(pid *pa.PID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := slices.IndexFunc(s.top, pid.Equal); i >= 0 {
+		s.top = slices.Delete(s.top, i, i+1)
+	}
+}
+
+// Shutdown stops every actor spawned with [Spawn], newest first (their
+// children stop before them), waits until each has stopped, its fibers
+// cancelled and their cleanups run, then stops the system's worker
+// goroutines. It returns ctx's cause if ctx is done first, and an error
+// wrapping [ErrStopTimeout] for an actor that did not stop in time.
+//
+// Shutdown waits, and is safe to call more than once and concurrently: later
+// calls wait for the first to finish and return its result.
+func (s *System) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		select {
+		case <-s.done:
+			return s.err
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	s.shutdown = true
+	top := slices.Clone(s.top)
+	s.mu.Unlock()
+
+	var errs []error
+	for _, pid := range slices.Backward(top) {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("actor: shutdown: %w", context.Cause(ctx)))
+			break
+		}
+		if err := s.ps.Root.StopFuture(pid).Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %v: %v", ErrStopTimeout, pid, err))
+		}
+	}
+	s.disp.close()
+	s.ps.Shutdown()
+	s.mu.Lock()
+	s.err = errors.Join(errs...)
+	s.mu.Unlock()
+	close(s.done)
+	return s.err
+}

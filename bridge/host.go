@@ -1,0 +1,209 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/fiber"
+)
+
+// Host runs fibers inside one protoactor actor. The actor's Receive hands
+// every message to [Host.Receive]; the host runs the actor's turn:
+//
+//   - it delivers the message to a fiber waiting for it (a [Request] reply, a
+//     matching [Receive]) or else to the actor's handler;
+//   - then it runs every ready fiber until each is suspended;
+//   - a fiber's unsupervised panic then fails the actor: Receive panics with
+//     the [*fiber.PanicError], which protoactor hands to the supervisor.
+//
+// Timers ([fiber.Fiber.Sleep], [Within]), [fiber.Await] completions and
+// replies arrive from other goroutines; the host queues them in its
+// scheduler and sends the actor a wake-up message, so each is handled in a
+// turn of its own, through the mailbox. Stopping or restarting the actor
+// cancels all its fibers and runs their cleanups before the Stopping or
+// Restarting message has been handled.
+//
+// Create a Host per actor instance with [NewHost] (in the actor's producer,
+// so that a restart gets a fresh one). The zero value is not usable and a
+// Host must not be copied. Its methods must be called from the actor's own
+// turns, like the actor's state; fibers and handlers run there too.
+type Host struct {
+	sched     *fiber.Scheduler
+	sys       *actor.ActorSystem
+	self      *actor.PID
+	turn      actor.Context // the current turn's context; nil between turns
+	receivers []*receiveWait
+	// requests waiting for replies, by RequestId of their sender PID
+	requests    map[uint32]*pendingRequest
+	lastRequest uint32
+	replyPID    *actor.PID // the host's reply process, while the actor runs
+	// loaders with queued keys, dispatched when every fiber is suspended
+	pendingLoads []interface{ dispatch() }
+	wakeMsg      *wakeUp
+	logger       *slog.Logger
+	stopWait     time.Duration
+	stopped      bool
+}
+
+// wakeUp is the message a host sends its actor when events are queued.
+type wakeUp struct{}
+
+// IgnoreDeadLetterLogging keeps wake-ups to a stopped actor out of the
+// dead-letter log.
+func (*wakeUp) IgnoreDeadLetterLogging() {}
+
+// NotInfluenceReceiveTimeout keeps wake-ups from resetting the actor's
+// receive timeout.
+func (*wakeUp) NotInfluenceReceiveTimeout() {}
+
+// Option configures a [Host].
+type Option func(*Host)
+
+// WithLogger sets the logger the host reports stop-time problems to (a
+// fiber that panics while being cancelled, Await calls still running at the
+// stop deadline). The default discards them.
+func WithLogger(l *slog.Logger) Option { return func(h *Host) { h.logger = l } }
+
+// WithStopWait bounds how long stopping the actor waits for the functions
+// of its fibers' [fiber.Await] calls to return; the default is 5 seconds.
+func WithStopWait(d time.Duration) Option { return func(h *Host) { h.stopWait = d } }
+
+// WithSchedulerOptions passes options (such as [fiber.WithClock]) to the
+// host's fiber scheduler.
+func WithSchedulerOptions(opts ...fiber.Option) Option {
+	return func(h *Host) {
+		h.sched = fiber.NewScheduler(append(opts[:len(opts):len(opts)], h.schedOpts()...)...)
+	}
+}
+
+// NewHost returns a host for one actor instance.
+func NewHost(opts ...Option) *Host {
+	h := &Host{wakeMsg: &wakeUp{}, requests: make(map[uint32]*pendingRequest), logger: slog.New(slog.DiscardHandler), stopWait: 5 * time.Second}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.sched == nil {
+		h.sched = fiber.NewScheduler(h.schedOpts()...)
+	}
+	return h
+}
+
+func (h *Host) schedOpts() []fiber.Option {
+	return []fiber.Option{fiber.WithOwner(h), fiber.WithWake(h.wake), fiber.WithIdleHook(h.idle)}
+}
+
+// idle is the scheduler's idle hook: every fiber is suspended, so the
+// loaders send what they have collected.
+func (h *Host) idle() {
+	if len(h.pendingLoads) == 0 || h.stopped {
+		return
+	}
+	pending := h.pendingLoads
+	h.pendingLoads = nil
+	for _, l := range pending {
+		l.dispatch()
+	}
+}
+
+// wake is the scheduler's wake hook: it may run on any goroutine.
+func (h *Host) wake() {
+	if h.self != nil {
+		h.sys.Root.Send(h.self, h.wakeMsg)
+	}
+}
+
+// HostOf returns the host of the actor f lives in. It panics, with an
+// error wrapping [ErrNotHosted], if f's scheduler is not a host's.
+func HostOf(f *fiber.Fiber) *Host {
+	h, ok := f.Scheduler().Owner().(*Host)
+	if !ok {
+		panic(fmt.Errorf("%w: fiber %q", ErrNotHosted, f.Name()))
+	}
+	return h
+}
+
+// Scheduler returns the host's fiber scheduler.
+func (h *Host) Scheduler() *fiber.Scheduler { return h.sched }
+
+// Self returns the PID of the host's actor, once it has started.
+func (h *Host) Self() *actor.PID { return h.self }
+
+// System returns the actor system of the host's actor, once it has started.
+func (h *Host) System() *actor.ActorSystem { return h.sys }
+
+// Turn returns the protoactor context of the current turn. Fibers run only
+// inside turns, so a fiber may use it between two suspension points (to
+// send, spawn or watch), but must not keep it across one.
+func (h *Host) Turn() actor.Context { return h.turn }
+
+// Spawn starts a top-level fiber of the actor, as [fiber.Scheduler.Spawn]
+// does: it runs until its first suspension point before Spawn returns. Call
+// it from the actor's handler (inside a fiber, use [fiber.Fiber.Spawn]).
+func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
+	return h.sched.Spawn(name, fn, opts...)
+}
+
+// Receive runs one turn of the actor for the message of c; handler is the
+// actor's own behaviour, called for every message no fiber takes, lifecycle
+// messages included. Call it from the actor's Receive for every message.
+//
+// If a fiber panics without supervision, Receive panics with the
+// [*fiber.PanicError] after the turn, failing the actor.
+func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
+	h.turn = c
+	defer func() { h.turn = nil }()
+	switch m := c.Message().(type) {
+	case *wakeUp:
+		// Queued events are handled by RunReady below.
+	case *actor.Started:
+		h.self, h.sys = c.Self(), c.ActorSystem()
+		reg := h.sys.ProcessRegistry
+		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
+		handler(c)
+	case *actor.Stopping, *actor.Restarting:
+		handler(c)
+		h.stop()
+		return
+	case *actor.Stopped:
+		h.stop()
+		handler(c)
+		return
+	default:
+		if h.stopped || !h.deliver(m, c.Sender()) {
+			handler(c)
+		}
+	}
+	if h.stopped {
+		return
+	}
+	if err := h.sched.RunReady(); err != nil {
+		panic(err)
+	}
+}
+
+// stop cancels every fiber, runs them to completion and waits (bounded)
+// for their Await calls. It is idempotent.
+func (h *Host) stop() {
+	if h.stopped {
+		return
+	}
+	h.stopped = true
+	ctx, cancel := context.WithTimeout(context.Background(), h.stopWait)
+	defer cancel()
+	if err := h.sched.Close(ctx); err != nil {
+		h.logger.Error("weft: problem while stopping the fibers of an actor",
+			slog.Any("actor", h.self), slog.Any("error", err))
+	}
+	h.receivers = nil
+	if h.replyPID != nil {
+		h.sys.ProcessRegistry.Remove(h.replyPID)
+		h.replyPID = nil
+	}
+}
+
+// Stopped reports whether the host's actor has stopped (or is restarting)
+// and its fibers are gone.
+func (h *Host) Stopped() bool { return h.stopped }

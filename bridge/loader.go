@@ -1,0 +1,118 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/weft-go/weft/fiber"
+)
+
+// Loader batches the loads that an actor's fibers make: the keys asked for
+// while the actor's fibers run are collected, and once every fiber of the
+// actor is suspended the loader issues one call to its batch function with
+// the distinct keys, on another goroutine, then resumes each waiting fiber
+// with its value. The number of batch calls for a computation therefore
+// equals the height of its data-dependency graph, not the number of loads
+// (the DataLoader pattern, Asana's fiber batching).
+//
+// A key already in flight (asked for, batch not yet answered) is not asked
+// for again: its loaders share the answer. Nothing is cached beyond that.
+//
+// Create a Loader with [NewLoader]; the zero value is not usable and a
+// Loader must not be copied. It belongs to one actor: use it only from that
+// actor's turns.
+type Loader[K comparable, V any] struct {
+	h        *Host
+	name     string
+	batch    func(ctx context.Context, keys []K) (map[K]V, error)
+	queued   map[K]*loadCall[V] // asked for, not yet sent
+	keys     []K                // queued keys, in the order first asked
+	inflight map[K]*loadCall[V] // sent, not yet answered
+	calls    int
+}
+
+// loadCall is one key's load, shared by the fibers that asked for it.
+type loadCall[V any] struct {
+	waiters []fiber.Waker
+	v       V
+	err     error
+}
+
+// NewLoader returns a loader for the actor of h. batch is called with the
+// distinct keys of one batch, on a goroutine of its own, with a context that
+// is cancelled when the actor stops; it returns a value for each key, or an
+// error that every load of the batch returns. name labels the batch calls
+// in panics.
+func NewLoader[K comparable, V any](h *Host, name string, batch func(ctx context.Context, keys []K) (map[K]V, error)) *Loader[K, V] {
+	return &Loader[K, V]{
+		h: h, name: name, batch: batch,
+		queued:   make(map[K]*loadCall[V]),
+		inflight: make(map[K]*loadCall[V]),
+	}
+}
+
+// Load suspends f until the value for key has been fetched as part of a
+// batch, and returns it. It returns the batch's error if the batch failed,
+// an error wrapping [ErrNoValue] if the batch returned no value for key, and
+// the cancellation error if f is cancelled first.
+//
+// Load is a suspension point: it must be called by f itself, and f must
+// live in the loader's actor.
+func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
+	if HostOf(f) != l.h {
+		panic("bridge: Loader.Load from a fiber of another actor")
+	}
+	c := l.inflight[key]
+	if c == nil {
+		c = l.queued[key]
+	}
+	if c == nil {
+		c = &loadCall[V]{}
+		if len(l.queued) == 0 {
+			l.h.pendingLoads = append(l.h.pendingLoads, l)
+		}
+		l.queued[key] = c
+		l.keys = append(l.keys, key)
+	}
+	c.waiters = append(c.waiters, f.Waker())
+	if err := f.Suspend("load " + l.name); err != nil {
+		var zero V
+		return zero, err
+	}
+	return c.v, c.err
+}
+
+// Batches returns the number of batch calls the loader has issued.
+func (l *Loader[K, V]) Batches() int { return l.calls }
+
+// dispatch sends the queued keys as one batch. The host calls it when
+// every fiber is suspended.
+func (l *Loader[K, V]) dispatch() {
+	keys, calls := l.keys, l.queued
+	l.keys, l.queued = nil, make(map[K]*loadCall[V])
+	for k, c := range calls {
+		l.inflight[k] = c
+	}
+	l.calls++
+	l.h.sched.Offload(l.name, func(ctx context.Context) func() {
+		values, err := l.batch(ctx, keys)
+		return func() {
+			for _, k := range keys {
+				c := calls[k]
+				delete(l.inflight, k)
+				v, ok := values[k]
+				switch {
+				case err != nil:
+					c.err = err
+				case !ok:
+					c.err = fmt.Errorf("%w: %v", ErrNoValue, k)
+				default:
+					c.v = v
+				}
+				for _, w := range c.waiters {
+					w.Wake(nil)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,97 @@
+package bridge
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/fiber"
+)
+
+// receiveWait is a fiber waiting for a matching message.
+type receiveWait struct {
+	waker  fiber.Waker
+	match  func(any) bool
+	msg    any
+	sender *actor.PID
+}
+
+// deliver hands msg to the longest-waiting fiber whose Receive matches it,
+// and reports whether one took it.
+func (h *Host) deliver(msg any, sender *actor.PID) bool {
+	for i, r := range h.receivers {
+		if !r.match(msg) {
+			continue
+		}
+		r.msg, r.sender = msg, sender
+		if !r.waker.Wake(nil) {
+			continue // that wait is over (cancelled or timed out): its fiber removes it
+		}
+		h.receivers = append(h.receivers[:i], h.receivers[i+1:]...)
+		return true
+	}
+	return false
+}
+
+// remove drops r from the receivers if it is still there.
+func (h *Host) removeReceiver(r *receiveWait) {
+	for i, o := range h.receivers {
+		if o == r {
+			h.receivers = append(h.receivers[:i], h.receivers[i+1:]...)
+			return
+		}
+	}
+}
+
+// Receive suspends f until its actor receives a message of type T, and
+// returns it. The message goes to this fiber instead of the actor's
+// handler; messages of other types keep reaching the handler (or other
+// waiting fibers) meanwhile. When several fibers wait for matching
+// messages, the one that has waited longest gets the next. Only messages
+// that arrive after the call are considered: nothing is stashed.
+//
+// Receive is a suspension point: it returns the cancellation error if f is
+// cancelled, and [ErrTimeout] after a [Within] deadline. It must be called
+// by f itself, and f must live in an actor ([Host]).
+func Receive[T any](f *fiber.Fiber, opts ...WaitOption) (T, error) {
+	msg, _, err := receive(f, func(m any) bool { _, ok := m.(T); return ok }, opts)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return msg.(T), nil
+}
+
+// ReceiveFunc is like [Receive], but only takes messages of type T for
+// which match reports true.
+func ReceiveFunc[T any](f *fiber.Fiber, match func(T) bool, opts ...WaitOption) (T, error) {
+	msg, _, err := receive(f, func(m any) bool { t, ok := m.(T); return ok && match(t) }, opts)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return msg.(T), nil
+}
+
+// ReceiveFrom is like [Receive], and also returns the message's sender
+// (nil if it has none), so that the fiber can reply to a request.
+func ReceiveFrom[T any](f *fiber.Fiber, opts ...WaitOption) (T, *actor.PID, error) {
+	msg, sender, err := receive(f, func(m any) bool { _, ok := m.(T); return ok }, opts)
+	if err != nil {
+		var zero T
+		return zero, nil, err
+	}
+	return msg.(T), sender, nil
+}
+
+func receive(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (any, *actor.PID, error) {
+	h := HostOf(f)
+	cfg := waitOptions(opts)
+	if f.Cancelled() {
+		return nil, nil, f.Suspend("receive") // fails at once with the cancellation error
+	}
+	r := &receiveWait{waker: f.Waker(), match: match}
+	h.receivers = append(h.receivers, r)
+	if err := suspendWithin(f, h, r.waker, "receive", cfg.timeout); err != nil {
+		h.removeReceiver(r)
+		return nil, nil, err
+	}
+	return r.msg, r.sender, nil
+}

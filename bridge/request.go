@@ -1,0 +1,132 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/fiber"
+)
+
+// replyProcess is the protoactor process that replies to a host's
+// requests are sent to: one per host, registered while the actor runs. Each
+// request carries a PID of its own, with the host's reply ID and a
+// RequestId that identifies the waiting request (RequestId travels with the
+// PID, remote included). It may be called from any goroutine, also after
+// the host stopped (a *PID caches its process): the scheduler then refuses
+// the post and the reply is dropped.
+type replyProcess struct{ h *Host }
+
+// SendUserMessage hands the reply to the host, through the actor's mailbox.
+func (p replyProcess) SendUserMessage(pid *actor.PID, message any) {
+	id, msg := pid.RequestId, actor.UnwrapEnvelopeMessage(message)
+	h := p.h
+	h.sched.Post(func() {
+		if r := h.requests[id]; r != nil {
+			delete(h.requests, id)
+			r.reply = msg
+			r.waker.Wake(nil)
+		}
+	})
+}
+
+// SendSystemMessage ignores system messages.
+func (replyProcess) SendSystemMessage(*actor.PID, any) {}
+
+// Stop does nothing: the host removes the process when it stops.
+func (replyProcess) Stop(*actor.PID) {}
+
+// pendingRequest is a fiber waiting for a reply.
+type pendingRequest struct {
+	waker fiber.Waker
+	reply any
+}
+
+// Request sends msg to target with a one-shot reply address as the sender,
+// suspends f until the target responds (with protoactor's Respond, from any
+// actor, local or remote), and returns the reply as an R.
+//
+// The actor keeps handling its mailbox while f waits. Request fails with
+// [ErrDeadLetter] if target does not exist, with an error wrapping
+// [ErrUnexpectedReply] if the reply is not an R, with [ErrTimeout] after a
+// [Within] deadline, and with the cancellation error if f is cancelled.
+//
+// Request is a suspension point: it must be called by f itself, and f must
+// live in an actor ([Host]).
+func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOption) (R, error) {
+	var zero R
+	h := HostOf(f)
+	cfg := waitOptions(opts)
+	if f.Cancelled() || h.replyPID == nil {
+		return zero, f.Suspend("request") // fails at once with the cancellation error
+	}
+	h.lastRequest++
+	if h.lastRequest == 0 { // 0 means "no request": skip it when wrapping
+		h.lastRequest++
+	}
+	id := h.lastRequest
+	r := &pendingRequest{waker: f.Waker()}
+	h.requests[id] = r
+	sender := &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
+	h.turn.RequestWithCustomSender(target, msg, sender)
+	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)
+	delete(h.requests, id)
+	if err != nil {
+		return zero, err
+	}
+	return decodeReply[R](r.reply, target)
+}
+
+// decodeReply turns a reply into an R or the error it stands for.
+func decodeReply[R any](reply any, target *actor.PID) (R, error) {
+	var zero R
+	if _, dead := reply.(*actor.DeadLetterResponse); dead {
+		return zero, fmt.Errorf("%w: %v", ErrDeadLetter, target)
+	}
+	r, ok := reply.(R)
+	if !ok {
+		return zero, fmt.Errorf("%w: got %T, want %v", ErrUnexpectedReply, reply, reflect.TypeFor[R]())
+	}
+	return r, nil
+}
+
+// callProcess is the one-shot reply process of Call.
+type callProcess struct {
+	done  atomic.Bool
+	reply chan any // buffered: one reply
+}
+
+func (p *callProcess) SendUserMessage(_ *actor.PID, message any) {
+	if p.done.CompareAndSwap(false, true) {
+		p.reply <- actor.UnwrapEnvelopeMessage(message)
+	}
+}
+
+func (p *callProcess) SendSystemMessage(*actor.PID, any) {}
+
+func (p *callProcess) Stop(*actor.PID) { p.done.Store(true) }
+
+// Call sends msg to target with a one-shot reply address as the sender and
+// blocks the calling goroutine until the target responds or ctx is done. It
+// returns the reply as an R, or the same errors as [Request], or
+// [context.Cause] of ctx. It is for code outside actors; inside a fiber use
+// [Request], which suspends only the fiber.
+func Call[R any](ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any) (R, error) {
+	p := &callProcess{reply: make(chan any, 1)}
+	reg := sys.ProcessRegistry
+	pid, _ := reg.Add(p, "weft-call"+reg.NextId())
+	defer func() {
+		p.done.Store(true)
+		reg.Remove(pid)
+	}()
+	sys.Root.RequestWithCustomSender(target, msg, pid)
+	select {
+	case reply := <-p.reply:
+		return decodeReply[R](reply, target)
+	case <-ctx.Done():
+		var zero R
+		return zero, context.Cause(ctx)
+	}
+}

@@ -1,0 +1,45 @@
+package bridge
+
+import (
+	"time"
+
+	"github.com/weft-go/weft/fiber"
+)
+
+// WaitOption configures a bridge wait ([Receive], [ReceiveFunc],
+// [Request]).
+type WaitOption func(*waitConfig)
+
+type waitConfig struct {
+	timeout time.Duration
+}
+
+// Within bounds a wait: if it has not completed after d (measured by the
+// scheduler's clock), it fails with [ErrTimeout]. Without it a wait lasts
+// until it completes or the fiber is cancelled.
+func Within(d time.Duration) WaitOption {
+	return func(c *waitConfig) { c.timeout = d }
+}
+
+func waitOptions(opts []WaitOption) waitConfig {
+	var c waitConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// suspendWithin suspends f (whose Waker w was filed where the awaited event
+// will find it) until it is woken, failing it with ErrTimeout after
+// timeout if that is positive.
+func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout time.Duration) error {
+	if timeout <= 0 {
+		return f.Suspend(what)
+	}
+	t := h.sched.Clock().AfterFunc(timeout, func() {
+		h.sched.Post(func() { w.Wake(ErrTimeout) })
+	})
+	err := f.Suspend(what)
+	t.Stop()
+	return err
+}
