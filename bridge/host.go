@@ -160,6 +160,7 @@ func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 		// Queued events are handled by RunReady below.
 	case *actor.Started:
 		h.self, h.sys = c.Self(), c.ActorSystem()
+		h.sched.SetProfileLabels("weft.actor", h.self.Id)
 		reg := h.sys.ProcessRegistry
 		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
 		handler(c)

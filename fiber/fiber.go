@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"time"
 )
@@ -72,7 +73,8 @@ type Fiber struct {
 	waitSince time.Time
 
 	joiners   waitq[struct{}]
-	onExit    func(*Fiber) // called as the fiber finishes, before its joiners wake (Group)
+	labels    context.Context // profiler labels (WithProfileLabels), set by the fiber on itself
+	onExit    func(*Fiber)    // called as the fiber finishes, before its joiners wake (Group)
 	ctx       context.Context
 	ctxCancel context.CancelCauseFunc
 }
@@ -139,6 +141,10 @@ func (f *Fiber) Spawn(name string, fn func(*Fiber) error, opts ...SpawnOption) *
 // body is the coroutine function of a fiber.
 func (f *Fiber) body(yield func(struct{}) bool) {
 	f.yield = yield
+	if f.labels != nil {
+		pprof.SetGoroutineLabels(f.labels)
+		f.labels = nil
+	}
 	f.err = f.call()
 	f.exit()
 }

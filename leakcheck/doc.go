@@ -1,5 +1,6 @@
-// Package leakcheck verifies that tests leave no goroutines behind, on top
-// of [go.uber.org/goleak].
+// Package leakcheck verifies that tests leave nothing running behind them:
+// no goroutine, and in particular no Weft fiber, Await call or actor
+// system. It is built on [go.uber.org/goleak].
 //
 // Put [VerifyTestMain] in every test package's TestMain, or call
 // [VerifyNone] at the end of a single test:
@@ -9,6 +10,25 @@
 // Both wait, within a bounded time, for goroutines that are legitimately
 // finishing (a timer callback posting its last event, a goroutine returning
 // after a shutdown) before they report the ones that remain.
+//
+// # Reports
+//
+// A report names the leaked Weft resources first, one line each, then lists
+// the raw stacks of every leaked goroutine:
+//
+//	leaked Weft resources:
+//		fiber "reader" of actor gateway suspended in fiber.(*Chan[...]).Recv, called from example.com/chat.(*conn).read (conn.go:42); spawned by example.com/chat.(*conn).Started conn.go:30
+//		Await call of fiber "db" of actor users still running: example.com/store.(*DB).Query (db.go:88)
+//		an actor.System was not shut down: 4 worker goroutine(s) alive (call System.Shutdown)
+//
+// Fiber names, actors and spawn sites come from the pprof labels that
+// package fiber sets when labels are on ([fiber.WithProfileLabels]; the
+// actor bridge turns them on for every actor); without them a fiber is
+// still found and reported by what it waits on and who called it.
+//
+// Known background goroutines of protoactor-go are handled by
+// configuration, not ignore lists: [actor.NewSystem] shortens the dead-letter
+// throttle so that its goroutine ends right after a shutdown.
 //
 // # Concurrency
 //

@@ -1,6 +1,8 @@
 package leakcheck
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -36,17 +38,29 @@ func build(opts []Option) []goleak.Option {
 	return c.goleak
 }
 
-// VerifyTestMain runs the tests of m and then fails the test binary,
-// listing each leaked goroutine's stack, if any goroutine is left. Call it
-// as the whole body of TestMain.
+// VerifyTestMain runs the tests of m and then, if they passed, fails the
+// test binary if any goroutine is left, after waiting (bounded) for
+// goroutines that are finishing. The report names leaked Weft resources
+// first (fibers with their name, actor, wait and spawn site; Await calls;
+// actor systems not shut down), then lists every leaked goroutine's stack.
+// Call it as the whole body of TestMain.
 func VerifyTestMain(m *testing.M, opts ...Option) {
-	goleak.VerifyTestMain(m, build(opts)...)
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(build(opts)...); err != nil {
+			fmt.Fprintf(os.Stderr, "leakcheck: goroutines left after the tests passed\n%s\n", describe(err))
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
-// VerifyNone fails t, listing each leaked goroutine's stack, if any
-// goroutine other than the test's own is left. Call it last in a test (or
-// with defer).
+// VerifyNone fails t if any goroutine other than the test's own is left,
+// after waiting (bounded) for goroutines that are finishing; the report is
+// the one [VerifyTestMain] prints. Call it last in a test (or with defer).
 func VerifyNone(t testing.TB, opts ...Option) {
 	t.Helper()
-	goleak.VerifyNone(t, build(opts)...)
+	if err := goleak.Find(build(opts)...); err != nil {
+		t.Errorf("leakcheck: %s", describe(err))
+	}
 }

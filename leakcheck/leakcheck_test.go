@@ -1,8 +1,13 @@
 package leakcheck_test
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/leakcheck"
 )
 
@@ -11,39 +16,155 @@ func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 // recorder is a testing.TB that records failures instead of failing.
 type recorder struct {
 	testing.TB
-	failed bool
-	msgs   []string
+	msgs []string
 }
 
 func (r *recorder) Helper() {}
-func (r *recorder) Error(args ...any) {
-	r.failed = true
-}
-func (r *recorder) Errorf(format string, args ...any) { r.failed = true }
 
-func TestVerifyNoneCatchesAGoroutine(t *testing.T) {
-	stop := make(chan struct{})
-	done := make(chan struct{})
+func (r *recorder) Errorf(format string, args ...any) {
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) report() string { return strings.Join(r.msgs, "\n") }
+
+// check runs VerifyNone on a recorder and asserts that it failed with a
+// report containing every one of want.
+func check(t *testing.T, want ...string) {
+	t.Helper()
+	r := &recorder{TB: t}
+	leakcheck.VerifyNone(r)
+	if len(r.msgs) == 0 {
+		t.Fatalf("VerifyNone passed; want a failure naming %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.report(), w) {
+			t.Errorf("VerifyNone report lacks %q:\n%s", w, r.report())
+		}
+	}
+}
+
+func TestRawGoroutine(t *testing.T) {
+	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		<-stop
 	}()
-	r := &recorder{TB: t}
-	leakcheck.VerifyNone(r)
+	check(t, "leakcheck_test.TestRawGoroutine.func1")
 	close(stop)
 	<-done
-	if !r.failed {
-		t.Fatal("VerifyNone with a parked goroutine did not fail")
+}
+
+// leakedScheduler returns a scheduler with fibers left suspended, and a
+// function that cleans them up.
+func leakedScheduler(t *testing.T, labels bool, spawn func(s *fiber.Scheduler)) (cleanup func()) {
+	var opts []fiber.Option
+	if labels {
+		opts = append(opts, fiber.WithProfileLabels("weft.actor", "test-actor"))
+	}
+	s := fiber.NewScheduler(opts...)
+	spawn(s)
+	return func() {
+		if err := s.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
-func TestVerifyNonePassesWhenClean(t *testing.T) {
-	done := make(chan struct{})
-	go func() { close(done) }()
-	<-done
+func TestLeakedFiber(t *testing.T) {
+	var ev fiber.Event
+	cleanup := leakedScheduler(t, true, func(s *fiber.Scheduler) {
+		s.Spawn("reader", func(f *fiber.Fiber) error { return ev.Wait(f) })
+	})
+	check(t, `fiber "reader" of actor test-actor suspended in fiber.(*Event).Wait`,
+		"spawned by github.com/weft-go/weft/leakcheck_test.TestLeakedFiber.func1 ")
+	cleanup()
+}
+
+func TestLeakedFiberWithoutLabels(t *testing.T) {
+	var ev fiber.Event
+	cleanup := leakedScheduler(t, false, func(s *fiber.Scheduler) {
+		s.Spawn("reader", func(f *fiber.Fiber) error { return ev.Wait(f) })
+	})
+	check(t, "a fiber suspended in fiber.(*Event).Wait, called from github.com/weft-go/weft/leakcheck_test.TestLeakedFiberWithoutLabels")
+	cleanup()
+}
+
+func TestLeakedTimer(t *testing.T) {
+	cleanup := leakedScheduler(t, true, func(s *fiber.Scheduler) {
+		s.Spawn("ticker", func(f *fiber.Fiber) error { return f.Sleep(1 << 40) })
+	})
+	check(t, `fiber "ticker" of actor test-actor suspended in fiber.(*Fiber).Sleep`)
+	cleanup()
+}
+
+func TestLeakedAwait(t *testing.T) {
+	release := make(chan struct{})
+	cleanup := leakedScheduler(t, true, func(s *fiber.Scheduler) {
+		s.Spawn("db", func(f *fiber.Fiber) error {
+			_, err := fiber.Await(f, func(context.Context) (int, error) {
+				<-release
+				return 0, nil
+			})
+			return err
+		})
+	})
+	check(t, `Await call of fiber "db" of actor test-actor still running`,
+		`fiber "db" of actor test-actor suspended in fiber.Await`)
+	close(release)
+	cleanup()
+}
+
+func TestLeakedActorSystem(t *testing.T) {
+	sys := actor.NewSystem(actor.WithWorkers(2))
+	check(t, "an actor.System was not shut down: 2 worker goroutine(s) alive")
+	if err := sys.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLeakedActorFiber(t *testing.T) {
+	sys := actor.NewSystem()
+	started := make(chan struct{})
+	ref, err := actor.Spawn(sys, "gateway", func() actor.Behavior[string] {
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
+			self.Go("subscriber", func(f *fiber.Fiber) error {
+				var ev fiber.Event
+				close(started)
+				return ev.Wait(f)
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Send("go")
+	<-started
+	check(t, `fiber "subscriber" of actor gateway suspended in fiber.(*Event).Wait`)
+	if err := sys.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCleanShutdownPasses(t *testing.T) {
+	sys := actor.NewSystem()
+	ref, err := actor.Spawn(sys, "", func() actor.Behavior[int] {
+		return actor.BehaviorFunc[int](func(self *actor.Self[int], n int) {
+			self.Go("sleeper", func(f *fiber.Fiber) error { return f.Sleep(1 << 40) })
+			self.Respond(n)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := actor.Call[int](context.Background(), ref, 7); got != 7 || err != nil {
+		t.Fatalf("Call = %d, %v; want 7, nil", got, err)
+	}
+	if err := sys.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	r := &recorder{TB: t}
 	leakcheck.VerifyNone(r)
-	if r.failed {
-		t.Fatal("VerifyNone failed with no goroutine left")
+	if len(r.msgs) != 0 {
+		t.Fatalf("VerifyNone after a clean shutdown failed:\n%s", r.report())
 	}
 }
