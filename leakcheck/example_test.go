@@ -22,12 +22,15 @@ func (printTB) Errorf(format string, args ...any) { fmt.Printf(format+"\n", args
 //
 //	func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 func ExampleVerifyNone() {
+	// Examples run with a goroutine of the testing package copying their
+	// output: ignore the goroutines that exist before the code under test.
+	before := leakcheck.IgnoreCurrent()
 	err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
 		child := f.Spawn("worker", func(f *fiber.Fiber) error { return f.Sleep(1) })
 		return f.Join(child)
 	})
 	fmt.Println("run:", err)
-	leakcheck.VerifyNone(printTB{}) // prints a report only if something leaked
+	leakcheck.VerifyNone(printTB{}, before) // prints a report only if something leaked
 	fmt.Println("checked")
 	// Output:
 	// run: <nil>
