@@ -20,3 +20,7 @@ var ErrNotHosted = errors.New("bridge: fiber is not hosted by an actor")
 // ErrNoValue is returned (wrapped, with the key) by [Loader.Load] when the
 // batch function returned no value and no error for the key.
 var ErrNoValue = errors.New("bridge: batch returned no value for the key")
+
+// ErrNotRunning is returned by [Request] from a fiber whose actor has not
+// started or has stopped.
+var ErrNotRunning = errors.New("bridge: actor is not running")

@@ -59,8 +59,11 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 	var zero R
 	h := HostOf(f)
 	cfg := waitOptions(opts)
-	if f.Cancelled() || h.replyPID == nil {
+	if f.Cancelled() {
 		return zero, f.Suspend("request") // fails at once with the cancellation error
+	}
+	if h.replyPID == nil {
+		return zero, ErrNotRunning
 	}
 	h.lastRequest++
 	if h.lastRequest == 0 { // 0 means "no request": skip it when wrapping
