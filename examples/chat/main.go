@@ -1,0 +1,94 @@
+// Command chat runs the Weft chat server, an IRC server built with actors
+// and fibers:
+//
+//	go run ./examples/chat                       # listens on 127.0.0.1:6667
+//	go run ./examples/chat -addr :6697 -name irc.example -motd motd.txt
+//
+// Connect with any IRC client (/connect 127.0.0.1 6667). SIGINT or SIGTERM
+// shuts the server down gracefully: every client gets a closing message.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/weft-go/weft/examples/chat/server"
+)
+
+// defaultMOTD is the message of the day unless -motd says otherwise.
+const defaultMOTD = `Welcome to the Weft chat server.
+Every connection here is an actor; its reader and writer are fibers.
+Try: /join #weft`
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "chat:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	var (
+		addr        = fs.String("addr", server.DefaultAddr, "TCP address to listen on")
+		name        = fs.String("name", server.DefaultName, "server name")
+		password    = fs.String("password", "", "connection password (PASS); empty: none")
+		motd        = fs.String("motd", defaultMOTD, "message of the day: a file name, or the text itself; empty: none")
+		maxSendQ    = fs.Int("max-sendq", server.DefaultMaxSendQ, "bytes queued for a client before it is disconnected as a slow consumer")
+		floodLines  = fs.Int("flood-lines", server.DefaultFloodLines, "lines a client may send per -flood-window (negative: no limit)")
+		floodWindow = fs.Duration("flood-window", server.DefaultFloodWindow, "flood control window")
+		floodBurst  = fs.Int("flood-burst", server.DefaultFloodBurst, "lines a client may send at once")
+		grace       = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown may take")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	lines, err := motdLines(*motd)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{
+		Addr:     *addr,
+		Name:     *name,
+		Password: *password,
+		MOTD:     lines,
+		Logger:   log,
+		Limits:   server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace},
+		Flood:    server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst},
+	})
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = srv.ListenAndServe(ctx) // on a signal, it shuts down gracefully within -shutdown-timeout
+	if errors.Is(err, context.Canceled) {
+		log.Info("shut down", "signal", true)
+		return nil
+	}
+	return err
+}
+
+// motdLines reads the MOTD from the file named s if there is one, and
+// otherwise takes s as the text.
+func motdLines(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	text := s
+	if !strings.Contains(s, "\n") {
+		if b, err := os.ReadFile(s); err == nil {
+			text = string(b)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return strings.Split(strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n"), "\n"), nil
+}

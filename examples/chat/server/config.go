@@ -1,0 +1,142 @@
+package server
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/weft-go/weft/examples/chat/irc"
+)
+
+// Config configures a [Server]. Every zero field means its documented
+// default, so the zero Config is a working server on 127.0.0.1:6667. A
+// Config is a plain value: copy it freely (New keeps its own copy).
+type Config struct {
+	// Addr is the TCP address ListenAndServe listens on; default
+	// "127.0.0.1:6667".
+	Addr string
+	// Name is the server's name, the source of its replies; default
+	// "weft.chat".
+	Name string
+	// Network is the network name in 001 and 005; default "Weft".
+	Network string
+	// Password, if set, must be given with PASS before registration;
+	// clients without it get 464 and are disconnected.
+	Password string
+	// MOTD are the lines of the message of the day; none means 422.
+	MOTD []string
+	// Logger receives the server's logs; default: discard.
+	Logger *slog.Logger
+	// Limits bound what clients may do.
+	Limits Limits
+	// Flood is the per-client line rate limit.
+	Flood Flood
+
+	// panicOn, when set (by tests), makes a client's command of that name
+	// panic inside its connection actor.
+	panicOn string
+}
+
+// Limits bounds what one client may do. Every zero field means its
+// default. It is a plain value.
+type Limits struct {
+	// MaxLine is the longest line a client may send, CR LF included;
+	// default 512 ([irc.MaxLine]). A longer line gets 417 and is
+	// discarded; the stream carries on after it. Lines the server sends are
+	// cut to this length too.
+	MaxLine int
+	// MaxSendQ is the size, in bytes, of a client's outbound queue: what
+	// the server has queued for it and not yet written to its socket;
+	// default 256 KiB. A client that lets it fill up (a slow consumer) is
+	// disconnected with "SendQ exceeded".
+	MaxSendQ int
+	// NickLen is the longest nickname; default 30.
+	NickLen int
+	// MaxChannels is how many channels a client may be on; default 20.
+	MaxChannels int
+	// PingInterval is how long a client may stay silent before the server
+	// sends it a PING; silent for another PingInterval, it is disconnected
+	// with "Ping timeout". Default 2 minutes; negative disables it.
+	PingInterval time.Duration
+	// CloseGrace bounds how long the server tries to write the closing
+	// ERROR line (and what was queued before it) to a client it
+	// disconnects; default 5 seconds.
+	CloseGrace time.Duration
+	// ShutdownTimeout bounds the graceful shutdown [Server.Serve] does when
+	// its context is cancelled; default 10 seconds.
+	ShutdownTimeout time.Duration
+	// WriteBuffer, if positive, sets the kernel send buffer of every
+	// client socket (SO_SNDBUF); 0 keeps the system's default. A small one
+	// makes slow consumers show up in the SendQ sooner.
+	WriteBuffer int
+}
+
+// Flood limits the lines a client may send: a token bucket of Burst lines
+// refilled at Lines per Window. A client that sends a line with the bucket
+// empty is disconnected with "Excess Flood" (lines are not delayed: a
+// client that pastes faster than the limit should throttle itself, as IRC
+// clients do). Zero fields mean 10 lines per second with a burst of 20;
+// Lines < 0 disables the limit. It is a plain value.
+type Flood struct {
+	Lines  int
+	Window time.Duration
+	Burst  int
+}
+
+// Defaults of [Config], [Limits] and [Flood] fields left zero.
+const (
+	DefaultAddr         = "127.0.0.1:6667"
+	DefaultName         = "weft.chat"
+	DefaultNetwork      = "Weft"
+	DefaultMaxSendQ     = 256 << 10
+	DefaultNickLen      = 30
+	DefaultMaxChannels  = 20
+	DefaultPingInterval = 2 * time.Minute
+	DefaultCloseGrace   = 5 * time.Second
+	DefaultShutdown     = 10 * time.Second
+	DefaultFloodLines   = 10
+	DefaultFloodWindow  = time.Second
+	DefaultFloodBurst   = 20
+)
+
+// version is the server's version string (002, 004).
+const version = "weft-chat-0.1"
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	def := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	defD := func(p *time.Duration, v time.Duration) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Name == "" {
+		c.Name = DefaultName
+	}
+	if c.Network == "" {
+		c.Network = DefaultNetwork
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	l := &c.Limits
+	def(&l.MaxLine, irc.MaxLine)
+	def(&l.MaxSendQ, DefaultMaxSendQ)
+	def(&l.NickLen, DefaultNickLen)
+	def(&l.MaxChannels, DefaultMaxChannels)
+	defD(&l.PingInterval, DefaultPingInterval)
+	defD(&l.CloseGrace, DefaultCloseGrace)
+	defD(&l.ShutdownTimeout, DefaultShutdown)
+	if c.Flood.Lines == 0 {
+		c.Flood.Lines = DefaultFloodLines
+	}
+	defD(&c.Flood.Window, DefaultFloodWindow)
+	def(&c.Flood.Burst, DefaultFloodBurst)
+	return c
+}

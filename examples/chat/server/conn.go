@@ -1,0 +1,292 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/fiber"
+)
+
+// errClosing is the cancellation cause of a connection's reader once the
+// connection is closing.
+var errClosing = errors.New("server: connection closing")
+
+// conn is the behavior of a connection actor: one per client. Its reader
+// fiber reads lines and carries the protocol (registration, then the
+// command loop) as sequential code; its writer fiber drains the outbound
+// queue to the socket; its pinger fiber checks that the client is alive.
+//
+// Every field but the immutable ones belongs to the actor's turns: the
+// behavior's hooks, the fibers and the functions posted to its scheduler.
+type conn struct {
+	*info
+	srv  *Server
+	id   uint64
+	nc   net.Conn
+	host string // the client's IP address
+	lr   *lineReader
+	log  *slog.Logger
+
+	self     *actor.Self[connMsg]
+	registry actor.Ref[registryMsg]
+	out      *outq
+	reader   *fiber.Fiber
+
+	nick, user, realname string
+	pass                 string
+	prefix               string // nick!user@host, once registered
+	claimed              bool   // a nickname claim was sent to the registry
+	registered           bool
+	capNegotiating       bool
+	invisible            bool
+	channels             map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on
+	flood                bucket
+	lastActive           time.Time
+	pingSent             bool
+	scratch              []byte // the reader's line buffer, reused once a request is acknowledged
+
+	closing  bool // the client is being disconnected
+	reason   string
+	departed bool
+}
+
+func newConn(srv *Server, id uint64, nc net.Conn) *conn {
+	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
+	if err != nil {
+		host = nc.RemoteAddr().String()
+	}
+	return &conn{
+		info:     srv.info,
+		srv:      srv,
+		id:       id,
+		nc:       nc,
+		host:     host,
+		lr:       newLineReader(nc, srv.cfg.Limits.MaxLine),
+		log:      srv.cfg.Logger.With("conn", id, "addr", nc.RemoteAddr().String()),
+		registry: srv.registry,
+		channels: make(map[string]actor.Ref[chanMsg]),
+		flood:    newBucket(srv.cfg.Flood),
+	}
+}
+
+// Started implements [actor.Starter]: it starts the fibers.
+func (c *conn) Started(self *actor.Self[connMsg]) {
+	c.self = self
+	c.out = newOutq(c.cfg.Limits.MaxSendQ, self.Host().Scheduler(), func() { c.close("SendQ exceeded") })
+	c.lastActive = time.Now()
+	c.log.Info("client connected")
+	self.Go("writer", c.writeLoop)
+	c.reader = self.Go("reader", c.readLoop)
+	if c.cfg.Limits.PingInterval > 0 {
+		self.Go("pinger", c.pingLoop)
+	}
+}
+
+// Receive implements [actor.Behavior].
+func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
+	switch msg.(type) {
+	case shutdownConn:
+		c.close("Server shutting down")
+	}
+}
+
+// Stopping implements [actor.Stopper]. On a normal close the socket is
+// closed already; after a panic (or any stop the connection did not ask
+// for) the client gets a best-effort closing line, then the socket is
+// closed, which also ends the reader's pending read.
+func (c *conn) Stopping(self *actor.Self[connMsg]) {
+	if !c.closing {
+		c.closing = true
+		c.reason = "Internal error"
+		_ = c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		_, _ = c.nc.Write(c.closingLine())
+	}
+	_ = c.nc.Close()
+}
+
+// Stopped implements [actor.Stopper]: the client departs (if it had not)
+// and the server forgets the connection.
+func (c *conn) Stopped(self *actor.Self[connMsg]) {
+	c.depart()
+	c.log.Info("client disconnected", "nick", c.nick, "reason", c.reason)
+	c.srv.connGone(c.id)
+}
+
+// closingLine returns "ERROR :Closing Link: host (reason)".
+func (c *conn) closingLine() []byte {
+	return irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.host + " (" + c.reason + ")"}}.AppendLine(nil, c.cfg.Limits.MaxLine)
+}
+
+// close disconnects the client with reason: the closing ERROR line is
+// queued after what is queued already (the writer flushes both, within
+// CloseGrace, then closes the socket and stops the actor), the client
+// departs (its nickname is released and its QUIT relayed), and the reader
+// is cancelled. It runs in the actor's turns; later calls do nothing.
+func (c *conn) close(reason string) {
+	if c.closing {
+		return
+	}
+	c.closing, c.reason = true, reason
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.cfg.Limits.CloseGrace))
+	c.out.closeWith(c.closingLine())
+	c.depart()
+	if c.reader != nil {
+		c.reader.Cancel(errClosing)
+	}
+}
+
+// depart tells the registry the client is gone, once.
+func (c *conn) depart() {
+	if c.departed || !c.claimed {
+		c.departed = true
+		return
+	}
+	c.departed = true
+	chans := make([]actor.Ref[chanMsg], 0, len(c.channels))
+	for _, ref := range c.channels {
+		chans = append(chans, ref)
+	}
+	c.registry.Send(departed{id: c.id, reason: c.reason, channels: chans})
+}
+
+// writeLoop is the writer fiber: it takes everything queued and writes it
+// with one call through fiber.Await, until the queue is closed and
+// drained; then it closes the socket and stops the actor.
+func (c *conn) writeLoop(f *fiber.Fiber) error {
+	var spare []byte
+	for {
+		data, closed := c.out.take(spare)
+		if len(data) == 0 {
+			spare = data // take handed spare back to the queue: keep data's array instead
+			if closed {
+				break
+			}
+			c.out.ready.Reset()
+			if err := c.out.ready.Wait(f); err != nil {
+				return nil // the actor stops
+			}
+			continue
+		}
+		_, err := fiber.Await(f, func(context.Context) (int, error) { return c.nc.Write(data) })
+		if err != nil {
+			if f.Cancelled() {
+				return nil // the actor stops; the Await goroutine may still use data
+			}
+			c.close("Write error: " + errText(err))
+			break
+		}
+		spare = nil
+		if cap(data) <= 64<<10 {
+			spare = data[:0]
+		}
+	}
+	_ = c.nc.Close()
+	c.self.Stop()
+	return nil
+}
+
+// pingLoop is the pinger fiber: a client silent for PingInterval gets a
+// PING; if it stays silent for another PingInterval after that, it is
+// disconnected.
+func (c *conn) pingLoop(f *fiber.Fiber) error {
+	every := c.cfg.Limits.PingInterval
+	var pingedAt time.Time
+	for f.Sleep(every/2) == nil && !c.closing {
+		switch {
+		case c.pingSent && time.Since(pingedAt) >= every:
+			c.close("Ping timeout: " + strconv.Itoa(int(time.Since(c.lastActive).Seconds())) + " seconds")
+			return nil
+		case !c.pingSent && time.Since(c.lastActive) >= every:
+			c.pingSent, pingedAt = true, time.Now()
+			c.send(c.appendMsg(nil, "", "PING", c.cfg.Name))
+		}
+	}
+	return nil
+}
+
+// readLine returns the next line from the client. If a whole line is
+// buffered it returns at once; otherwise it reads from the socket through
+// fiber.Await, suspending the reader fiber (never the actor).
+func (c *conn) readLine(f *fiber.Fiber) (rawLine, error) {
+	if c.lr.ready() {
+		return c.lr.read()
+	}
+	return fiber.Await(f, func(context.Context) (rawLine, error) { return c.lr.read() })
+}
+
+// next returns the next message from the client: it reads lines, answers
+// over-long ones with 417, applies flood control and skips lines that do
+// not parse. It reports false once the client is being disconnected.
+func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
+	for !c.closing {
+		l, err := c.readLine(f)
+		if err != nil {
+			if !c.closing {
+				c.close(readErrorReason(err))
+			}
+			break
+		}
+		c.lastActive, c.pingSent = time.Now(), false
+		if !c.flood.allow(c.lastActive) {
+			c.close("Excess Flood")
+			break
+		}
+		if l.tooLong {
+			c.numeric(irc.ErrInputTooLong, "Input line was too long")
+			continue
+		}
+		m, err := irc.Parse(l.text)
+		if err != nil {
+			if !errors.Is(err, irc.ErrEmpty) {
+				c.log.Debug("malformed line", "error", err)
+			}
+			continue
+		}
+		return m, true
+	}
+	return irc.Message{}, false
+}
+
+func readErrorReason(err error) string {
+	if errors.Is(err, io.EOF) {
+		return "Remote host closed the connection"
+	}
+	return "Read error: " + errText(err)
+}
+
+// errText describes a socket error the way IRC servers do ("Connection
+// reset by peer").
+func errText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return "Timed out"
+	}
+	return err.Error()
+}
+
+// send queues a line for the client itself.
+func (c *conn) send(line []byte) { c.out.TryPush(line) }
+
+// numeric queues a numeric reply for the client.
+func (c *conn) numeric(n irc.Numeric, params ...string) {
+	c.send(c.appendNumeric(nil, n, c.nick, params...))
+}
+
+// member returns the client as channels and the registry see it.
+func (c *conn) member() member {
+	return member{id: c.id, nick: c.nick, user: c.user, host: c.host, realname: c.realname, out: c.out}
+}

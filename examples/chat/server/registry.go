@@ -1,0 +1,181 @@
+package server
+
+import (
+	"strconv"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/bridge"
+	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/fiber"
+)
+
+// registry is the behavior of the registry actor: it owns the nicknames
+// (unique under rfc1459 case folding) and the channel actors, which are
+// its children: created on first JOIN, stopped when empty. A watchdog
+// fiber takes the Terminated notices of channels that stop (or crash), and
+// a fiber per departed user relays its QUIT to its channels.
+type registry struct {
+	*info
+	nicks    map[string]*entry             // by folded nickname
+	byID     map[uint64]*entry             // by connection ID
+	channels map[string]actor.Ref[chanMsg] // by folded channel name
+	byPID    map[string]string             // channel actor ID → folded name
+	lastChan uint64
+}
+
+// entry is a connection that holds a nickname.
+type entry struct {
+	member
+	registered bool
+	conn       actor.Ref[connMsg]
+}
+
+func newRegistry(in *info) *registry {
+	return &registry{
+		info:     in,
+		nicks:    make(map[string]*entry),
+		byID:     make(map[uint64]*entry),
+		channels: make(map[string]actor.Ref[chanMsg]),
+		byPID:    make(map[string]string),
+	}
+}
+
+// Started implements [actor.Starter]: it starts the watchdog fiber.
+func (r *registry) Started(self *actor.Self[registryMsg]) {
+	self.Go("watchdog", func(f *fiber.Fiber) error {
+		for {
+			t, err := bridge.Receive[*pa.Terminated](f)
+			if err != nil {
+				return nil // the registry stops
+			}
+			if key, ok := r.byPID[t.Who.Id]; ok {
+				delete(r.byPID, t.Who.Id)
+				if ref, ok := r.channels[key]; ok && ref.PID().Equal(t.Who) {
+					delete(r.channels, key)
+				}
+			}
+		}
+	})
+}
+
+// Receive implements [actor.Behavior].
+func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
+	if self.Host().Stopped() {
+		// Messages queued before the Stop still arrive after it (protoactor
+		// handles system messages first); the server is going away.
+		return
+	}
+	switch m := msg.(type) {
+	case sendTo:
+		e := r.nicks[irc.Fold(m.nick)]
+		if e == nil || !e.registered {
+			self.Respond(deliverReply{})
+			return
+		}
+		e.out.TryPush(m.line)
+		self.Respond(deliverReply{found: true})
+	case claimNick:
+		key := irc.Fold(m.who.nick)
+		if e := r.nicks[key]; e != nil && e.id != m.who.id {
+			self.Respond(claimReply{})
+			return
+		}
+		e := r.byID[m.who.id]
+		if e == nil {
+			e = &entry{member: m.who, conn: m.conn}
+			r.byID[m.who.id] = e
+		} else {
+			delete(r.nicks, irc.Fold(e.nick))
+			e.nick = m.who.nick
+		}
+		r.nicks[key] = e
+		self.Respond(claimReply{ok: true})
+	case userRegistered:
+		if e := r.byID[m.who.id]; e != nil {
+			e.user, e.realname, e.registered = m.who.user, m.who.realname, true
+		}
+	case whois:
+		if e := r.nicks[irc.Fold(m.nick)]; e != nil && e.registered {
+			self.Respond(whoisReply{found: true, who: e.member})
+			return
+		}
+		self.Respond(whoisReply{})
+	case channelFor:
+		self.Respond(r.channelFor(self, m))
+	case listChannels:
+		refs := make([]actor.Ref[chanMsg], 0, len(r.channels))
+		for _, ref := range r.channels {
+			refs = append(refs, ref)
+		}
+		self.Respond(refs)
+	case departed:
+		r.depart(self, m)
+	case channelEmpty:
+		if ref, ok := r.channels[m.key]; ok && ref.PID().Equal(m.ref.PID()) {
+			delete(r.channels, m.key)
+			self.Turn().Stop(ref.PID())
+		}
+	case statsQuery:
+		users := 0
+		for _, e := range r.byID {
+			if e.registered {
+				users++
+			}
+		}
+		self.Respond(Stats{Users: users, Channels: len(r.channels)})
+	}
+}
+
+func (r *registry) channelFor(self *actor.Self[registryMsg], m channelFor) channelReply {
+	key := irc.Fold(m.name)
+	if ref, ok := r.channels[key]; ok {
+		return channelReply{ref: ref, ok: true}
+	}
+	if !m.create {
+		return channelReply{}
+	}
+	r.lastChan++
+	ref, err := actor.SpawnChild(self, "chan-"+strconv.FormatUint(r.lastChan, 10), func() actor.Behavior[chanMsg] {
+		return newChannel(r.info, m.name, self.Ref())
+	})
+	if err != nil {
+		self.Logger().Error("cannot start a channel", "channel", m.name, "error", err)
+		return channelReply{}
+	}
+	r.channels[key] = ref
+	r.byPID[ref.PID().Id] = key
+	return channelReply{ref: ref, ok: true}
+}
+
+// depart releases a departed connection's nickname at once, then relays
+// its QUIT to its channels from a fiber: one channel after the other, each
+// told which members already got the line, so that every peer gets it
+// once.
+func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
+	e := r.byID[m.id]
+	if e == nil {
+		return
+	}
+	delete(r.byID, m.id)
+	if r.nicks[irc.Fold(e.nick)] == e {
+		delete(r.nicks, irc.Fold(e.nick))
+	}
+	if len(m.channels) == 0 {
+		return
+	}
+	line := r.appendMsg(nil, e.prefix(), "QUIT", m.reason)
+	self.Go("quit "+e.nick, func(f *fiber.Fiber) error {
+		skip := map[uint64]bool{m.id: true}
+		for _, ch := range m.channels {
+			n, err := actor.Ask[*notified, chanMsg](f, ch, chanQuit{id: m.id, line: line, skip: skip})
+			if err != nil {
+				continue // the channel is gone
+			}
+			for _, id := range n.ids {
+				skip[id] = true
+			}
+		}
+		return nil
+	})
+}
