@@ -1,0 +1,769 @@
+package supervision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/bridge"
+	"github.com/weft-go/weft/fiber"
+)
+
+// Default timeouts of a [Tree].
+const (
+	// DefaultStartTimeout is how long a child may take to start when
+	// [Tree.StartTimeout] is zero.
+	DefaultStartTimeout = 5 * time.Second
+	// DefaultStopTimeout is how long a child may take to stop gracefully
+	// when [ChildSpec.StopTimeout] is zero.
+	DefaultStopTimeout = 5 * time.Second
+)
+
+// Tree declares a supervision tree for a service: a supervisor actor with
+// ordered children, each described by a [ChildSpec]. [Tree.Start] starts
+// it and returns the running [Service].
+//
+// The children start one at a time, in order: a child is spawned by its
+// start function, then the tree waits until it has handled its Started
+// message (it sends the child a protoactor *actor.Touch, which protoactor
+// answers after the child's Receive has seen it) before the next starts. If
+// a child fails to start, the children already started are stopped in
+// reverse order and Start returns the error. The children stop in reverse
+// order too, each gracefully first (a poison pill, handled after the
+// messages already queued) and by force after its stop timeout.
+//
+// Failures are handled by the tree's [Strategy] (its policy, decider,
+// intensity, backoff and observer), with the restart kinds of the child
+// specs; a tree restarts the children of a group one at a time, in start
+// order, each after the previous has handled its Started. A [Permanent]
+// child that stops on its own is started again (this counts as a restart);
+// a [Transient] or [Temporary] one is not. A tree has no supervisor to
+// escalate to: when the restart intensity is exceeded, or the decider
+// escalates, the tree stops its children in reverse order and ends with
+// the [*ExceededError], or an error wrapping [ErrEscalated] (see
+// [Service.Err]).
+//
+// System.Shutdown stops a running tree too, but as protoactor stops any
+// actor's children, all at once: call [Service.Stop] first for an orderly
+// stop.
+//
+// A Tree is a declaration: its zero value (no children) is usable, it may
+// be copied, and it may start several services. Its fields must not change
+// while Start runs.
+type Tree struct {
+	// Strategy gives the policy, decider, intensity, backoff and observer;
+	// nil means [OneForOne] with its defaults. The tree uses a copy of its
+	// configuration, so one Strategy may configure several trees; its
+	// [WithExceeded] and [WithRestart] settings do not apply.
+	Strategy *Strategy
+	// Children are the child specs, in start order. Their names must be
+	// unique and not empty.
+	Children []ChildSpec
+	// StartTimeout bounds how long each child may take to start or
+	// restart (to handle its Started message); zero means
+	// [DefaultStartTimeout].
+	StartTimeout time.Duration
+}
+
+// ChildSpec describes one child of a [Tree]. Its zero value is not usable:
+// Name and Start are required. A ChildSpec may be copied.
+type ChildSpec struct {
+	// Name names the child: the tree passes it to Start, reports it in
+	// errors and finds the child by it ([Service.PID], [Lookup]).
+	Name string
+	// Start spawns the child (see [StartFunc]); the tree calls it again
+	// to start a [Permanent] child anew after it stopped on its own.
+	Start StartFunc
+	// Restart is the child's restart kind; the zero value is [Permanent].
+	Restart RestartKind
+	// StopTimeout is how long the child may take to stop gracefully before
+	// it is stopped by force, and then again how long the tree waits for
+	// the forced stop; zero means [DefaultStopTimeout], and a negative
+	// value stops the child by force at once (waiting DefaultStopTimeout).
+	StopTimeout time.Duration
+}
+
+// StartFunc spawns a child of a [Tree]: it must spawn exactly one actor as
+// a child of parent, the tree's own actor (with [actor.SpawnChild], or
+// protoactor's spawn on parent.Turn()), named name, and return its PID.
+// [StartActor] builds one for a Weft behavior. It runs in the tree actor's
+// turn: it must not block. An error (or a panic) fails the start.
+//
+// The child receives a protoactor *actor.Touch after each start and
+// restart (a Weft behavior whose protocol does not include it never sees
+// it; protoactor answers it).
+type StartFunc func(parent *actor.Self[any], name string) (*pa.PID, error)
+
+// StartActor returns a [StartFunc] that spawns a Weft actor of protocol M
+// whose behavior produce returns, as [actor.SpawnChild] does; find its typed
+// reference with [Lookup].
+func StartActor[M any](produce func() actor.Behavior[M], opts ...actor.SpawnOption) StartFunc {
+	return func(parent *actor.Self[any], name string) (*pa.PID, error) {
+		ref, err := actor.SpawnChild(parent, name, produce, opts...)
+		return ref.PID(), err
+	}
+}
+
+// Service is a running [Tree]: a supervisor actor and its children.
+//
+// A Service is created by [Tree.Start]; the zero value is not usable and a
+// Service must not be copied. Its methods are safe for concurrent use.
+type Service struct {
+	sys     *actor.System
+	pid     *pa.PID       // the tree actor; set before Start returns
+	done    chan struct{} // closed once the tree actor has stopped, children included
+	started chan error    // the start sequence's result (buffered)
+	stopped chan struct{} // closed once the tree has stopped its children (or given up on some)
+
+	mu      sync.Mutex // guards the fields below
+	pids    map[string]*pa.PID
+	err     error // why the service ended
+	stopErr error // problems stopping the children
+}
+
+// Start starts the tree as a top-level actor of sys named name (empty:
+// a unique name) and its children in order, and returns the running
+// service once every child has started. If a child fails to start, Start
+// stops the children already started, in reverse order, waits for the
+// tree to stop, and returns an error wrapping [ErrStartFailed]. If ctx is
+// done first, Start returns [context.Cause] of ctx and the tree stops in
+// the background (System.Shutdown waits for it).
+//
+// Start panics if a child spec has an empty or duplicate name or no start
+// function.
+func (t Tree) Start(ctx context.Context, sys *actor.System, name string) (*Service, error) {
+	specs := slices.Clone(t.Children)
+	seen := make(map[string]bool, len(specs))
+	for _, c := range specs {
+		switch {
+		case c.Name == "":
+			panic("supervision: a child spec has no name")
+		case seen[c.Name]:
+			panic("supervision: duplicate child name " + c.Name)
+		case c.Start == nil:
+			panic("supervision: child spec " + c.Name + " has no start function")
+		}
+		seen[c.Name] = true
+	}
+	base := t.Strategy
+	if base == nil {
+		base = OneForOne()
+	}
+	svc := &Service{sys: sys, done: make(chan struct{}), started: make(chan error, 1), stopped: make(chan struct{}), pids: make(map[string]*pa.PID)}
+	ta := &treeActor{svc: svc, byID: make(map[string]*kid), startTimeout: t.StartTimeout}
+	if ta.startTimeout <= 0 {
+		ta.startTimeout = DefaultStartTimeout
+	}
+	for i := range specs {
+		ta.kids = append(ta.kids, &kid{spec: &specs[i]})
+	}
+	ta.strat = &Strategy{cfg: base.cfg}
+	ta.strat.cfg.kindOf = ta.kindOf
+	ta.strat.hooks = hooks{intercept: ta.intercept, order: ta.order, execute: ta.execute, resumed: ta.resumed, exit: ta.exit}
+	incarnations := 0
+	ref, err := actor.Spawn(sys, name, func() actor.Behavior[any] {
+		incarnations++
+		if incarnations > 1 {
+			return brokenTree{ta}
+		}
+		return ta
+	}, actor.WithSupervisor(ta.strat))
+	if err != nil {
+		return nil, err
+	}
+	svc.pid = ref.PID()
+	select {
+	case err := <-svc.started:
+		if err != nil {
+			select {
+			case <-svc.done:
+			case <-ctx.Done():
+			}
+			return nil, err
+		}
+		return svc, nil
+	case <-ctx.Done():
+		svc.requestStop()
+		return nil, context.Cause(ctx)
+	}
+}
+
+// Stop stops the service: the children in reverse start order, each
+// gracefully and then by force after its stop timeout, then the tree's
+// actor. It waits until they have all stopped and returns nil. If a child
+// did not stop even by force (its turn is blocked), Stop returns an error
+// wrapping [ErrStopTimeout] once the tree has given up waiting for it; the
+// tree's actor then stops after that child does ([Service.Done]). If ctx
+// is done first, Stop returns [context.Cause] of ctx and the service goes
+// on stopping.
+//
+// Stop is safe to call more than once and concurrently: every call waits
+// for the same stop and returns the same result. It also returns at once,
+// with that result, once the service has ended on its own (see [Service.Err]).
+func (s *Service) Stop(ctx context.Context) error {
+	select {
+	case <-s.done:
+		return s.stopResult()
+	default:
+	}
+	s.requestStop()
+	select {
+	case <-s.done:
+		return s.stopResult()
+	case <-s.stopped:
+		if err := s.stopResult(); err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	select {
+	case <-s.done:
+		return s.stopResult()
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Done returns a channel that is closed once the service has ended: its
+// children and its actor have stopped, after [Service.Stop], after the
+// restart intensity was exceeded, or after the actor system stopped it.
+func (s *Service) Done() <-chan struct{} { return s.done }
+
+// Err returns why the service ended: nil while it runs and after a
+// [Service.Stop] (or the actor system's shutdown), an [*ExceededError] if
+// the restart intensity was exceeded, an error wrapping [ErrEscalated] if
+// the decider escalated a failure.
+func (s *Service) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Self returns the PID of the tree's actor.
+func (s *Service) Self() *pa.PID { return s.pid }
+
+// PID returns the PID of the running child named name, or nil if it is not
+// running (not started yet, stopped, or between a stop and a new start).
+// A restarted child keeps its PID.
+func (s *Service) PID(name string) *pa.PID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pids[name]
+}
+
+// Lookup returns a typed reference to the running child named name of s,
+// and false if it is not running. Nothing checks that the child speaks M.
+func Lookup[M any](s *Service, name string) (actor.Ref[M], bool) {
+	pid := s.PID(name)
+	if pid == nil {
+		return actor.Ref[M]{}, false
+	}
+	return actor.RefOf[M](s.sys, pid), true
+}
+
+func (s *Service) requestStop() {
+	s.sys.Raw().Root.Send(s.pid, &stopCmd{})
+}
+
+func (s *Service) stopResult() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopErr
+}
+
+func (s *Service) setPID(name string, pid *pa.PID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if pid == nil {
+		delete(s.pids, name)
+	} else {
+		s.pids[name] = pid
+	}
+}
+
+// stopDone records the result of stopping the children and closes
+// stopped.
+func (s *Service) stopDone(stopErr error) {
+	s.mu.Lock()
+	s.stopErr = stopErr
+	s.mu.Unlock()
+	close(s.stopped)
+}
+
+// finish records the end of the service and closes done.
+func (s *Service) finish(err, stopErr error) {
+	s.mu.Lock()
+	s.err, s.stopErr = err, stopErr
+	clear(s.pids)
+	s.mu.Unlock()
+	close(s.done)
+}
+
+// The messages a tree actor sends itself. They stay out of the dead-letter
+// log if the tree has stopped.
+type (
+	// stopCmd asks the tree to stop.
+	stopCmd struct{}
+	// execCmd carries out a decision of the strategy.
+	execCmd struct{ restart, stop []*pa.PID }
+	// exitCmd stops the tree with an error (intensity exceeded).
+	exitCmd struct{ err error }
+	// kick tells a fiber waiting for child id that it failed.
+	kick struct{ id string }
+)
+
+func (*stopCmd) IgnoreDeadLetterLogging() {}
+func (*execCmd) IgnoreDeadLetterLogging() {}
+func (*exitCmd) IgnoreDeadLetterLogging() {}
+func (*kick) IgnoreDeadLetterLogging()    {}
+
+// phase is the stage a tree is at.
+type phase uint8
+
+const (
+	phaseStarting phase = iota
+	phaseRunning
+	phaseStopping
+)
+
+// treeActor is the behavior of a tree's actor. Every field is owned by the
+// actor's turns (its behavior, fibers and the strategy's hooks, which
+// protoactor calls on the actor's goroutine between turns), except svc and
+// pid, which are set before the actor runs.
+type treeActor struct {
+	svc          *Service
+	pid          *pa.PID
+	kids         []*kid          // in spec order
+	byID         map[string]*kid // by PID ID
+	strat        *Strategy
+	startTimeout time.Duration
+	self         *actor.Self[any]
+	sup          pa.Supervisor // the actor's protoactor context
+	phase        phase
+	cmds         []*execCmd   // decisions waiting to be carried out
+	wake         fiber.Cond   // signalled when cmds grows or a stop is asked for
+	current      *fiber.Fiber // the fiber carrying out the current command
+	stopReq      bool
+	startErr     error // a failure during the start phase
+	exitErr      error // why the tree ends
+	stopErrs     []error
+}
+
+// kid is the tree's record of one child.
+type kid struct {
+	spec     *ChildSpec
+	pid      *pa.PID // nil until first started
+	alive    bool    // started and not yet terminated
+	failed   bool    // failed, not yet restarted
+	reason   any     // the last failure's reason
+	starting bool    // being spawned, waiting for its Started to be handled
+	stopping bool    // being stopped by the tree
+	removed  bool    // ended for good (not to be started again)
+}
+
+// Started starts the control fiber, which starts the children.
+func (t *treeActor) Started(self *actor.Self[any]) {
+	t.self, t.pid = self, self.Ref().PID()
+	t.sup, _ = self.Turn().(pa.Supervisor)
+	self.Go("supervision.tree", t.loop)
+}
+
+// Receive handles the tree's own messages and its children's ends.
+func (t *treeActor) Receive(self *actor.Self[any], msg any) {
+	switch m := msg.(type) {
+	case *pa.Terminated:
+		t.terminated(m.Who)
+	case *execCmd:
+		t.cmds = append(t.cmds, m)
+		t.wake.Signal()
+	case *exitCmd:
+		if t.exitErr == nil {
+			t.exitErr = m.err
+		}
+		t.requestStop(m.err)
+	case *stopCmd:
+		t.requestStop(ErrStopped)
+	case *kick:
+		// No fiber waits for this child: during the start phase, a child
+		// that already started failed, and the start fails.
+		if k := t.byID[m.id]; k != nil && t.phase == phaseStarting && t.startErr == nil {
+			t.startErr = fmt.Errorf("%w: %q failed: %w", ErrStartFailed, k.spec.Name, reasonErr(k.reason))
+			t.cancelCurrent(t.startErr)
+		}
+	}
+}
+
+// Stopping cancels the strategy's pending restarts.
+func (t *treeActor) Stopping(*actor.Self[any]) {
+	t.phase = phaseStopping
+	t.strat.Stop()
+}
+
+// Stopped ends the service.
+func (t *treeActor) Stopped(*actor.Self[any]) {
+	t.svc.finish(t.exitErr, errors.Join(t.stopErrs...))
+}
+
+func (t *treeActor) requestStop(cause error) {
+	t.stopReq = true
+	t.cancelCurrent(cause)
+	t.wake.Signal()
+}
+
+func (t *treeActor) cancelCurrent(cause error) {
+	if t.current != nil {
+		t.current.Cancel(cause)
+	}
+}
+
+// post sends the tree actor a message; it may be called from any goroutine.
+func (t *treeActor) post(msg any) {
+	t.svc.sys.Raw().Root.Send(t.pid, msg)
+}
+
+// loop is the control fiber: it starts the children, carries out the
+// strategy's decisions one at a time, and stops the children.
+func (t *treeActor) loop(f *fiber.Fiber) error {
+	err := t.command(f, "supervision.start", t.startAll)
+	if t.startErr != nil {
+		err = t.startErr
+	} else if err == nil && t.stopReq {
+		err = fmt.Errorf("%w: %w", ErrStartFailed, ErrStopped)
+	}
+	if err != nil {
+		if t.exitErr == nil {
+			t.exitErr = err
+		}
+		t.shutdown(f)
+		t.svc.started <- err
+		return nil
+	}
+	t.phase = phaseRunning
+	t.svc.started <- nil
+	for !t.stopReq {
+		if len(t.cmds) == 0 {
+			if t.wake.Wait(f) != nil {
+				return nil // the actor is stopping
+			}
+			continue
+		}
+		c := t.cmds[0]
+		t.cmds = t.cmds[1:]
+		if err := t.command(f, "supervision.restart", func(f *fiber.Fiber) error { return t.run(f, c) }); err != nil && !f.Cancelled() {
+			t.svc.sys.Logger().Debug("supervision: restart interrupted",
+				slog.Any("tree", t.pid), slog.Any("error", err))
+		}
+	}
+	t.shutdown(f)
+	return nil
+}
+
+// command runs fn in a child fiber that a stop request can cancel.
+func (t *treeActor) command(f *fiber.Fiber, name string, fn func(*fiber.Fiber) error) error {
+	c := f.Spawn(name, fn, fiber.Supervised())
+	t.current = c
+	err := f.Join(c)
+	t.current = nil
+	return err
+}
+
+// shutdown stops the children in reverse order, then the tree's actor.
+func (t *treeActor) shutdown(f *fiber.Fiber) {
+	t.phase = phaseStopping
+	t.strat.Stop()
+	for _, k := range slices.Backward(t.kids) {
+		if err := t.stopKid(f, k); err != nil {
+			if f.Cancelled() {
+				return // the actor is stopping anyway
+			}
+			t.stopErrs = append(t.stopErrs, err)
+		}
+	}
+	t.svc.stopDone(errors.Join(t.stopErrs...))
+	t.self.Stop()
+}
+
+// startAll starts the children in order.
+func (t *treeActor) startAll(f *fiber.Fiber) error {
+	for _, k := range t.kids {
+		if err := t.startKid(f, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startKid spawns k and waits until it has handled Started.
+func (t *treeActor) startKid(f *fiber.Fiber, k *kid) error {
+	name := k.spec.Name
+	pid, err := t.callStart(k)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrStartFailed, name, err)
+	}
+	k.pid, k.alive, k.failed, k.reason, k.removed = pid, true, false, nil, false
+	t.byID[pid.Id] = k
+	t.svc.setPID(name, pid)
+	k.starting = true
+	err = t.handshake(f, k)
+	k.starting = false
+	if err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrStartFailed, name, err)
+	}
+	return nil
+}
+
+// callStart calls k's start function, turning a panic into an error.
+func (t *treeActor) callStart(k *kid) (pid *pa.PID, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pid, err = nil, fmt.Errorf("start function panicked: %v", r)
+		}
+	}()
+	pid, err = k.spec.Start(t.self, k.spec.Name)
+	if err == nil && pid == nil {
+		err = errors.New("start function returned no PID")
+	}
+	if err == nil && !slices.ContainsFunc(t.self.Turn().Children(), pid.Equal) {
+		t.svc.sys.Raw().Root.Stop(pid)
+		err = fmt.Errorf("start function returned %v, which is not a child of the tree", pid)
+	}
+	return pid, err
+}
+
+// handshake waits until k has handled its Started message: it sends k a
+// Touch, which protoactor answers after k's Receive has seen it (so after
+// Started), and waits for the answer, k's end or a failure report.
+func (t *treeActor) handshake(f *fiber.Fiber, k *kid) error {
+	t.self.Turn().Request(k.pid, &pa.Touch{})
+	id := k.pid.Id
+	m, err := bridge.ReceiveFunc(f, func(m any) bool {
+		switch m := m.(type) {
+		case *pa.Touched:
+			return m.Who != nil && m.Who.Id == id
+		case *pa.Terminated:
+			return m.Who.Id == id
+		case *kick:
+			return m.id == id
+		}
+		return false
+	}, bridge.Within(t.startTimeout))
+	if err != nil {
+		if errors.Is(err, bridge.ErrTimeout) {
+			return fmt.Errorf("not started within %v: %w", t.startTimeout, err)
+		}
+		return err
+	}
+	switch m := m.(type) {
+	case *pa.Terminated:
+		t.terminated(m.Who)
+		return errors.New("stopped while starting")
+	case *kick:
+		return fmt.Errorf("failed while starting: %w", reasonErr(k.reason))
+	}
+	k.failed, k.reason = false, nil
+	return nil
+}
+
+// run carries out one decision of the strategy: it stops the temporary
+// children of the group, then restarts the others one at a time, in start
+// order, each after the previous has handled Started. A child that ended
+// is started anew with its start function. It gives up at the first child
+// that does not start again (a new failure brings a new decision).
+func (t *treeActor) run(f *fiber.Fiber, c *execCmd) error {
+	for _, pid := range c.stop {
+		if k := t.byID[pid.Id]; k != nil {
+			if err := t.stopKid(f, k); err != nil {
+				return err
+			}
+			k.removed = true
+		}
+	}
+	for _, pid := range c.restart {
+		k := t.byID[pid.Id]
+		if k == nil {
+			continue
+		}
+		if k.alive {
+			t.sup.RestartChildren(k.pid)
+			if err := t.handshake(f, k); err != nil {
+				return fmt.Errorf("%q: %w", k.spec.Name, err)
+			}
+			continue
+		}
+		if err := t.startKid(f, k); err != nil {
+			if f.Cancelled() {
+				return err
+			}
+			// Starting anew failed: a failure like any other.
+			k.removed = false
+			t.strat.handle(t.svc.sys.Raw(), t.sup, k.pid, err, nil, t.strat.cfg.decider(err), true)
+			return err
+		}
+	}
+	return nil
+}
+
+// stopKid stops k gracefully (a poison pill), then by force after its stop
+// timeout, and waits until it has terminated.
+func (t *treeActor) stopKid(f *fiber.Fiber, k *kid) error {
+	if !k.alive {
+		return nil
+	}
+	k.stopping = true
+	timeout := k.spec.StopTimeout
+	if timeout == 0 {
+		timeout = DefaultStopTimeout
+	}
+	if timeout > 0 && !k.failed { // a failed child's mailbox is suspended: poison would wait
+		t.self.Turn().Poison(k.pid)
+		err := t.waitTerminated(f, k, timeout)
+		if err == nil || !errors.Is(err, bridge.ErrTimeout) {
+			return err
+		}
+		t.svc.sys.Logger().Warn("supervision: child did not stop in time; stopping it by force",
+			slog.Any("tree", t.pid), slog.String("child", k.spec.Name), slog.Duration("timeout", timeout))
+	}
+	t.self.Turn().Stop(k.pid)
+	if timeout < 0 {
+		timeout = DefaultStopTimeout
+	}
+	err := t.waitTerminated(f, k, timeout)
+	if errors.Is(err, bridge.ErrTimeout) {
+		k.alive, k.stopping = false, false
+		t.svc.setPID(k.spec.Name, nil)
+		return fmt.Errorf("%w: %q", ErrStopTimeout, k.spec.Name)
+	}
+	return err
+}
+
+// waitTerminated waits, at most d, for k's Terminated message.
+func (t *treeActor) waitTerminated(f *fiber.Fiber, k *kid, d time.Duration) error {
+	if !k.alive {
+		return nil
+	}
+	id := k.pid.Id
+	m, err := bridge.ReceiveFunc(f, func(m *pa.Terminated) bool { return m.Who.Id == id }, bridge.Within(d))
+	if err != nil {
+		return err
+	}
+	t.terminated(m.Who)
+	return nil
+}
+
+// terminated records the end of a child and, for a Permanent child that
+// ended on its own, asks the strategy for a restart.
+func (t *treeActor) terminated(who *pa.PID) {
+	k := t.byID[who.Id]
+	if k == nil || !k.alive {
+		return
+	}
+	k.alive = false
+	t.svc.setPID(k.spec.Name, nil)
+	switch {
+	case k.stopping:
+		k.stopping = false
+	case k.starting || t.phase == phaseStopping:
+	case k.failed:
+		k.removed = true // stopped by a decision of the strategy
+	case k.spec.Restart == Permanent:
+		t.strat.exited(t.svc.sys.Raw(), t.sup, k.pid)
+	default:
+		k.removed = true
+	}
+}
+
+// kindOf is the strategy's restart kind of a child.
+func (t *treeActor) kindOf(child *pa.PID) RestartKind {
+	if k := t.byID[child.Id]; k != nil {
+		return k.spec.Restart
+	}
+	return Temporary
+}
+
+// order lists the children that are, or are to be, running, in start
+// order.
+func (t *treeActor) order() []*pa.PID {
+	var pids []*pa.PID
+	for _, k := range t.kids {
+		if k.pid != nil && !k.removed {
+			pids = append(pids, k.pid)
+		}
+	}
+	return pids
+}
+
+// intercept sees every failure first: it records it, wakes a fiber
+// waiting for that child, and keeps the strategy out of failures during
+// the start and stop phases, which stop the child.
+func (t *treeActor) intercept(sup pa.Supervisor, child *pa.PID, reason any) bool {
+	k := t.byID[child.Id]
+	if k == nil || !child.Equal(k.pid) {
+		sup.StopChildren(child) // not a child the tree knows
+		return true
+	}
+	k.failed, k.reason = true, reason
+	t.post(&kick{id: child.Id})
+	if t.phase != phaseRunning {
+		sup.StopChildren(child)
+		return true
+	}
+	return false
+}
+
+// execute hands a decision of the strategy to the control fiber; it may be
+// called from a timer's goroutine.
+func (t *treeActor) execute(_ pa.Supervisor, restart, stop []*pa.PID) {
+	t.post(&execCmd{restart: restart, stop: stop})
+}
+
+// resumed records that a failed child carries on.
+func (t *treeActor) resumed(child *pa.PID) {
+	if k := t.byID[child.Id]; k != nil {
+		k.failed, k.reason = false, nil
+	}
+}
+
+// exit stops the tree with err (the intensity was exceeded, or a failure
+// escalated).
+func (t *treeActor) exit(err error) {
+	t.post(&exitCmd{err: err})
+}
+
+// brokenTree is the behavior of a tree actor that protoactor restarted
+// after a failure of the tree's own code (such as a panicking observer):
+// it stops, and the service ends.
+type brokenTree struct{ t *treeActor }
+
+func (b brokenTree) Started(self *actor.Self[any]) {
+	if b.t.exitErr == nil {
+		b.t.exitErr = errors.New("supervision: the tree's actor failed")
+	}
+	self.Stop()
+}
+
+func (brokenTree) Receive(*actor.Self[any], any) {}
+
+func (b brokenTree) Stopping(*actor.Self[any]) { b.t.strat.Stop() }
+
+func (b brokenTree) Stopped(*actor.Self[any]) {
+	select {
+	case b.t.svc.started <- b.t.exitErr: // if the start never reported
+	default:
+	}
+	b.t.svc.finish(b.t.exitErr, errors.Join(b.t.stopErrs...))
+}
+
+// reasonErr returns a failure reason as an error.
+func reasonErr(reason any) error {
+	if err, ok := reason.(error); ok {
+		return err
+	}
+	return fmt.Errorf("%v", reason)
+}
