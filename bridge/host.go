@@ -173,7 +173,16 @@ func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 		handler(c)
 		return
 	default:
-		if h.stopped || !h.deliver(m, c.Sender()) {
+		if h.stopped {
+			// protoactor still delivers messages while a stopping actor
+			// waits for its children; the actor's fibers are gone and its
+			// behaviour has seen Stopping: drop them, as protoactor drops
+			// the messages still queued when it stops.
+			h.logger.Debug("weft: message to a stopping actor dropped",
+				slog.Any("actor", h.self), slog.Any("message", m))
+			return
+		}
+		if !h.deliver(m, c.Sender()) {
 			handler(c)
 		}
 	}
@@ -181,6 +190,10 @@ func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 		return
 	}
 	if err := h.sched.RunReady(); err != nil {
+		// RunReady stopped early: fibers may still be ready, or loads
+		// queued. If the supervisor resumes the actor, this wake-up gives
+		// them a turn; after a restart or a stop it is harmless.
+		h.wake()
 		panic(err)
 	}
 }

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/weft-go/weft/fiber"
 )
@@ -36,13 +37,16 @@ type loadCall[V any] struct {
 	waiters []fiber.Waker
 	v       V
 	err     error
+	panic   *fiber.PanicError // the batch function's panic, re-raised in each waiter
 }
 
 // NewLoader returns a loader for the actor of h. batch is called with the
 // distinct keys of one batch, on a goroutine of its own, with a context that
 // is cancelled when the actor stops; it returns a value for each key, or an
-// error that every load of the batch returns. name labels the batch calls
-// in panics.
+// error that every load of the batch returns. If batch panics, the panic is
+// re-raised, as a [*fiber.PanicError] carrying batch's stack, in every fiber
+// waiting for a key of the batch (as [fiber.Await] does). name labels the
+// batch calls in panics.
 func NewLoader[K comparable, V any](h *Host, name string, batch func(ctx context.Context, keys []K) (map[K]V, error)) *Loader[K, V] {
 	return &Loader[K, V]{
 		h: h, name: name, batch: batch,
@@ -54,13 +58,18 @@ func NewLoader[K comparable, V any](h *Host, name string, batch func(ctx context
 // Load suspends f until the value for key has been fetched as part of a
 // batch, and returns it. It returns the batch's error if the batch failed,
 // an error wrapping [ErrNoValue] if the batch returned no value for key, and
-// the cancellation error if f is cancelled first.
+// the cancellation error if f is cancelled first (at once, asking for
+// nothing, if f is already cancelled).
 //
 // Load is a suspension point: it must be called by f itself, and f must
 // live in the loader's actor.
 func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 	if HostOf(f) != l.h {
 		panic("bridge: Loader.Load from a fiber of another actor")
+	}
+	if f.Cancelled() {
+		var zero V
+		return zero, f.Suspend("load " + l.name) // fails at once: ask for nothing
 	}
 	c := l.inflight[key]
 	if c == nil {
@@ -79,6 +88,9 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 		var zero V
 		return zero, err
 	}
+	if c.panic != nil {
+		panic(c.panic)
+	}
 	return c.v, c.err
 }
 
@@ -95,13 +107,15 @@ func (l *Loader[K, V]) dispatch() {
 	}
 	l.calls++
 	l.h.sched.Offload(l.name, func(ctx context.Context) func() {
-		values, err := l.batch(ctx, keys)
+		values, err, pe := l.call(ctx, keys)
 		return func() {
 			for _, k := range keys {
 				c := calls[k]
 				delete(l.inflight, k)
 				v, ok := values[k]
 				switch {
+				case pe != nil:
+					c.panic = pe
 				case err != nil:
 					c.err = err
 				case !ok:
@@ -115,4 +129,15 @@ func (l *Loader[K, V]) dispatch() {
 			}
 		}
 	})
+}
+
+// call calls the batch function, turning a panic into a *fiber.PanicError.
+func (l *Loader[K, V]) call(ctx context.Context, keys []K) (values map[K]V, err error, pe *fiber.PanicError) {
+	defer func() {
+		if r := recover(); r != nil {
+			pe = &fiber.PanicError{Fiber: "loader " + l.name + " (batch)", Value: r, Stack: debug.Stack()}
+		}
+	}()
+	values, err = l.batch(ctx, keys)
+	return values, err, nil
 }

@@ -44,7 +44,7 @@ type Scheduler struct {
 	lastID   uint64
 	timers   int         // pending Sleep timers
 	failure  *PanicError // first unsupervised panic
-	failNew  bool        // failure happened during the current RunReady
+	failNew  *PanicError // first unsupervised panic not yet returned by RunReady
 	closing  bool
 	closeErr error
 	spare    []func() // recycled inbox buffer
@@ -293,7 +293,9 @@ func (s *Scheduler) fail(pe *PanicError) {
 	if s.failure == nil {
 		s.failure = pe
 	}
-	s.failNew = true
+	if s.failNew == nil {
+		s.failNew = pe
+	}
 }
 
 // Post queues fn to run on the owner, inside the next [Scheduler.RunReady],
@@ -336,8 +338,9 @@ func (s *Scheduler) drainInbox() {
 
 // RunReady runs the scheduler until it is idle: it handles posted events and
 // resumes ready fibers, in FIFO order, until no fiber is ready and no event
-// is queued. It returns early, with the [*PanicError], if an unsupervised
-// fiber panics; fibers still ready stay queued. The owner then decides: stop
+// is queued. It returns early if an unsupervised fiber panics, with the
+// [*PanicError] of the first such panic since the previous RunReady
+// returned; fibers still ready stay queued. The owner then decides: stop
 // (cancel the fibers and call [Scheduler.Close]) or carry on calling
 // RunReady.
 //
@@ -352,11 +355,11 @@ func (s *Scheduler) RunReady() error {
 		if s.inboxN.Load() != 0 {
 			s.drainInbox()
 		}
-		if s.failNew {
+		if pe := s.failNew; pe != nil {
 			// A panic outside a resume: in a fiber spawned by the owner or
 			// by a posted function, or of an Await call nobody waits for.
-			s.failNew = false
-			return s.failure
+			s.failNew = nil
+			return pe
 		}
 		f := s.runq.pop()
 		if f == nil {
@@ -365,16 +368,16 @@ func (s *Scheduler) RunReady() error {
 			}
 			if s.idleHook != nil {
 				s.idleHook()
-				if !s.Idle() || s.failNew {
+				if !s.Idle() || s.failNew != nil {
 					continue
 				}
 			}
 			return nil
 		}
 		s.resume(f)
-		if s.failNew {
-			s.failNew = false
-			return s.failure
+		if pe := s.failNew; pe != nil {
+			s.failNew = nil
+			return pe
 		}
 	}
 }
