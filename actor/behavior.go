@@ -1,11 +1,14 @@
 package actor
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/mailbox"
 )
 
 // Behavior is what an actor with protocol M does with each message. Its
@@ -58,6 +61,7 @@ type Self[M any] struct {
 	ref      Ref[M]
 	behavior Behavior[M]
 	top      bool
+	cell     *mailboxCell
 }
 
 // Ref returns the actor's own typed reference.
@@ -100,7 +104,7 @@ func (s *Self[M]) Stop() { s.host.Turn().Stop(s.ref.pid) }
 func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
-		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem()}
+		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), mb: s.cell.mb}
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
 		}
@@ -111,6 +115,9 @@ func (s *Self[M]) receive(c pa.Context) {
 	case *pa.Stopped:
 		if h, ok := s.behavior.(Stopper[M]); ok {
 			h.Stopped(s)
+		}
+		if s.awaitsRunning() {
+			s.sys.overran(c.Self())
 		}
 		if s.top {
 			s.sys.untrack(s.ref.pid)
@@ -127,17 +134,33 @@ func (s *Self[M]) receive(c pa.Context) {
 	}
 }
 
+// errAwaitsRunning is the cause awaitsRunning closes the scheduler with.
+var errAwaitsRunning = errors.New("actor: Await calls running")
+
+// awaitsRunning reports whether fiber.Await calls of the actor's fibers are
+// still running after the host stopped them (and gave up waiting for them
+// after the stop timeout). Closing the host's scheduler again with a done
+// context does not wait: it reports them.
+func (s *Self[M]) awaitsRunning() bool {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errAwaitsRunning)
+	return errors.Is(s.host.Scheduler().Close(ctx), errAwaitsRunning)
+}
+
 // SpawnOption configures a spawned actor.
 type SpawnOption func(*spawnConfig)
 
 type spawnConfig struct {
-	props []pa.PropsOption
+	props   []pa.PropsOption
+	mailbox pa.MailboxProducer
 }
 
 // WithMailbox gives the actor a mailbox made by producer (see package
-// mailbox) instead of the default unbounded one.
+// mailbox) instead of the default unbounded one. If the mailbox is one of
+// package mailbox's, the actor's Refs record it, for [TrySend] and
+// [SendWait].
 func WithMailbox(producer pa.MailboxProducer) SpawnOption {
-	return func(c *spawnConfig) { c.props = append(c.props, pa.WithMailbox(producer)) }
+	return func(c *spawnConfig) { c.mailbox = producer }
 }
 
 // WithSupervisor sets the strategy that supervises the actor's children
@@ -153,19 +176,35 @@ func WithGuardian(strategy pa.SupervisorStrategy) SpawnOption {
 	return func(c *spawnConfig) { c.props = append(c.props, pa.WithGuardian(strategy)) }
 }
 
-// props builds the protoactor props of an actor with behavior produce.
-func props[M any](sys *System, produce func() Behavior[M], top bool, opts []SpawnOption) *pa.Props {
+// props builds the protoactor props of an actor with behavior produce. The
+// returned cell learns the actor's mailbox when protoactor creates it, which
+// it does once, synchronously, when it spawns the actor (restarts keep it).
+func props[M any](sys *System, produce func() Behavior[M], top bool, opts []SpawnOption) (*pa.Props, *mailboxCell) {
 	var c spawnConfig
 	for _, o := range opts {
 		o(&c)
 	}
+	cell := &mailboxCell{}
 	producer := func() pa.Actor {
-		s := &Self[M]{sys: sys, behavior: produce(), top: top}
+		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell}
 		s.host = bridge.NewHost(bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout))
 		return hostedActor[M]{s}
 	}
-	return pa.PropsFromProducer(producer, append([]pa.PropsOption{pa.WithDispatcher(sys.disp)}, c.props...)...)
+	popts := append([]pa.PropsOption{pa.WithDispatcher(sys.disp)}, c.props...)
+	if c.mailbox != nil {
+		popts = append(popts, pa.WithMailbox(func() pa.Mailbox {
+			mb := c.mailbox()
+			cell.mb, _ = mb.(*mailbox.Mailbox)
+			return mb
+		}))
+	}
+	return pa.PropsFromProducer(producer, popts...), cell
 }
+
+// mailboxCell holds an actor's mailbox of package mailbox, if it has one.
+// It is written while protoactor spawns the actor, which synchronizes
+// before the Ref is returned and before the actor's first turn.
+type mailboxCell struct{ mb *mailbox.Mailbox }
 
 // hostedActor is the protoactor actor of a Self.
 type hostedActor[M any] struct{ s *Self[M] }
@@ -178,7 +217,7 @@ func (a hostedActor[M]) Receive(c pa.Context) { a.s.host.Receive(c, a.s.receive)
 // system is shutting down, or protoactor's error if the name is taken.
 // [System.Shutdown] stops the actor.
 func Spawn[M any](sys *System, name string, produce func() Behavior[M], opts ...SpawnOption) (Ref[M], error) {
-	p := props(sys, produce, true, opts)
+	p, cell := props(sys, produce, true, opts)
 	sys.mu.Lock()
 	if sys.shutdown {
 		sys.mu.Unlock()
@@ -198,21 +237,21 @@ func Spawn[M any](sys *System, name string, produce func() Behavior[M], opts ...
 		_ = sys.ps.Root.StopFuture(pid).Wait()
 		return Ref[M]{}, ErrShutdown
 	}
-	return Ref[M]{pid: pid, sys: sys.ps}, nil
+	return Ref[M]{pid: pid, sys: sys.ps, mb: cell.mb}, nil
 }
 
 // SpawnChild starts an actor as a child of the actor parent belongs to: it
 // is supervised by the parent's strategy ([WithSupervisor]) and stopped
 // with it. Call it from the parent's turns.
 func SpawnChild[M, P any](parent *Self[P], name string, produce func() Behavior[M], opts ...SpawnOption) (Ref[M], error) {
-	p := props(parent.sys, produce, false, opts)
+	p, cell := props(parent.sys, produce, false, opts)
 	c := parent.host.Turn()
 	if name == "" {
-		return Ref[M]{pid: c.Spawn(p), sys: parent.sys.ps}, nil
+		return Ref[M]{pid: c.Spawn(p), sys: parent.sys.ps, mb: cell.mb}, nil
 	}
 	pid, err := c.SpawnNamed(p, name)
 	if err != nil {
 		return Ref[M]{}, err
 	}
-	return Ref[M]{pid: pid, sys: parent.sys.ps}, nil
+	return Ref[M]{pid: pid, sys: parent.sys.ps, mb: cell.mb}, nil
 }

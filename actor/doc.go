@@ -24,7 +24,7 @@
 //		})
 //	})
 //	ref.Send(Add{N: 2})
-//	n, err := actor.Call[int](ctx, ref, Get{})
+//	n, err := actor.Call[int, CounterMsg](ctx, ref, Get{})
 //
 // # Fibers inside actors
 //

@@ -6,6 +6,7 @@ import (
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/mailbox"
 )
 
 // Ref is a typed reference to an actor whose protocol is M: [Ref.Send]
@@ -19,11 +20,14 @@ import (
 type Ref[M any] struct {
 	pid *pa.PID
 	sys *pa.ActorSystem
+	mb  *mailbox.Mailbox // the actor's mailbox if it is one of package mailbox's, recorded at spawn
 }
 
 // RefOf returns a typed reference to the actor pid of sys. Nothing checks
 // that the actor speaks M: use it for PIDs that come from elsewhere (a
-// remote node, a registry), with the protocol agreed out of band.
+// remote node, a registry), with the protocol agreed out of band. Such a
+// Ref does not know the actor's mailbox: [TrySend] and [SendWait] treat it
+// as unbounded.
 func RefOf[M any](sys *System, pid *pa.PID) Ref[M] {
 	return Ref[M]{pid: pid, sys: sys.ps}
 }

@@ -1,0 +1,55 @@
+package mailbox
+
+// entry is one queued message and, with WithQueueTime, when it was queued
+// (nanoseconds since the mailbox's base time).
+type entry struct {
+	msg any
+	at  int64
+}
+
+// ring is a FIFO queue of entries in a growable circular buffer whose
+// length is a power of two. The zero value is an empty queue. It is not
+// safe for concurrent use: a Mailbox guards its rings with its lock.
+type ring struct {
+	buf  []entry
+	head int
+	n    int
+}
+
+// shrinkAbove is the buffer length above which an emptied ring frees its
+// buffer, so that a burst does not pin memory for the actor's lifetime.
+const shrinkAbove = 1024
+
+func (r *ring) push(e entry) {
+	if r.n == len(r.buf) {
+		r.grow()
+	}
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = e
+	r.n++
+}
+
+// pop removes and returns the oldest entry; the ring must not be empty.
+func (r *ring) pop() entry {
+	e := r.buf[r.head]
+	r.buf[r.head] = entry{}
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.n--
+	if r.n == 0 {
+		r.head = 0
+		if len(r.buf) > shrinkAbove {
+			r.buf = nil
+		}
+	}
+	return e
+}
+
+func (r *ring) grow() {
+	size := 2 * len(r.buf)
+	if size == 0 {
+		size = 16
+	}
+	buf := make([]entry, size)
+	k := copy(buf, r.buf[r.head:])
+	copy(buf[k:], r.buf[:r.head])
+	r.buf, r.head = buf, 0
+}
