@@ -49,8 +49,10 @@ type pendingRequest struct {
 // actor, local or remote), and returns the reply as an R.
 //
 // The actor keeps handling its mailbox while f waits. Request fails with
-// [ErrDeadLetter] if target does not exist, with an error wrapping
-// [ErrUnexpectedReply] if the reply is not an R, with [ErrTimeout] after a
+// [ErrDeadLetter] if target does not exist, with the reply itself (wrapped)
+// if it is an error and not an R (such as a bounded mailbox's rejection),
+// with an error wrapping [ErrUnexpectedReply] if the reply is something
+// else, with [ErrTimeout] after a
 // [Within] deadline, and with the cancellation error if f is cancelled.
 //
 // Request is a suspension point: it must be called by f itself, and f must
@@ -90,6 +92,11 @@ func decodeReply[R any](reply any, target *actor.PID) (R, error) {
 	}
 	r, ok := reply.(R)
 	if !ok {
+		if err, isErr := reply.(error); isErr {
+			// A failure answered in place of the reply, such as a bounded
+			// mailbox's rejection: it is the request's error.
+			return zero, fmt.Errorf("bridge: request to %v: %w", target, err)
+		}
 		return zero, fmt.Errorf("%w: got %T, want %v", ErrUnexpectedReply, reply, reflect.TypeFor[R]())
 	}
 	return r, nil

@@ -483,3 +483,24 @@ func TestRequestReplyBeforeFollowUp(t *testing.T) {
 		checkLog(t, "log", logOf(t, sys, pid), want)
 	})
 }
+
+// errBusy is a failure a responder answers in place of a reply.
+var errBusy = errors.New("busy")
+
+// A reply that is an error, and not of the requested type, is the
+// request's error (a bounded mailbox's rejection arrives this way); an
+// error type asked for is a reply like any other.
+func TestRequestErrorReply(t *testing.T) {
+	sys := newSystem(t)
+	failing := spawn(t, sys, actor.PropsFromFunc(func(c actor.Context) {
+		if _, ok := c.Message().(string); ok {
+			c.Respond(errBusy)
+		}
+	}))
+	if _, err := requestOnce[string](t, sys, failing, "hello"); !errors.Is(err, errBusy) || errors.Is(err, bridge.ErrUnexpectedReply) {
+		t.Errorf("Request[string] answered with an error = %v; want it to wrap errBusy, not ErrUnexpectedReply", err)
+	}
+	if got, err := requestOnce[error](t, sys, failing, "hello"); err != nil || !errors.Is(got, errBusy) {
+		t.Errorf("Request[error] = %v, %v; want errBusy, nil", got, err)
+	}
+}
