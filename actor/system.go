@@ -29,6 +29,7 @@ type System struct {
 	mu       sync.Mutex // guards the fields below
 	top      []*pa.PID  // live actors spawned by Spawn, in spawn order
 	shutdown bool
+	overruns []error       // actors that stopped with Await calls still running
 	done     chan struct{} // closed when the first Shutdown has finished
 	err      error         // the first Shutdown's result
 }
@@ -118,11 +119,22 @@ func (s *System) untrack(pid *pa.PID) {
 	}
 }
 
+// overran records that the actor pid stopped while [fiber.Await] calls of
+// its fibers were still running, past the stop timeout.
+func (s *System) overran(pid *pa.PID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.overruns = append(s.overruns, fmt.Errorf("%w: %v: Await calls still running after %v", ErrStopTimeout, pid, s.stopTimeout))
+}
+
 // Shutdown stops every actor spawned with [Spawn], newest first (their
 // children stop before them), waits until each has stopped, its fibers
 // cancelled and their cleanups run, then stops the system's worker
 // goroutines. It returns ctx's cause if ctx is done first, and an error
-// wrapping [ErrStopTimeout] for an actor that did not stop in time.
+// wrapping [ErrStopTimeout] for an actor that did not stop in time, or
+// that stopped (during Shutdown or before) while [fiber.Await] calls of
+// its fibers were still running past [WithStopTimeout]: their goroutines
+// were left behind.
 //
 // Shutdown waits, and is safe to call more than once and concurrently: later
 // calls wait for the first to finish and return its result.
@@ -154,7 +166,7 @@ func (s *System) Shutdown(ctx context.Context) error {
 	s.disp.close()
 	s.ps.Shutdown()
 	s.mu.Lock()
-	s.err = errors.Join(errs...)
+	s.err = errors.Join(append(errs, s.overruns...)...)
 	s.mu.Unlock()
 	close(s.done)
 	return s.err

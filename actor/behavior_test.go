@@ -1,0 +1,396 @@
+package actor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/bridge"
+	"github.com/weft-go/weft/fiber"
+)
+
+// isStopCancel reports whether err is what a fiber's suspension point
+// returns when its actor stops or restarts.
+func isStopCancel(err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(err, fiber.ErrStopped)
+}
+
+func TestLifecycleStop(t *testing.T) {
+	sys := newSystem(t)
+	var log eventLog
+	errs := make(chan error, 2)
+	ref := spawn(t, sys, "life", func() actor.Behavior[int] {
+		return &hooked[int]{name: "life", log: &log, started: func(self *actor.Self[int]) {
+			self.Go("sleeper", func(f *fiber.Fiber) error {
+				defer log.add("sleeper:cleanup")
+				f.Spawn("receiver", func(f *fiber.Fiber) error {
+					defer log.add("receiver:cleanup")
+					_, err := bridge.Receive[string](f)
+					errs <- err
+					return err
+				})
+				err := f.Sleep(patience)
+				errs <- err
+				return err
+			})
+		}}
+	})
+	stop(t, sys, ref)
+	got := log.get()
+	// The two fibers' cleanups run between Stopping and Stopped, in the
+	// scheduler's order.
+	if len(got) == 5 {
+		slices.Sort(got[2:4])
+	}
+	want := []string{"life:Started", "life:Stopping", "receiver:cleanup", "sleeper:cleanup", "life:Stopped"}
+	if !slices.Equal(got, want) {
+		t.Errorf("hooks and cleanups = %q; want %q", got, want)
+	}
+	for range 2 {
+		if err := recv(t, errs, "a fiber's wait error"); !isStopCancel(err) {
+			t.Errorf("wait of a fiber of a stopped actor error = %v; want context.Canceled and fiber.ErrStopped", err)
+		}
+	}
+}
+
+func TestLifecycleRestart(t *testing.T) {
+	sys := newSystem(t)
+	var log eventLog
+	var produced atomic.Int32
+	started := make(chan int, 2)
+	sleepErrs := make(chan error, 2)
+	ref := spawn(t, sys, "phoenix", func() actor.Behavior[int] {
+		inc := int(produced.Add(1))
+		name := fmt.Sprintf("#%d", inc)
+		state := 0 // each incarnation has its own
+		return &hooked[int]{name: name, log: &log,
+			started: func(self *actor.Self[int]) {
+				self.Go("sleeper", func(f *fiber.Fiber) error {
+					defer log.add(name + ":cleanup")
+					err := f.Sleep(patience)
+					sleepErrs <- err
+					return err
+				})
+				started <- inc
+			},
+			receive: func(self *actor.Self[int], n int) {
+				switch {
+				case n > 0:
+					state += n
+				case n == 0:
+					self.Respond(state)
+				default:
+					panic("boom")
+				}
+			},
+		}
+	})
+	if inc := recv(t, started, "Started"); inc != 1 {
+		t.Fatalf("first Started from incarnation %d; want 1", inc)
+	}
+	ref.Send(5)
+	if n, err := actor.Call[int](ctxFor(t), ref, 0); n != 5 || err != nil {
+		t.Fatalf("Call(phoenix, 0) = %d, %v; want 5, nil", n, err)
+	}
+	ref.Send(-1) // the handler panics; the default strategy restarts
+	if inc := recv(t, started, "Started after the restart"); inc != 2 {
+		t.Fatalf("second Started from incarnation %d; want 2", inc)
+	}
+	if n, err := actor.Call[int](ctxFor(t), ref, 0); n != 0 || err != nil {
+		t.Errorf("Call(phoenix, 0) after the restart = %d, %v; want 0 (fresh state), nil", n, err)
+	}
+	if got := produced.Load(); got != 2 {
+		t.Errorf("produce called %d times; want 2", got)
+	}
+	if err := recv(t, sleepErrs, "the old sleeper's error"); !isStopCancel(err) {
+		t.Errorf("Sleep of a fiber of the failed incarnation error = %v; want context.Canceled and fiber.ErrStopped", err)
+	}
+	stop(t, sys, ref)
+	want := []string{
+		"#1:Started", "#1:Restarting", "#1:cleanup",
+		"#2:Started", "#2:Stopping", "#2:cleanup", "#2:Stopped",
+	}
+	if got := log.get(); !slices.Equal(got, want) {
+		t.Errorf("hooks and cleanups = %q; want %q", got, want)
+	}
+}
+
+func TestFibersRunInsideTurns(t *testing.T) {
+	sys := newSystem(t)
+	echo := spawn(t, sys, "echo", func() actor.Behavior[int] {
+		return actor.BehaviorFunc[int](func(self *actor.Self[int], n int) { self.Respond(n) })
+	})
+	const msgs = 300
+	done := make(chan int, 1)
+	errs := make(chan error, msgs)
+	ref := spawn(t, sys, "busy", func() actor.Behavior[int] {
+		// The actor's state, shared by the handler and the fibers without
+		// locks: the race detector checks that they never run at once.
+		n, live, got, reported := 0, 0, 0, false
+		finish := func() {
+			if got == msgs && live == 0 && !reported {
+				reported = true
+				done <- n
+			}
+		}
+		return actor.BehaviorFunc[int](func(self *actor.Self[int], i int) {
+			got++
+			n++
+			live++
+			self.Go(fmt.Sprint("worker-", i), func(f *fiber.Fiber) error {
+				defer func() {
+					live--
+					finish()
+				}()
+				step := func(what string, err error) error {
+					if err != nil {
+						return fmt.Errorf("%s: %w", what, err)
+					}
+					if self.Turn() == nil {
+						return fmt.Errorf("fiber %s resumed outside a turn after %s", f.Name(), what)
+					}
+					n++
+					return nil
+				}
+				if err := step("spawn", nil); err != nil {
+					return err
+				}
+				if err := step("Yield", f.Yield()); err != nil {
+					return err
+				}
+				if err := step("Sleep", f.Sleep(time.Microsecond)); err != nil {
+					return err
+				}
+				r, err := actor.Ask[int](f, echo, i)
+				if err == nil && r != i {
+					err = fmt.Errorf("got %d; want %d", r, i)
+				}
+				if err := step("Ask", err); err != nil {
+					errs <- err
+					return err
+				}
+				return nil
+			})
+		})
+	})
+	for i := range msgs {
+		ref.Send(i)
+	}
+	if n := recv(t, done, "every fiber to finish"); n != msgs*5 {
+		t.Errorf("state after %d messages with a fiber each = %d; want %d", msgs, n, msgs*5)
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestSelfStop(t *testing.T) {
+	sys := newSystem(t)
+	var log eventLog
+	stopped := make(chan struct{})
+	ref := spawn(t, sys, "quitter", func() actor.Behavior[string] {
+		return &hooked[string]{name: "quitter", log: &log,
+			receive: func(self *actor.Self[string], s string) {
+				if s == "stop" {
+					self.Stop()
+					log.add("after Stop") // the turn goes on
+					return
+				}
+				log.add("got " + s)
+			},
+			stopped: func(*actor.Self[string]) { close(stopped) },
+		}
+	})
+	ref.Send("a")
+	ref.Send("stop")
+	ref.Send("b") // after the stop: never handled
+	recv(t, stopped, "Stopped")
+	want := []string{"quitter:Started", "got a", "after Stop", "quitter:Stopping", "quitter:Stopped"}
+	if got := log.get(); !slices.Equal(got, want) {
+		t.Errorf("events = %q; want %q", got, want)
+	}
+	if _, err := actor.Call[string](ctxFor(t), ref, "c"); !errors.Is(err, bridge.ErrDeadLetter) {
+		t.Errorf("Call(stopped actor) error = %v; want bridge.ErrDeadLetter", err)
+	}
+}
+
+func TestSelfRespondAndSender(t *testing.T) {
+	sys := newSystem(t)
+	hasSender := make(chan bool, 4)
+	ref := spawn(t, sys, "responder", func() actor.Behavior[string] {
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], s string) {
+			hasSender <- self.Sender() != nil
+			if s == "fiber" {
+				self.Go("replier", func(*fiber.Fiber) error {
+					self.Respond("from a fiber") // before its first suspension: same turn
+					return nil
+				})
+				return
+			}
+			self.Respond("re: " + s)
+		})
+	})
+	ref.Send("plain")
+	if recv(t, hasSender, "the plain message") {
+		t.Errorf("Sender() != nil for Send = true; want false")
+	}
+	for _, tt := range []struct{ msg, want string }{
+		{"call", "re: call"},
+		{"fiber", "from a fiber"},
+	} {
+		got, err := actor.Call[string](ctxFor(t), ref, tt.msg)
+		if got != tt.want || err != nil {
+			t.Errorf("Call(responder, %q) = %q, %v; want %q, nil", tt.msg, got, err, tt.want)
+		}
+		if !recv(t, hasSender, "the call") {
+			t.Errorf("Sender() != nil for Call(%q) = false; want true", tt.msg)
+		}
+	}
+}
+
+// failure is what a recordingStrategy saw.
+type failure struct {
+	who     *pa.PID
+	reason  any
+	message any
+}
+
+// recordingStrategy is a protoactor supervisor strategy that records each
+// failure and applies directive.
+type recordingStrategy struct {
+	directive pa.Directive
+	failures  chan failure
+}
+
+func (s *recordingStrategy) HandleFailure(_ *pa.ActorSystem, sup pa.Supervisor, child *pa.PID, _ *pa.RestartStatistics, reason, message any) {
+	s.failures <- failure{who: child, reason: reason, message: message}
+	switch s.directive {
+	case pa.StopDirective:
+		sup.StopChildren(child)
+	case pa.RestartDirective:
+		sup.RestartChildren(child)
+	default:
+		sup.ResumeChildren(child)
+	}
+}
+
+// bombMsg is the protocol of the bomb actor.
+type bombMsg interface{ bombMsg() }
+
+type (
+	panicNow struct{} // the handler panics with "boom"
+	detonate struct{} // the "bomber" fiber receives it and panics with "kaboom"
+)
+
+func (panicNow) bombMsg() {}
+func (detonate) bombMsg() {}
+
+func TestFailureGoesToSupervisor(t *testing.T) {
+	tests := []struct {
+		name      string
+		msg       bombMsg
+		directive pa.Directive
+		check     func(reason any) string // "" if the reason is right
+		want      []string
+	}{
+		{
+			name: "HandlerPanicStop", msg: panicNow{}, directive: pa.StopDirective,
+			check: func(reason any) string {
+				if reason != "boom" {
+					return fmt.Sprintf("%#v; want %q", reason, "boom")
+				}
+				return ""
+			},
+			want: []string{"#1:Started", "#1:Stopping", "#1:cleanup", "#1:Stopped"},
+		},
+		{
+			name: "FiberPanicStop", msg: detonate{}, directive: pa.StopDirective,
+			want: []string{"#1:Started", "#1:Stopping", "#1:cleanup", "#1:Stopped"},
+		},
+		{
+			name: "FiberPanicRestart", msg: detonate{}, directive: pa.RestartDirective,
+			want: []string{"#1:Started", "#1:Restarting", "#1:cleanup", "#2:Started"},
+		},
+	}
+	fiberPanic := func(reason any) string {
+		pe, ok := reason.(*fiber.PanicError)
+		if !ok {
+			return fmt.Sprintf("%T %v; want a *fiber.PanicError", reason, reason)
+		}
+		if pe.Fiber != "bomber" || pe.Value != "kaboom" || !strings.Contains(string(pe.Stack), "behavior_test.go") {
+			return fmt.Sprintf("PanicError{Fiber: %q, Value: %v, Stack: %d bytes}; want fiber %q, value %q, a stack through behavior_test.go",
+				pe.Fiber, pe.Value, len(pe.Stack), "bomber", "kaboom")
+		}
+		return ""
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.check == nil {
+				tt.check = fiberPanic
+			}
+			sys := newSystem(t)
+			var log eventLog
+			strategy := &recordingStrategy{directive: tt.directive, failures: make(chan failure, 10)}
+			settled := make(chan struct{}) // the last hook of want ran
+			settle := sync.OnceFunc(func() { close(settled) })
+			var produced atomic.Int32
+			ref := spawn(t, sys, "bomb", func() actor.Behavior[bombMsg] {
+				inc := produced.Add(1)
+				name := fmt.Sprintf("#%d", inc)
+				return &hooked[bombMsg]{name: name, log: &log,
+					started: func(self *actor.Self[bombMsg]) {
+						if inc == 2 {
+							settle()
+							return
+						}
+						self.Go("bystander", func(f *fiber.Fiber) error {
+							defer log.add(name + ":cleanup")
+							return f.Sleep(patience)
+						})
+						self.Go("bomber", func(f *fiber.Fiber) error {
+							if _, err := bridge.Receive[detonate](f); err != nil {
+								return err
+							}
+							panic("kaboom")
+						})
+					},
+					receive: func(self *actor.Self[bombMsg], msg bombMsg) {
+						if _, ok := msg.(panicNow); ok {
+							panic("boom")
+						}
+					},
+					stopped: func(*actor.Self[bombMsg]) { settle() },
+				}
+			}, actor.WithGuardian(strategy))
+			ref.Send(tt.msg)
+			f := recv(t, strategy.failures, "the failure")
+			if problem := tt.check(f.reason); problem != "" {
+				t.Errorf("failure reason = %s", problem)
+			}
+			if !f.who.Equal(ref.PID()) {
+				t.Errorf("failure who = %v; want %v", f.who, ref.PID())
+			}
+			if f.message != tt.msg {
+				t.Errorf("failure message = %#v; want %#v", f.message, tt.msg)
+			}
+			recv(t, settled, "the directive's effect")
+			select {
+			case f := <-strategy.failures:
+				t.Errorf("second failure: %v %T %v; want none", f.who, f.reason, f.reason)
+			default:
+			}
+			if got := log.get(); !slices.Equal(got, tt.want) {
+				t.Errorf("hooks and cleanups = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
