@@ -154,7 +154,14 @@ func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.Spa
 // [*fiber.PanicError] after the turn, failing the actor.
 func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 	h.turn = c
-	defer func() { h.turn = nil }()
+	h.receive(c, handler)
+	h.turn = nil
+}
+
+// receive is Receive's body; Receive clears the turn after it (a panic
+// leaves it set until the next turn replaces it, and nothing runs between
+// turns).
+func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 	switch m := c.Message().(type) {
 	case *wakeUp:
 		// Queued events are handled by RunReady below.
@@ -182,7 +189,7 @@ func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 				slog.Any("actor", h.self), slog.Any("message", m))
 			return
 		}
-		if !h.deliver(m, c.Sender()) {
+		if len(h.receivers) == 0 || !h.deliver(m, c.Sender()) {
 			handler(c)
 		}
 	}

@@ -347,6 +347,18 @@ func (s *Scheduler) drainInbox() {
 // RunReady must be called by the owner, outside any fiber and outside a
 // posted function; it panics if it is already running.
 func (s *Scheduler) RunReady() error {
+	if s.current == nil && !s.driving.Load() && s.Idle() && s.failNew == nil {
+		// Nothing to run: the common case of an actor turn whose message
+		// no fiber waited for. A load of driving still catches misuse;
+		// skipping the CompareAndSwap and the deferred Store below saves
+		// two atomic read-modify-writes per turn.
+		if s.idleHook != nil {
+			s.idleHook()
+		}
+		if s.Idle() && s.failNew == nil {
+			return nil
+		}
+	}
 	if s.current != nil || !s.driving.CompareAndSwap(false, true) {
 		misuse("RunReady called while the scheduler is running (from a fiber, a posted function or another goroutine)")
 	}
