@@ -1,8 +1,6 @@
 package actor
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 
 	pa "github.com/asynkron/protoactor-go/actor"
@@ -89,12 +87,23 @@ func (s *Self[M]) Go(name string, fn func(*fiber.Fiber) error, opts ...fiber.Spa
 	return s.host.Spawn(name, fn, opts...)
 }
 
-// Sender returns the sender of the message being handled, or nil.
+// Sender returns the sender of the message being handled, or nil. A fiber
+// that answers a request after a suspension point must capture Sender
+// before it suspends (the turn that resumes it handles another message)
+// and reply with [Self.Reply].
 func (s *Self[M]) Sender() *pa.PID { return s.host.Turn().Sender() }
 
 // Respond sends msg to the sender of the message being handled (the reply
-// to a [Call] or an [Ask]).
+// to a [Call] or an [Ask]). From a fiber, use it only before the fiber's
+// first suspension point; afterwards use [Self.Reply] with the sender
+// captured earlier.
 func (s *Self[M]) Respond(msg any) { s.host.Turn().Respond(msg) }
+
+// Reply sends msg to to, typically a sender captured with [Self.Sender]
+// before a fiber suspended: the reply to a [Call] or an [Ask] made long
+// before. A nil to sends msg to dead letters, as Respond does without a
+// sender.
+func (s *Self[M]) Reply(to *pa.PID, msg any) { s.host.Turn().Send(to, msg) }
 
 // Stop stops the actor once the current turn ends: its fibers are
 // cancelled, their cleanups run, then its lifecycle hooks.
@@ -116,8 +125,8 @@ func (s *Self[M]) receive(c pa.Context) {
 		if h, ok := s.behavior.(Stopper[M]); ok {
 			h.Stopped(s)
 		}
-		if s.awaitsRunning() {
-			s.sys.overran(c.Self())
+		if err := s.host.StopErr(); err != nil {
+			s.sys.stopFailed(c.Self(), err)
 		}
 		if s.top {
 			s.sys.untrack(s.ref.pid)
@@ -132,19 +141,6 @@ func (s *Self[M]) receive(c pa.Context) {
 		s.sys.logger.Debug("weft: message outside the actor's protocol",
 			slog.Any("actor", c.Self()), slog.Any("message", m))
 	}
-}
-
-// errAwaitsRunning is the cause awaitsRunning closes the scheduler with.
-var errAwaitsRunning = errors.New("actor: Await calls running")
-
-// awaitsRunning reports whether fiber.Await calls of the actor's fibers are
-// still running after the host stopped them (and gave up waiting for them
-// after the stop timeout). Closing the host's scheduler again with a done
-// context does not wait: it reports them.
-func (s *Self[M]) awaitsRunning() bool {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	cancel(errAwaitsRunning)
-	return errors.Is(s.host.Scheduler().Close(ctx), errAwaitsRunning)
 }
 
 // SpawnOption configures a spawned actor.

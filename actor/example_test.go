@@ -74,7 +74,7 @@ func ExampleAsk() {
 				if err != nil {
 					return err
 				}
-				self.Turn().Send(caller, greeting+"!")
+				self.Reply(caller, greeting+"!")
 				return nil
 			})
 		})

@@ -251,7 +251,7 @@ func gate() actor.Behavior[gateMsg] {
 			waiting, whos = append(waiting, self.Sender()), append(whos, m.who)
 		case open:
 			for i, p := range waiting {
-				self.Turn().Send(p, "pass "+whos[i])
+				self.Reply(p, "pass "+whos[i])
 			}
 			waiting, whos = nil, nil
 		}

@@ -119,46 +119,56 @@ func (s *System) untrack(pid *pa.PID) {
 	}
 }
 
-// overran records that the actor pid stopped while [fiber.Await] calls of
-// its fibers were still running, past the stop timeout.
-func (s *System) overran(pid *pa.PID) {
+// stopFailed records that the actor pid did not stop cleanly: a fiber
+// panicked in its cleanup, or fiber.Await calls of its fibers were still
+// running past the stop timeout (their goroutines were left behind).
+func (s *System) stopFailed(pid *pa.PID, err error) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %v: %w", ErrStopTimeout, pid, err)
+	} else {
+		err = fmt.Errorf("actor: %v: fibers failed while stopping: %w", pid, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.overruns = append(s.overruns, fmt.Errorf("%w: %v: Await calls still running after %v", ErrStopTimeout, pid, s.stopTimeout))
+	s.overruns = append(s.overruns, err)
 }
 
 // Shutdown stops every actor spawned with [Spawn], newest first (their
 // children stop before them), waits until each has stopped, its fibers
 // cancelled and their cleanups run, then stops the system's worker
-// goroutines. It returns ctx's cause if ctx is done first, and an error
-// wrapping [ErrStopTimeout] for an actor that did not stop in time, or
-// that stopped (during Shutdown or before) while [fiber.Await] calls of
-// its fibers were still running past [WithStopTimeout]: their goroutines
-// were left behind.
+// goroutines. It returns an error wrapping [ErrStopTimeout] for an actor
+// that did not stop in time, or whose [fiber.Await] calls were still
+// running past [WithStopTimeout] (their goroutines were left behind), and
+// an error for an actor whose fibers panicked while stopping; this covers
+// actors that stopped before Shutdown too.
 //
-// Shutdown waits, and is safe to call more than once and concurrently: later
-// calls wait for the first to finish and return its result.
+// The work runs on a goroutine owned by the system. If ctx is done first,
+// Shutdown returns an error wrapping [context.Cause] of ctx while the work
+// goes on; a later call waits for it again. Shutdown is safe to call more
+// than once and concurrently: every call that waits to the end returns the
+// same result.
 func (s *System) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	if s.shutdown {
-		s.mu.Unlock()
-		select {
-		case <-s.done:
-			return s.err
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
+	if !s.shutdown {
+		s.shutdown = true
+		go s.stopAll(slices.Clone(s.top))
 	}
-	s.shutdown = true
-	top := slices.Clone(s.top)
 	s.mu.Unlock()
+	select {
+	case <-s.done:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.err
+	case <-ctx.Done():
+		return fmt.Errorf("actor: shutdown still in progress: %w", context.Cause(ctx))
+	}
+}
 
+// stopAll is Shutdown's work: it stops the top-level actors newest first,
+// then the dispatcher and protoactor's system, and closes done.
+func (s *System) stopAll(top []*pa.PID) {
 	var errs []error
 	for _, pid := range slices.Backward(top) {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("actor: shutdown: %w", context.Cause(ctx)))
-			break
-		}
 		if err := s.ps.Root.StopFuture(pid).Wait(); err != nil {
 			errs = append(errs, fmt.Errorf("%w: %v: %v", ErrStopTimeout, pid, err))
 		}
@@ -169,5 +179,4 @@ func (s *System) Shutdown(ctx context.Context) error {
 	s.err = errors.Join(append(errs, s.overruns...)...)
 	s.mu.Unlock()
 	close(s.done)
-	return s.err
 }

@@ -184,24 +184,30 @@ func TestShutdownConcurrent(t *testing.T) {
 	default:
 	}
 
-	// The first call's context ends while it stops the blocker: it gives
-	// up the remaining actors and reports the cause.
+	// The first call's context ends while the blocker is stopping: it
+	// returns the cause at once, and the work goes on; the second call
+	// waits for the work to end and returns its result.
 	cause := errors.New("operator gave up")
 	cancel1(cause)
-	close(b.release)
 	err1 := recv(t, result1, "the first Shutdown")
-	err2 := recv(t, result2, "the second Shutdown")
 	if !errors.Is(err1, cause) {
 		t.Errorf("first Shutdown() = %v; want an error wrapping %v", err1, cause)
 	}
-	if err2 != err1 {
-		t.Errorf("second Shutdown() = %v; want the first's result %v", err2, err1)
+	select {
+	case err := <-result2:
+		t.Fatalf("second Shutdown() = %v while the blocker still stops; want it to wait", err)
+	default:
+	}
+	close(b.release)
+	err2 := recv(t, result2, "the second Shutdown")
+	if err2 != nil {
+		t.Errorf("second Shutdown() = %v; want nil (every actor stopped cleanly)", err2)
 	}
 	if !isClosed(b.cleaned) {
-		t.Errorf("fiber cleanup ran before Shutdown returned = false; want true")
+		t.Errorf("fiber cleanup ran before the second Shutdown returned = false; want true")
 	}
-	if err3 := sys.Shutdown(context.Background()); err3 != err1 {
-		t.Errorf("third Shutdown() = %v; want the first's result %v", err3, err1)
+	if err3 := sys.Shutdown(context.Background()); err3 != err2 {
+		t.Errorf("third Shutdown() = %v; want the second's result %v", err3, err2)
 	}
 }
 
@@ -364,4 +370,31 @@ func TestSystemLogging(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A fiber that panics in its cleanup while its actor stops does not go
+// unnoticed: Shutdown reports its *fiber.PanicError.
+func TestShutdownReportsCleanupPanic(t *testing.T) {
+	sys := actor.NewSystem()
+	started := make(chan struct{})
+	ref, err := actor.Spawn(sys, "fragile", func() actor.Behavior[int] {
+		return actor.BehaviorFunc[int](func(self *actor.Self[int], _ int) {
+			self.Go("worker", func(f *fiber.Fiber) error {
+				defer func() { panic("cleanup failed") }()
+				close(started)
+				var ev fiber.Event
+				return ev.Wait(f)
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Send(1)
+	<-started
+	err = sys.Shutdown(context.Background())
+	var pe *fiber.PanicError
+	if !errors.As(err, &pe) || pe.Fiber != "worker" || pe.Value != "cleanup failed" {
+		t.Fatalf("Shutdown() = %v; want the *fiber.PanicError of fiber worker's cleanup", err)
+	}
 }

@@ -46,6 +46,7 @@ type Host struct {
 	logger       *slog.Logger
 	stopWait     time.Duration
 	stopped      bool
+	stopErr      error // what closing the scheduler reported
 }
 
 // wakeUp is the message a host sends its actor when events are queued.
@@ -215,6 +216,7 @@ func (h *Host) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), h.stopWait)
 	defer cancel()
 	if err := h.sched.Close(ctx); err != nil {
+		h.stopErr = err
 		h.logger.Error("weft: problem while stopping the fibers of an actor",
 			slog.Any("actor", h.self), slog.Any("error", err))
 	}
@@ -224,6 +226,12 @@ func (h *Host) stop() {
 		h.replyPID = nil
 	}
 }
+
+// StopErr returns what went wrong while the actor's fibers were stopped: the
+// [*fiber.PanicError] of a fiber that panicked in its cleanup, and an error
+// wrapping [context.DeadlineExceeded] if [fiber.Await] calls were still
+// running after the stop wait ([WithStopWait]). It is nil before the stop.
+func (h *Host) StopErr() error { return h.stopErr }
 
 // Stopped reports whether the host's actor has stopped (or is restarting)
 // and its fibers are gone.

@@ -15,8 +15,9 @@ type waitConfig struct {
 }
 
 // Within bounds a wait: if it has not completed after d (measured by the
-// scheduler's clock), it fails with [ErrTimeout]. Without it a wait lasts
-// until it completes or the fiber is cancelled.
+// scheduler's clock), it fails with [ErrTimeout]. A d of zero or less sets
+// no bound. Without it a wait lasts until it completes or the fiber is
+// cancelled.
 func Within(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.timeout = d }
 }

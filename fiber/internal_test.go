@@ -178,3 +178,30 @@ func TestInboxSurvivesPanickingPostedFunction(t *testing.T) {
 		t.Errorf("Close = %v; want nil", err)
 	}
 }
+
+// A posted function that panics does not take the functions posted after it
+// down with it: they run in the next RunReady.
+func TestPanickingPostKeepsLaterPosts(t *testing.T) {
+	s := NewScheduler()
+	ran := 0
+	s.Post(func() { panic("boom") })
+	s.Post(func() { ran++ })
+	s.Post(func() { ran++ })
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("RunReady panicked with %v; want boom", r)
+			}
+		}()
+		s.RunReady()
+	}()
+	if err := s.RunReady(); err != nil {
+		t.Fatal(err)
+	}
+	if ran != 2 {
+		t.Errorf("%d later posts ran; want 2", ran)
+	}
+	if err := s.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}

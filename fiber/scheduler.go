@@ -329,7 +329,22 @@ func (s *Scheduler) drainInbox() {
 	s.spare = nil // until batch has run: a panicking fn must not leave inbox and spare sharing a buffer
 	s.inboxN.Store(0)
 	s.mu.Unlock()
-	for i, fn := range batch {
+	i := 0
+	defer func() {
+		if i < len(batch) {
+			// batch[i] panicked: put the functions after it back at the
+			// front of the inbox, so that no wake-up is lost, and let the
+			// panic go on.
+			r := recover()
+			s.mu.Lock()
+			s.inbox = append(append([]func(){}, batch[i+1:]...), s.inbox...)
+			s.inboxN.Store(int32(len(s.inbox)))
+			s.mu.Unlock()
+			panic(r)
+		}
+	}()
+	for ; i < len(batch); i++ {
+		fn := batch[i]
 		batch[i] = nil
 		fn()
 	}
