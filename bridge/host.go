@@ -39,7 +39,8 @@ type Host struct {
 	// requests waiting for replies, by RequestId of their sender PID
 	requests    map[uint32]*pendingRequest
 	lastRequest uint32
-	replyPID    *actor.PID // the host's reply process, while the actor runs
+	watched     map[pidKey]int // request targets watched, with their pending requests
+	replyPID    *actor.PID     // the host's reply process, while the actor runs
 	// loaders with queued keys, dispatched when every fiber is suspended
 	pendingLoads []interface{ dispatch() }
 	wakeMsg      *wakeUp
@@ -82,7 +83,7 @@ func WithSchedulerOptions(opts ...fiber.Option) Option {
 
 // NewHost returns a host for one actor instance.
 func NewHost(opts ...Option) *Host {
-	h := &Host{wakeMsg: &wakeUp{}, requests: make(map[uint32]*pendingRequest), logger: slog.New(slog.DiscardHandler), stopWait: 5 * time.Second}
+	h := &Host{wakeMsg: &wakeUp{}, requests: make(map[uint32]*pendingRequest), watched: make(map[pidKey]int), logger: slog.New(slog.DiscardHandler), stopWait: 5 * time.Second}
 	for _, o := range opts {
 		o(h)
 	}
@@ -190,6 +191,9 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 				slog.Any("actor", h.self), slog.Any("message", m))
 			return
 		}
+		if t, ok := m.(*actor.Terminated); ok && len(h.watched) > 0 {
+			h.targetDown(t)
+		}
 		if len(h.receivers) == 0 || !h.deliver(m, c.Sender()) {
 			handler(c)
 		}
@@ -221,6 +225,9 @@ func (h *Host) stop() {
 			slog.Any("actor", h.self), slog.Any("error", err))
 	}
 	h.receivers = nil
+	if h.turn != nil {
+		h.unwatchAll()
+	}
 	if h.replyPID != nil {
 		h.sys.ProcessRegistry.Remove(h.replyPID)
 		h.replyPID = nil

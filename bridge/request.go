@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -40,8 +41,66 @@ func (replyProcess) Stop(*actor.PID) {}
 
 // pendingRequest is a fiber waiting for a reply.
 type pendingRequest struct {
-	waker fiber.Waker
-	reply any
+	waker  fiber.Waker
+	reply  any
+	target pidKey
+}
+
+// pidKey identifies an actor whatever *PID value names it.
+type pidKey struct{ addr, id string }
+
+// maxWatched bounds the request targets a host keeps watching once their
+// requests are answered; beyond it, idle watches are dropped.
+const maxWatched = 64
+
+// watchTarget makes sure the actor watches target while a request to it is
+// pending, so that its termination fails the request instead of leaving it
+// waiting (protoactor drops the messages queued in a stopping actor). A
+// watch outlives its requests (up to maxWatched targets), so that a
+// sequence of requests to one target costs one watch.
+func (h *Host) watchTarget(target *actor.PID, key pidKey) {
+	if _, ok := h.watched[key]; !ok {
+		if len(h.watched) >= maxWatched {
+			for k, n := range h.watched {
+				if n == 0 {
+					h.turn.Unwatch(actor.NewPID(k.addr, k.id))
+					delete(h.watched, k)
+				}
+			}
+		}
+		h.turn.Watch(target)
+	}
+	h.watched[key]++
+}
+
+// targetDown fails the pending requests to an actor that terminated, in
+// the order they were made.
+func (h *Host) targetDown(t *actor.Terminated) {
+	key := pidKey{t.Who.GetAddress(), t.Who.GetId()}
+	if _, ok := h.watched[key]; !ok {
+		return
+	}
+	delete(h.watched, key)
+	var ids []uint32
+	for id, r := range h.requests {
+		if r.target == key {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r := h.requests[id]
+		delete(h.requests, id)
+		r.waker.Wake(fmt.Errorf("%w: %v terminated (%v)", ErrDeadLetter, t.Who, t.Why))
+	}
+}
+
+// unwatchAll drops the host's watches; the host calls it when it stops.
+func (h *Host) unwatchAll() {
+	for k := range h.watched {
+		h.turn.Unwatch(actor.NewPID(k.addr, k.id))
+	}
+	clear(h.watched)
 }
 
 // Request sends msg to target with a one-shot reply address as the sender,
@@ -49,7 +108,9 @@ type pendingRequest struct {
 // actor, local or remote), and returns the reply as an R.
 //
 // The actor keeps handling its mailbox while f waits. Request fails with
-// [ErrDeadLetter] if target does not exist, with the reply itself (wrapped)
+// [ErrDeadLetter] if target does not exist or terminates before it answers
+// (the actor watches its request targets for this; the handler still sees
+// the *actor.Terminated), with the reply itself (wrapped)
 // if it is an error and not an R (such as a bounded mailbox's rejection),
 // with an error wrapping [ErrUnexpectedReply] if the reply is something
 // else, with [ErrTimeout] after a
@@ -72,12 +133,17 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 		h.lastRequest++
 	}
 	id := h.lastRequest
-	r := &pendingRequest{waker: f.Waker()}
+	key := pidKey{target.Address, target.Id}
+	h.watchTarget(target, key)
+	r := &pendingRequest{waker: f.Waker(), target: key}
 	h.requests[id] = r
 	sender := &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
 	h.turn.RequestWithCustomSender(target, msg, sender)
 	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)
 	delete(h.requests, id)
+	if _, ok := h.watched[key]; ok {
+		h.watched[key]--
+	}
 	if err != nil {
 		return zero, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -503,4 +504,46 @@ func TestRequestErrorReply(t *testing.T) {
 	if got, err := requestOnce[error](t, sys, failing, "hello"); err != nil || !errors.Is(got, errBusy) {
 		t.Errorf("Request[error] = %v, %v; want errBusy, nil", got, err)
 	}
+}
+
+// A target that stops while it holds a request fails the request (the
+// host watches request targets): no silent wait, no timeout needed. The
+// requests fail in the order they were made, and the handler still sees
+// the Terminated message.
+func TestRequestTargetStops(t *testing.T) {
+	sys := newSystem(t)
+	holder := sys.Root.Spawn(holderProps(never, false))
+	var log turnLog
+	results := make(chan []string, 1)
+	spawn(t, sys, hostProps(func(h *bridge.Host, c actor.Context) {
+		switch c.Message().(type) {
+		case *actor.Started:
+			for i := range 2 {
+				h.Spawn(fmt.Sprint("requester ", i), func(f *fiber.Fiber) error {
+					_, err := bridge.Request[*pong](f, holder, &ping{i})
+					log.add(fmt.Sprintf("%d: dead letter %v, terminated %v", i, errors.Is(err, bridge.ErrDeadLetter), strings.Contains(fmt.Sprint(err), "terminated")))
+					if len(log) == 3 {
+						results <- slices.Clone(log)
+					}
+					return nil
+				})
+			}
+		case *actor.Terminated:
+			log.add("handler: terminated")
+		}
+	}))
+	// Poll the holder (each poll is a request it answers in turn) until it
+	// holds both requests.
+	for len(logOf(t, sys, holder)) < 2 {
+	}
+	if err := sys.Root.StopFuture(holder).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// The turn that handles Terminated fails the requests, then gives the
+	// message to the handler, then runs the woken fibers.
+	checkLog(t, "log", recv(t, results), []string{
+		"handler: terminated",
+		"0: dead letter true, terminated true",
+		"1: dead letter true, terminated true",
+	})
 }
