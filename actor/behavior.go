@@ -15,7 +15,9 @@ import (
 // flows and run inside the actor's turns too.
 //
 // A Behavior may also implement the lifecycle hooks [Starter],
-// [Stopper] and [Restarter]; they run in the actor's turns as well.
+// [Stopper] and [Restarter]; they run in the actor's turns as well. A
+// behavior value belongs to one incarnation of one actor: [Spawn] calls its
+// produce function for each, so a behavior needs no locks.
 type Behavior[M any] interface {
 	Receive(self *Self[M], msg M)
 }

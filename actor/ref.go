@@ -37,6 +37,9 @@ func RefOf[M any](sys *System, pid *pa.PID) Ref[M] {
 // Weft mailbox (see package mailbox for bounded ones and their overflow
 // policies).
 func (r Ref[M]) Send(msg M) {
+	if r.pid == nil {
+		panic("actor: Send on a zero Ref")
+	}
 	r.sys.Root.Send(r.pid, msg)
 }
 

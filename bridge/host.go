@@ -168,6 +168,9 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 	case *wakeUp:
 		// Queued events are handled by RunReady below.
 	case *actor.Started:
+		if h.stopped {
+			panic("bridge: Host reused after its actor stopped or restarted; create the Host in the actor's producer")
+		}
 		h.self, h.sys = c.Self(), c.ActorSystem()
 		h.sched.SetProfileLabels("weft.actor", h.self.Id)
 		reg := h.sys.ProcessRegistry

@@ -26,7 +26,8 @@ var ErrDeadlock = errors.New("fiber: deadlock: all fibers are suspended and noth
 //
 // An unsupervised panic fails the fiber's owner: [Scheduler.RunReady]
 // returns it and [Run] returns it. A fiber spawned with [Supervised] hands it
-// to whoever joins it instead.
+// to whoever joins it instead. A PanicError is a plain value, never
+// modified once built: it may be copied and read from any goroutine.
 type PanicError struct {
 	// Fiber is the name of the fiber that panicked.
 	Fiber string

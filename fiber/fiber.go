@@ -328,7 +328,8 @@ func (f *Fiber) Cancelled() bool { return f.cancelled != nil }
 // Scheduler returns the scheduler f belongs to.
 func (f *Fiber) Scheduler() *Scheduler { return f.s }
 
-// Info describes one fiber at one moment, for introspection.
+// Info describes one fiber at one moment, for introspection. It is a plain
+// value: it may be copied and read from any goroutine.
 type Info struct {
 	// ID is the fiber's identifier (see [Fiber.ID]).
 	ID uint64
