@@ -4,6 +4,12 @@
 //	go run ./examples/chat                       # listens on 127.0.0.1:6667
 //	go run ./examples/chat -addr :6697 -name irc.example -motd motd.txt
 //
+// Two servers share their channels when linked (see the server package's
+// "Two nodes" documentation):
+//
+//	go run ./examples/chat -name a.chat -node-addr 127.0.0.1:7001
+//	go run ./examples/chat -name b.chat -addr 127.0.0.1:6668 -peer 127.0.0.1:7001
+//
 // Connect with any IRC client (/connect 127.0.0.1 6667). SIGINT or SIGTERM
 // shuts the server down gracefully: every client gets a closing message.
 package main
@@ -47,6 +53,8 @@ func run(args []string) error {
 		floodWindow = fs.Duration("flood-window", server.DefaultFloodWindow, "flood control window")
 		floodBurst  = fs.Int("flood-burst", server.DefaultFloodBurst, "lines a client may send at once")
 		grace       = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown may take")
+		peer        = fs.String("peer", "", "node address (host:port) of a peer server to share channels with")
+		nodeAddr    = fs.String("node-addr", "", "host:port this server listens on for its peer (protoactor remote); default with -peer: 127.0.0.1:0")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,6 +72,8 @@ func run(args []string) error {
 		Logger:   log,
 		Limits:   server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace},
 		Flood:    server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst},
+		NodeAddr: *nodeAddr,
+		Peer:     *peer,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
+	chatpb "github.com/weft-go/weft/proto"
 )
 
 // topicLen is the longest topic kept (TOPICLEN).
@@ -104,9 +105,12 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 			}
 		}
 		self.Respond(&notified{ids: ids})
+	case chanRemote:
+		ch.fanout(m.line, 0)
 	case chanQuit:
 		var ids []uint64
 		if i, me := ch.find(m.id); me != nil {
+			ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_QUIT, me.member, m.reason)
 			ch.members = slices.Delete(ch.members, i, i+1)
 			for _, o := range ch.members {
 				if !m.skip[o.id] && o.out.TryPush(m.line) {
@@ -128,6 +132,11 @@ func (ch *channel) say(m chanSay) *chanAck {
 		return ackFail
 	}
 	ch.fanout(m.line, m.who.id)
+	kind := chatpb.ChannelEvent_KIND_PRIVMSG
+	if m.notice {
+		kind = chatpb.ChannelEvent_KIND_NOTICE
+	}
+	ch.peer.forward(ch.name, kind, m.who, m.text)
 	return ackOK
 }
 
@@ -144,6 +153,7 @@ func (ch *channel) join(m chanJoin) *joinReply {
 	}
 	ch.members = append(ch.members, &chanMember{member: m.who, op: len(ch.members) == 0})
 	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "JOIN", ch.name), 0)
+	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_JOIN, m.who, "")
 	if ch.topic != "" {
 		ch.topicReplies(m.who)
 	}
@@ -162,6 +172,7 @@ func (ch *channel) part(self *actor.Self[chanMsg], m chanPart) *chanAck {
 		params = append(params, m.reason)
 	}
 	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "PART", params...), 0)
+	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, m.who, m.reason)
 	ch.members = slices.Delete(ch.members, i, i+1)
 	ch.closeIfEmpty(self)
 	return ackOK
@@ -209,6 +220,7 @@ func (ch *channel) setTopic(m chanTopic) *chanAck {
 	}
 	ch.topic, ch.topicBy, ch.topicAt = text, m.who.prefix(), time.Now()
 	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "TOPIC", ch.name, text), 0)
+	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_TOPIC, m.who, text)
 	return ackOK
 }
 

@@ -349,7 +349,7 @@ func (c *conn) cmdMessage(f *fiber.Fiber, m irc.Message) {
 			}
 			continue
 		}
-		if _, ok := askChannel[*chanAck](c, f, target, ref, chanSay{who: c.member(), notice: notice, line: c.scratch}); !ok {
+		if _, ok := askChannel[*chanAck](c, f, target, ref, chanSay{who: c.member(), notice: notice, line: c.scratch, text: text}); !ok {
 			fail(irc.ErrCannotSendToChan, target, "Cannot send to channel")
 		}
 	}

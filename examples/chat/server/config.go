@@ -31,6 +31,15 @@ type Config struct {
 	// Flood is the per-client line rate limit.
 	Flood Flood
 
+	// NodeAddr, if set, is the host:port this node listens on for its peer
+	// node (protoactor remote; port 0 picks a free port). Empty: no
+	// linking.
+	NodeAddr string
+	// Peer is the NodeAddr of the peer node to link with (default NodeAddr
+	// then: "127.0.0.1:0"). A node with NodeAddr but no Peer links with the
+	// first node that greets it. Only one peer per node.
+	Peer string
+
 	// panicOn, when set (by tests), makes a client's command of that name
 	// panic inside its connection actor.
 	panicOn string
@@ -112,6 +121,9 @@ func (c Config) withDefaults() Config {
 		if *p == 0 {
 			*p = v
 		}
+	}
+	if c.Peer != "" && c.NodeAddr == "" {
+		c.NodeAddr = "127.0.0.1:0"
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr

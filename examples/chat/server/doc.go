@@ -91,13 +91,29 @@
 // gets "ERROR :Closing Link: <host> (Internal error)" and is cleaned up, the
 // rest of the server carries on.
 //
-// # Towards several nodes
+// # Two nodes
 //
 // Channel state lives only in channel actors, reached through their
-// protocol; members are reached through an outbox. Linking servers
-// (-peer) forwards those messages to a channel actor on the peer node and
-// makes remote members' outboxes relays, without changing the connection
-// code.
+// protocol; members are reached through an outbox. Two servers linked
+// with Config.NodeAddr and Config.Peer (-node-addr, -peer) share their
+// channels over protoactor remote: each node runs a relay actor
+// ("chat-relay"); the node given Peer greets it with a chatpb.Hello (which
+// carries its own address, so the other node needs no Peer); then every
+// channel actor sends what its local members do (PRIVMSG, NOTICE, JOIN,
+// PART, QUIT, TOPIC) to the peer's relay as a chatpb.ChannelEvent
+// (package github.com/weft-go/weft/proto). The receiving relay hands the
+// event to its registry, which passes it as a line to the local channel
+// of that name, if there is one, which queues it for its local members.
+// Events from the peer are never forwarded again. The connection code is
+// unchanged.
+//
+// The link is deliberately minimal: each channel keeps its own member
+// list, so NAMES, WHO and LIST show only local members, and channel modes,
+// keys, operators and topics are per node (a TOPIC change is relayed as a
+// line but not stored by the peer). Nicknames are unique per node only,
+// NICK changes and private messages to users on the other node do not
+// cross, and a user who quits is announced once per shared channel. One
+// peer per node; messages sent while the peer is unreachable are lost.
 //
 // # Concurrency
 //

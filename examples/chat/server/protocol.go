@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/weft-go/weft/actor"
+	chatpb "github.com/weft-go/weft/proto"
 )
 
 // The actor protocols of the server. Connections talk to the registry and
@@ -103,6 +104,11 @@ func (listChannels) registryMsg()   {}
 func (departed) registryMsg()       {}
 func (channelEmpty) registryMsg()   {}
 func (statsQuery) registryMsg()     {}
+func (remoteEvent) registryMsg()    {}
+
+// remoteEvent is a channel event from the peer node (one-way): the
+// registry passes it to the channel of that name, if there is one here.
+type remoteEvent struct{ ev *chatpb.ChannelEvent }
 
 // --- channel protocol ---
 
@@ -135,6 +141,7 @@ type chanSay struct {
 	who    member
 	notice bool
 	line   []byte
+	text   string // for the peer node
 }
 
 // chanTopic queries (set false) or sets the topic; the reply is a *chanAck.
@@ -178,10 +185,15 @@ type chanRename struct {
 // chanQuit removes a member and relays the QUIT line to the members not in
 // skip; the reply is a *notified.
 type chanQuit struct {
-	id   uint64
-	line []byte
-	skip map[uint64]bool // read-only; read before the reply
+	id     uint64
+	line   []byte
+	reason string          // for the peer node
+	skip   map[uint64]bool // read-only; read before the reply
 }
+
+// chanRemote queues a line from the peer node for every local member
+// (one-way).
+type chanRemote struct{ line []byte }
 
 // notified lists the members a line was queued for.
 type notified struct{ ids []uint64 }
@@ -205,6 +217,7 @@ func (chanMode) chanMsg()   {}
 func (chanInfo) chanMsg()   {}
 func (chanRename) chanMsg() {}
 func (chanQuit) chanMsg()   {}
+func (chanRemote) chanMsg() {}
 
 // --- connection protocol ---
 
@@ -231,4 +244,5 @@ type Stats struct {
 type info struct {
 	cfg     Config
 	created time.Time
+	peer    *peerLink // nil unless linked to a peer node; set before any actor starts
 }

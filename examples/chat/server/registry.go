@@ -116,6 +116,15 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 			delete(r.channels, m.key)
 			self.Turn().Stop(ref.PID())
 		}
+	case remoteEvent:
+		if !validRemote(m.ev) {
+			return
+		}
+		if ref, ok := r.channels[irc.Fold(m.ev.GetChannel())]; ok {
+			if line := r.remoteLine(m.ev); line != nil {
+				ref.Send(chanRemote{line: line})
+			}
+		}
 	case statsQuery:
 		users := 0
 		for _, e := range r.byID {
@@ -168,7 +177,7 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 	self.Go("quit "+e.nick, func(f *fiber.Fiber) error {
 		skip := map[uint64]bool{m.id: true}
 		for _, ch := range m.channels {
-			n, err := actor.Ask[*notified, chanMsg](f, ch, chanQuit{id: m.id, line: line, skip: skip})
+			n, err := actor.Ask[*notified, chanMsg](f, ch, chanQuit{id: m.id, line: line, reason: m.reason, skip: skip})
 			if err != nil {
 				continue // the channel is gone
 			}

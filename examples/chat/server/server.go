@@ -108,6 +108,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("server: starting the registry: %w", err)
 	}
 	s.registry = reg
+	if s.cfg.NodeAddr != "" {
+		// The peer link is set before any connection starts, so every
+		// channel sees it (channels read info.peer without locking).
+		link, err := startPeer(s.sys, s.info, reg)
+		if err != nil {
+			s.mu.Unlock()
+			_ = ln.Close()
+			_ = s.sys.Shutdown(context.Background())
+			return err
+		}
+		s.peer = link
+		s.cfg.Logger.Info("node listening", "addr", link.addr, "peer", s.cfg.Peer)
+	}
 	s.acceptDone = make(chan struct{})
 	s.mu.Unlock()
 	s.cfg.Logger.Info("listening", "addr", ln.Addr().String(), "name", s.cfg.Name)
@@ -217,6 +230,17 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
+// NodeAddr returns the address this node listens on for its peer (see
+// Config.NodeAddr), or "" if it is not linking.
+func (s *Server) NodeAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peer == nil {
+		return ""
+	}
+	return s.peer.addr
+}
+
 // Stats returns the server's counts. It blocks until the registry answers
 // or ctx is done.
 func (s *Server) Stats(ctx context.Context) (Stats, error) {
@@ -281,6 +305,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.mu.Unlock()
 			<-s.connsGone
 		}
+		s.peer.shutdown()
 		if err := sys.Shutdown(context.WithoutCancel(ctx)); err != nil {
 			errs = append(errs, err)
 		}
