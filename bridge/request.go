@@ -20,7 +20,8 @@ import (
 // the post and the reply is dropped.
 type replyProcess struct{ h *Host }
 
-// SendUserMessage hands the reply to the host, through the actor's mailbox.
+// SendUserMessage queues the reply in the host's scheduler; the wake-up
+// message this posts through the actor's mailbox makes a turn deliver it.
 func (p replyProcess) SendUserMessage(pid *actor.PID, message any) {
 	id, msg := pid.RequestId, actor.UnwrapEnvelopeMessage(message)
 	h := p.h
