@@ -276,13 +276,19 @@ func (m *Mailbox) send(msg any, mode sendMode) (*Pending, error) {
 	run := !m.running && !m.suspended && m.dispatcher != nil
 	m.running = m.running || run
 	m.mu.Unlock()
+	m.posted(msg, run)
+	return nil, nil
+}
+
+// posted runs after a message was queued and m.mu released: it tells the
+// middleware, and schedules a turn if the post made the mailbox running.
+func (m *Mailbox) posted(msg any, run bool) {
 	for _, h := range m.mw {
 		h.MessagePosted(msg)
 	}
 	if run {
 		m.dispatcher.Schedule(m.processFn)
 	}
-	return nil, nil
 }
 
 // queuedLocked counts a user message just queued, with m.mu held: a
@@ -424,12 +430,7 @@ func (m *Mailbox) PostSystemMessage(msg any) {
 	run := !m.running && m.dispatcher != nil
 	m.running = m.running || run
 	m.mu.Unlock()
-	for _, h := range m.mw {
-		h.MessagePosted(msg)
-	}
-	if run {
-		m.dispatcher.Schedule(m.processFn)
-	}
+	m.posted(msg, run)
 }
 
 // actorInfo is what a protoactor invoker (the actor's context) tells about
