@@ -24,3 +24,7 @@ var ErrNoValue = errors.New("bridge: batch returned no value for the key")
 // ErrNotRunning is returned by [Request] from a fiber whose actor has not
 // started or has stopped.
 var ErrNotRunning = errors.New("bridge: actor is not running")
+
+// ErrDeadlock is matched (under [errors.Is]) by the [*DeadlockError] that
+// fails the requests of a wait cycle.
+var ErrDeadlock = errors.New("bridge: deadlock: wait cycle")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/pprof"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -48,6 +50,16 @@ type Host struct {
 	stopWait     time.Duration
 	stopped      bool
 	stopErr      error // what closing the scheduler reported
+
+	schedExtra []fiber.Option        // WithSchedulerOptions, until NewHost builds the scheduler
+	mon        *fiber.Monitor        // WithMonitor; nil: none
+	turnLabels context.Context       // pprof labels of the turn goroutine while monitored
+	dir        *Directory            // WithDirectory; nil: none
+	detect     time.Duration         // deadlock probes after requests pend this long; 0: off
+	probe      probeState            // deadlock detection state (deadlock.go)
+	turns      uint64                // turns run so far
+	started    time.Time             // when the actor started, by the scheduler's clock
+	aborted    atomic.Pointer[error] // set by Abort from any goroutine
 }
 
 // wakeUp is the message a host sends its actor when events are queued.
@@ -76,10 +88,17 @@ func WithStopWait(d time.Duration) Option { return func(h *Host) { h.stopWait = 
 // WithSchedulerOptions passes options (such as [fiber.WithClock]) to the
 // host's fiber scheduler.
 func WithSchedulerOptions(opts ...fiber.Option) Option {
-	return func(h *Host) {
-		h.sched = fiber.NewScheduler(append(opts[:len(opts):len(opts)], h.schedOpts()...)...)
-	}
+	return func(h *Host) { h.schedExtra = append(h.schedExtra, opts...) }
 }
+
+// WithMonitor makes the host record in m what its actor runs: each turn of
+// its handler and each run of a fiber, so that a watchdog on another
+// goroutine can report one that runs too long without suspending (see
+// [fiber.Monitor]; package actor's slice watchdog uses it). While a turn of
+// a monitored host runs its handler, the turn's goroutine carries the pprof
+// labels "weft.actor" (the actor's ID) and "weft.turn" ("handler"), so that
+// a goroutine profile finds its stack.
+func WithMonitor(m *fiber.Monitor) Option { return func(h *Host) { h.mon = m } }
 
 // NewHost returns a host for one actor instance.
 func NewHost(opts ...Option) *Host {
@@ -87,14 +106,13 @@ func NewHost(opts ...Option) *Host {
 	for _, o := range opts {
 		o(h)
 	}
-	if h.sched == nil {
-		h.sched = fiber.NewScheduler(h.schedOpts()...)
+	sopts := append(h.schedExtra, fiber.WithOwner(h), fiber.WithWake(h.wake), fiber.WithIdleHook(h.idle))
+	if h.mon != nil {
+		sopts = append(sopts, fiber.WithMonitor(h.mon))
 	}
+	h.sched = fiber.NewScheduler(sopts...)
+	h.schedExtra = nil
 	return h
-}
-
-func (h *Host) schedOpts() []fiber.Option {
-	return []fiber.Option{fiber.WithOwner(h), fiber.WithWake(h.wake), fiber.WithIdleHook(h.idle)}
 }
 
 // idle is the scheduler's idle hook: every fiber is suspended, so the
@@ -144,7 +162,16 @@ func (h *Host) Turn() actor.Context { return h.turn }
 // Spawn starts a top-level fiber of the actor, as [fiber.Scheduler.Spawn]
 // does: it runs until its first suspension point before Spawn returns. Call
 // it from the actor's handler (inside a fiber, use [fiber.Fiber.Spawn]).
+//
+// A fiber spawned while the handler handles a request (a message whose
+// sender is a [Request]'s reply address) is taken to serve it, for
+// deadlock detection (see [DeadlockError]).
 func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
+	if h.detect > 0 && h.turn != nil {
+		if sender := h.turn.Sender(); sender != nil && sender.RequestId != 0 {
+			return h.sched.Spawn(name, fn, append(opts[:len(opts):len(opts)], serving(sender))...)
+		}
+	}
 	return h.sched.Spawn(name, fn, opts...)
 }
 
@@ -156,8 +183,40 @@ func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.Spa
 // [*fiber.PanicError] after the turn, failing the actor.
 func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 	h.turn = c
-	h.receive(c, handler)
+	h.turns++
+	if h.mon != nil {
+		h.monitoredReceive(c, handler)
+	} else {
+		h.receive(c, handler)
+	}
 	h.turn = nil
+}
+
+// monitoredReceive runs a turn recorded in the host's monitor.
+func (h *Host) monitoredReceive(c actor.Context, handler func(actor.Context)) {
+	h.mon.Begin()
+	if h.turnLabels != nil {
+		pprof.SetGoroutineLabels(h.turnLabels)
+	}
+	defer func() {
+		h.mon.End()
+		pprof.SetGoroutineLabels(context.Background())
+	}()
+	h.receive(c, handler)
+}
+
+// Abort makes the host's actor fail with err once its current turn ends
+// (or at the end of its next turn, if none is running): the host panics
+// with err after the turn, and the actor's supervisor decides, as for a
+// fiber's panic. A watchdog uses it to fail an actor whose code ran too long
+// without suspending. Only the first error given before the failure counts.
+//
+// Abort is safe for concurrent use; it does not wait for the turn to end.
+// It wakes the actor, so that an idle actor fails too.
+func (h *Host) Abort(err error) {
+	if h.aborted.CompareAndSwap(nil, &err) {
+		h.sched.Post(func() {})
+	}
 }
 
 // receive is Receive's body; Receive clears the turn after it (a panic
@@ -172,9 +231,17 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			panic("bridge: Host reused after its actor stopped or restarted; create the Host in the actor's producer")
 		}
 		h.self, h.sys = c.Self(), c.ActorSystem()
+		h.started = h.sched.Clock().Now()
 		h.sched.SetProfileLabels("weft.actor", h.self.Id)
+		if h.mon != nil {
+			h.turnLabels = pprof.WithLabels(context.Background(), pprof.Labels("weft.actor", h.self.Id, "weft.turn", "handler"))
+			pprof.SetGoroutineLabels(h.turnLabels)
+		}
 		reg := h.sys.ProcessRegistry
 		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
+		if h.dir != nil {
+			h.dir.add(h)
+		}
 		handler(c)
 	case *actor.Stopping, *actor.Restarting:
 		handler(c)
@@ -211,6 +278,10 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 		h.wake()
 		panic(err)
 	}
+	if p := h.aborted.Load(); p != nil {
+		h.aborted.Store(nil)
+		panic(*p)
+	}
 }
 
 // stop cancels every fiber, runs them to completion and waits (bounded)
@@ -228,6 +299,10 @@ func (h *Host) stop() {
 			slog.Any("actor", h.self), slog.Any("error", err))
 	}
 	h.receivers = nil
+	h.stopProbes()
+	if h.dir != nil {
+		h.dir.remove(h)
+	}
 	if h.turn != nil {
 		h.unwatchAll()
 	}

@@ -24,6 +24,7 @@ func (h *Host) deliver(msg any, sender *actor.PID) bool {
 		if !r.waker.Wake(nil) {
 			continue // that wait is over (cancelled or timed out): its fiber removes it
 		}
+		h.tagServer(r.waker.Fiber(), sender)
 		h.receivers = append(h.receivers[:i], h.receivers[i+1:]...)
 		return true
 	}

@@ -45,6 +45,7 @@ type pendingRequest struct {
 	waker  fiber.Waker
 	reply  any
 	target pidKey
+	gen    uint64 // the host's probe tick when the request was made (deadlock.go)
 }
 
 // pidKey identifies an actor whatever *PID value names it.
@@ -115,7 +116,9 @@ func (h *Host) unwatchAll() {
 // if it is an error and not an R (such as a bounded mailbox's rejection),
 // with an error wrapping [ErrUnexpectedReply] if the reply is something
 // else, with [ErrTimeout] after a
-// [Within] deadline, and with the cancellation error if f is cancelled.
+// [Within] deadline, with a [*DeadlockError] if the request closes a wait
+// cycle (the actors' hosts share a [Directory]), and with the
+// cancellation error if f is cancelled.
 //
 // Request is a suspension point: it must be called by f itself, and f must
 // live in an actor ([Host]).
@@ -138,6 +141,10 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 	h.watchTarget(target, key)
 	r := &pendingRequest{waker: f.Waker(), target: key}
 	h.requests[id] = r
+	if h.detect > 0 {
+		r.gen = h.probe.gen
+		h.armProbes()
+	}
 	sender := &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
 	h.turn.RequestWithCustomSender(target, msg, sender)
 	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)

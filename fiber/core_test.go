@@ -1874,14 +1874,20 @@ func TestIntrospection(t *testing.T) {
 		// Ids count from 1 in spawn order: sleeper 1, worker 2, joiner 3,
 		// parent 4, kid 5, awaiter 6, the unnamed fiber 7 (observer and peek,
 		// 8 and 9, are done). Fibers lists the newest first.
+		// Every fiber was spawned at start (virtual time stands still) and
+		// has run once; a joiner and a parent waiting for its children name
+		// the fiber they wait for.
 		want := []fiber.Info{
 			{ID: 7, Name: "fiber-7", State: fiber.StateReady},
 			{ID: 6, Name: "awaiter", State: fiber.StateSuspended, WaitingOn: "await"},
 			{ID: 5, Name: "kid", Parent: 4, State: fiber.StateSuspended, WaitingOn: "kid wait"},
-			{ID: 4, Name: "parent", State: fiber.StateSuspended, WaitingOn: "children"},
-			{ID: 3, Name: "joiner", State: fiber.StateSuspended, WaitingOn: "join worker"},
+			{ID: 4, Name: "parent", State: fiber.StateSuspended, WaitingOn: "children", WaitingFor: 5},
+			{ID: 3, Name: "joiner", State: fiber.StateSuspended, WaitingOn: "join worker", WaitingFor: 2},
 			{ID: 2, Name: "worker", State: fiber.StateSuspended, WaitingOn: "custom wait"},
 			{ID: 1, Name: "sleeper", State: fiber.StateSuspended, WaitingOn: "sleep 1s"},
+		}
+		for i := range want {
+			want[i].Spawned, want[i].Runs = start, 1
 		}
 		checkInfos("after spawning", want, start)
 		if got := parent.Info().Parent; got != 0 {

@@ -53,7 +53,10 @@ type Fiber struct {
 
 	state      State
 	supervised bool
-	shielded   bool // waiting for its children at exit: cancellation does not wake it
+	shielded   bool  // waiting for its children at exit: cancellation does not wake it
+	critical   int32 // depth of Critical calls in progress: suspending panics
+	runs       uint64
+	spawned    time.Time
 
 	parent           *Fiber
 	children         fiberList // live children, in spawn order
@@ -70,7 +73,10 @@ type Fiber struct {
 	waitNode  interface{ unlink() }
 	waitWhat  string
 	waitOn    string
+	waitFor   any // *Fiber (join) or *Mutex (its holder): the fiber this wait depends on
 	waitSince time.Time
+
+	tag any // the owner's annotation (SetTag)
 
 	joiners   waitq[struct{}]
 	labels    context.Context // profiler labels (WithProfileLabels), set by the fiber on itself
@@ -170,6 +176,7 @@ func (f *Fiber) exit() {
 		}
 		f.shielded = true
 		for f.children.n > 0 {
+			f.waitFor = f.children.head
 			f.suspend("children", "", nil)
 		}
 		f.shielded = false
@@ -208,10 +215,14 @@ func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
 	if s.current != f {
 		misuse("suspension point (" + what + ") reached from outside the fiber")
 	}
+	if f.critical > 0 {
+		criticalMisuse(f, what)
+	}
 	if f.cancelled != nil && !f.shielded {
 		if node != nil {
 			node.unlink()
 		}
+		f.waitFor = nil
 		return f.cancelled
 	}
 	f.state = StateSuspended
@@ -220,7 +231,7 @@ func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
 	f.yield(struct{}{})
 	err := f.wakeErr
 	f.wakeErr = nil
-	f.waitWhat, f.waitOn = "", ""
+	f.waitWhat, f.waitOn, f.waitFor = "", "", nil
 	return err
 }
 
@@ -233,6 +244,9 @@ func (f *Fiber) Yield() error {
 	s := f.s
 	if s.current != f {
 		misuse("Fiber.Yield called from outside the fiber")
+	}
+	if f.critical > 0 {
+		criticalMisuse(f, "yield")
 	}
 	if f.cancelled != nil {
 		return f.cancelled
@@ -261,6 +275,7 @@ func (f *Fiber) Join(child *Fiber) error {
 	if child.state != StateDone {
 		w := &waiter[struct{}]{f: f}
 		child.joiners.push(w)
+		f.waitFor = child
 		if err := f.suspend("join", child.Name(), w); err != nil {
 			return err
 		}
@@ -346,11 +361,21 @@ type Info struct {
 	WaitingOn string
 	// Since is when the fiber suspended; zero unless it is suspended.
 	Since time.Time
+	// WaitingFor is the ID of the fiber a suspended fiber depends on: the
+	// child it joins, the holder of the [Mutex] it waits for, or its first
+	// live child while it waits for its children to finish. It is 0 for
+	// other waits, whose wake-up does not depend on one known fiber.
+	WaitingFor uint64
+	// Spawned is when the fiber was spawned, by the scheduler's [Clock].
+	Spawned time.Time
+	// Runs counts how many times the fiber has run: its first run and every
+	// resumption after a suspension point.
+	Runs uint64
 }
 
 // Info returns a description of f.
 func (f *Fiber) Info() Info {
-	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil}
+	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil, Spawned: f.spawned, Runs: f.runs}
 	if f.parent != nil {
 		in.Parent = f.parent.id
 	}
@@ -359,8 +384,63 @@ func (f *Fiber) Info() Info {
 		if f.waitOn != "" {
 			in.WaitingOn += " " + f.waitOn
 		}
+		if w := f.WaitingFor(); w != nil {
+			in.WaitingFor = w.id
+		}
 	}
 	return in
+}
+
+// WaitingFor returns the fiber that f, suspended, depends on to be woken:
+// the child it joins ([Fiber.Join]), the fiber holding the [Mutex] it waits
+// for, or, once its function has returned, its first live child. It returns
+// nil when f is not suspended or waits for something else (a timer, a
+// channel, an event from outside). Wait-for-graph deadlock detection
+// (package bridge) follows it.
+func (f *Fiber) WaitingFor() *Fiber {
+	if f.state != StateSuspended {
+		return nil
+	}
+	switch w := f.waitFor.(type) {
+	case *Fiber:
+		return w
+	case *Mutex:
+		return w.owner
+	}
+	return nil
+}
+
+// Tag returns the value the scheduler's owner recorded with [Fiber.SetTag],
+// or nil.
+func (f *Fiber) Tag() any { return f.tag }
+
+// SetTag records v with f for the scheduler's owner, which gives it a
+// meaning: package bridge records there which request a fiber serves. The
+// fiber runtime never reads it. It must be called by the owner.
+func (f *Fiber) SetTag(v any) { f.tag = v }
+
+// Critical runs fn on f as a critical section that must not suspend: if fn
+// reaches a suspension point of f (a wait, a sleep, a yield, even one that
+// would fail at once because f is cancelled), Critical panics with a
+// "fiber: " message naming the fiber and the suspension point, which fails
+// the fiber like any panic. Between two suspension points a fiber already
+// has its scheduler to itself; Critical turns that rule into a checked
+// guarantee for code that relies on it (Tarantool's "no yield inside a
+// critical section").
+//
+// Critical does not suspend. It must be called by f itself; calls nest.
+func Critical(f *Fiber, fn func()) {
+	if f.s.current != f {
+		misuse("Critical called from outside the fiber")
+	}
+	f.critical++
+	defer func() { f.critical-- }()
+	fn()
+}
+
+// criticalMisuse panics for a suspension point reached inside Critical.
+func criticalMisuse(f *Fiber, what string) {
+	misuse("suspension point (" + what + ") reached inside Critical by fiber " + strconv.Quote(f.Name()))
 }
 
 // Waker wakes one suspension of a fiber: the next call to [Fiber.Suspend]

@@ -29,6 +29,7 @@ func (m *Mutex) Lock(f *Fiber) error {
 	}
 	w := &waiter[struct{}]{f: f}
 	m.q.push(w)
+	f.waitFor = m
 	return f.suspend("mutex", "held by "+m.owner.Name(), w)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -34,6 +35,7 @@ type Scheduler struct {
 	clock    Clock
 	owner    any
 	labels   context.Context // profiler labels of the scheduler's fibers; nil: none
+	mon      *Monitor        // publishes the running fiber to a watchdog; nil: none
 	idleHook func()
 	wakeHook func()
 	runq     runQueue
@@ -158,7 +160,7 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, opt
 		misuse("Spawn on a closed scheduler")
 	}
 	s.lastID++
-	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning}
+	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning, spawned: s.clock.Now()}
 	for _, o := range opts {
 		o(f)
 	}
@@ -179,8 +181,14 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, opt
 	}
 	s.live = f
 	s.nlive++
+	if s.mon != nil {
+		f.Name() // fixed before a Monitor publishes f to other goroutines
+	}
 	if s.labels != nil {
-		f.labels = pprof.WithLabels(s.labels, pprof.Labels("weft.fiber", f.Name(), "weft.spawned", spawnSite()))
+		f.labels = pprof.WithLabels(s.labels, pprof.Labels(
+			"weft.fiber", f.Name(),
+			"weft.fiber.id", strconv.FormatUint(f.id, 10),
+			"weft.spawned", spawnSite()))
 	}
 	newCoroutine(f)
 	s.resume(f)
@@ -229,7 +237,14 @@ func (s *Scheduler) resume(f *Fiber) {
 	prev := s.current
 	s.current = f
 	f.state = StateRunning
-	f.next()
+	f.runs++
+	if s.mon != nil {
+		s.mon.enter(f)
+		f.next()
+		s.mon.enter(prev)
+	} else {
+		f.next()
+	}
 	s.current = prev
 }
 
@@ -431,6 +446,25 @@ func (s *Scheduler) Clock() Clock { return s.clock }
 
 // Live returns the number of fibers that are not done.
 func (s *Scheduler) Live() int { return s.nlive }
+
+// All returns an iterator over the live fibers, newest first. The fibers
+// must not be resumed or spawned while it runs (it is for inspection, such
+// as following [Fiber.WaitingFor] chains). It must be called by the owner.
+func (s *Scheduler) All() iter.Seq[*Fiber] {
+	return func(yield func(*Fiber) bool) {
+		for f := s.live; f != nil; {
+			next := f.allNext
+			if !yield(f) {
+				return
+			}
+			f = next
+		}
+	}
+}
+
+// Current returns the fiber running now, or nil while the owner's own code
+// runs.
+func (s *Scheduler) Current() *Fiber { return s.current }
 
 // Fibers returns a description of every live fiber, newest first.
 func (s *Scheduler) Fibers() []Info {

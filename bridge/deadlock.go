@@ -1,0 +1,305 @@
+package bridge
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/goprof"
+)
+
+// Deadlock detection follows the wait-for graph by edge chasing (Chandy,
+// Misra and Haas): every wait a fiber makes says whom it waits for, and a
+// probe walks those edges from a request that has pended for a while; if it
+// comes back to the fiber it started from, the fibers it went through wait
+// on each other and none can ever go on.
+//
+// The edges:
+//   - a fiber suspended in Request waits for whoever serves the request in
+//     the target actor: the fiber that received the request message (with
+//     Receive and its variants), or the fiber the target's handler spawned
+//     while handling it ([Host.Spawn]); a request the handler kept to answer
+//     later has no known server, and ends the walk;
+//   - a fiber suspended in Join, in Mutex.Lock or waiting for its children
+//     waits for the fiber [fiber.Fiber.WaitingFor] names;
+//   - any other wait (a timer, a channel, a Receive) ends the walk.
+//
+// A probe is a value handed from host to host through their schedulers'
+// Post, so each host reads its own state inside its own turn: no lock is
+// shared and the request path pays nothing but one timer per host while
+// requests pend.
+
+// probeState is a host's deadlock detection state. Owned by the turns.
+type probeState struct {
+	timer fiber.Timer
+	armed bool
+	gen   uint64 // ticks so far
+}
+
+// servingTag is the fiber tag saying which request a fiber serves.
+type servingTag struct {
+	replyID string // the Id of the requester's reply PID
+	req     uint32 // its RequestId
+}
+
+// maxProbeLinks bounds a probe's walk.
+const maxProbeLinks = 64
+
+// probe is one walk of the wait-for graph.
+type probe struct {
+	origin      *Host
+	originFiber *fiber.Fiber
+	originReq   uint32
+	links       []probeLink
+}
+
+type probeLink struct {
+	h    *Host
+	f    *fiber.Fiber
+	wait string
+	req  uint32 // the request the fiber waits on; 0 for other waits
+}
+
+// tagServer records, when the current turn's message is a request (its
+// sender carries a RequestId), that f serves it.
+func (h *Host) tagServer(f *fiber.Fiber, sender *actor.PID) {
+	if h.detect > 0 && sender != nil && sender.RequestId != 0 {
+		f.SetTag(servingTag{sender.Id, sender.RequestId})
+	}
+}
+
+// armProbes starts the host's probe timer if it is not running.
+func (h *Host) armProbes() {
+	if h.probe.armed || h.stopped {
+		return
+	}
+	h.probe.armed = true
+	h.probe.timer = h.sched.Clock().AfterFunc(h.detect, func() { h.sched.Post(h.probeTick) })
+}
+
+// stopProbes stops the probe timer; the host calls it when it stops.
+func (h *Host) stopProbes() {
+	if h.probe.armed {
+		h.probe.timer.Stop()
+		h.probe.armed = false
+	}
+}
+
+// probeTick runs in a turn, detectAfter after the timer was armed: it
+// probes every request that has pended across a whole period, and re-arms
+// while requests pend.
+func (h *Host) probeTick() {
+	h.probe.armed = false
+	if h.stopped {
+		return
+	}
+	h.probe.gen++
+	var old []uint32
+	for id, r := range h.requests {
+		if r.gen+2 <= h.probe.gen {
+			old = append(old, id)
+		}
+	}
+	slices.Sort(old)
+	for _, id := range old {
+		if r := h.requests[id]; r != nil {
+			f := r.waker.Fiber()
+			p := &probe{origin: h, originFiber: f, originReq: id}
+			h.forward(p, f, id, r)
+		}
+	}
+	if len(h.requests) > 0 {
+		h.armProbes()
+	}
+}
+
+// forward records that f waits on request id and hands the probe to the
+// request's target, if it is a host of the directory.
+func (h *Host) forward(p *probe, f *fiber.Fiber, id uint32, r *pendingRequest) {
+	p.links = append(p.links, probeLink{h: h, f: f, wait: "request to " + r.target.String(), req: id})
+	t := h.dir.lookup(r.target)
+	if t == nil || h.replyPID == nil {
+		return // not a host of the directory (remote, plain protoactor): unknown
+	}
+	tag := servingTag{h.replyPID.Id, id}
+	t.sched.Post(func() { t.probeAt(p, tag) })
+}
+
+// probeAt runs in a turn of the probed host: it finds the fiber serving
+// the request and follows its waits.
+func (h *Host) probeAt(p *probe, tag servingTag) {
+	if h.stopped {
+		return
+	}
+	for f := range h.sched.All() {
+		if f.Tag() == tag {
+			h.follow(p, f)
+			return
+		}
+	}
+}
+
+// follow walks the waits of f, a fiber of h, and of the fibers they lead
+// to within h, until the walk leaves for another host, ends, or closes a
+// cycle.
+func (h *Host) follow(p *probe, f *fiber.Fiber) {
+	for len(p.links) < maxProbeLinks {
+		if f == p.originFiber && h == p.origin {
+			if r := h.requests[p.originReq]; r != nil && r.waker.Fiber() == f {
+				h.deadlock(p)
+			}
+			return
+		}
+		if f.State() != fiber.StateSuspended || p.visited(h, f) {
+			return // not waiting, or a cycle that its own requests' probes report
+		}
+		if id, r := h.requestOf(f); r != nil {
+			h.forward(p, f, id, r)
+			return
+		}
+		next := f.WaitingFor()
+		if next == nil {
+			return
+		}
+		p.links = append(p.links, probeLink{h: h, f: f, wait: f.Info().WaitingOn})
+		f = next
+	}
+}
+
+func (p *probe) visited(h *Host, f *fiber.Fiber) bool {
+	for _, l := range p.links {
+		if l.h == h && l.f == f {
+			return true
+		}
+	}
+	return false
+}
+
+// requestOf returns the request f waits on, if it waits on one.
+func (h *Host) requestOf(f *fiber.Fiber) (uint32, *pendingRequest) {
+	for id, r := range h.requests {
+		if r.waker.Fiber() == f {
+			return id, r
+		}
+	}
+	return 0, nil
+}
+
+// deadlock runs in a turn of the origin host, once a probe has come back:
+// it builds the error, with every fiber's stack, and fails each request of
+// the cycle with it.
+func (h *Host) deadlock(p *probe) {
+	err := &DeadlockError{Cycle: make([]WaitLink, len(p.links))}
+	stacks := make(map[string]string)
+	for _, g := range goprof.Snapshot() {
+		if a, id := g.Labels["weft.actor"], g.Labels["weft.fiber.id"]; a != "" && id != "" {
+			stacks[a+"#"+id] = g.Stack()
+		}
+	}
+	for i, l := range p.links {
+		id := strconv.FormatUint(l.f.ID(), 10)
+		err.Cycle[i] = WaitLink{
+			Actor:   l.h.self,
+			Fiber:   l.f.Name(),
+			FiberID: l.f.ID(),
+			Wait:    l.wait,
+			Stack:   stacks[l.h.self.Id+"#"+id],
+		}
+	}
+	h.logger.Error("weft: wait cycle detected; failing its requests", slog.String("cycle", err.Error()))
+	for _, l := range p.links {
+		if l.req == 0 {
+			continue
+		}
+		if l.h == h {
+			h.failRequest(l.req, l.f, err)
+			continue
+		}
+		l := l
+		l.h.sched.Post(func() { l.h.failRequest(l.req, l.f, err) })
+	}
+}
+
+// failRequest fails request id of f with err, if f still waits on it.
+func (h *Host) failRequest(id uint32, f *fiber.Fiber, err error) {
+	if r := h.requests[id]; r != nil && r.waker.Fiber() == f {
+		delete(h.requests, id)
+		r.waker.Wake(err)
+	}
+}
+
+// DeadlockError is the error of the waits of a wait cycle: fibers that
+// wait on each other, across actors, so that none of them can go on. Every
+// [Request] of the cycle fails with it (the other waits of the cycle go on
+// once the failed requests' fibers react).
+//
+// Detection covers the hosts of one [Directory] (one process): a request
+// that pends for the directory's detectAfter is followed through the fiber
+// serving it in the target actor, and through the joins and mutexes of the
+// fibers it meets. A request that the target's handler keeps to answer
+// later, a wait on a channel, an event or a timer, and a request to a
+// remote or non-Weft actor end the walk: such cycles are not detected.
+//
+// A DeadlockError is never modified once built: it may be copied and read
+// from any goroutine.
+type DeadlockError struct {
+	// Cycle lists the waits of the cycle, starting with the request whose
+	// probe found it; the last one waits on the first.
+	Cycle []WaitLink
+}
+
+// WaitLink is one wait of a wait cycle.
+type WaitLink struct {
+	// Actor is the PID of the actor the fiber lives in.
+	Actor *actor.PID
+	// Fiber and FiberID name the waiting fiber.
+	Fiber   string
+	FiberID uint64
+	// Wait says what the fiber waits on, such as "request to nonhost/b",
+	// "mutex held by worker" or "join child".
+	Wait string
+	// Stack is the fiber's stack where it waits, innermost first, as a
+	// goroutine profile shows it; empty if it could not be found.
+	Stack string
+}
+
+// Error names the cycle, one wait after the other.
+func (e *DeadlockError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "bridge: deadlock: wait cycle of %d fibers: ", len(e.Cycle))
+	for i, l := range e.Cycle {
+		if i > 0 {
+			b.WriteString(" → ")
+		}
+		fmt.Fprintf(&b, "fiber %q of %v waits on %s", l.Fiber, l.Actor, l.Wait)
+	}
+	if len(e.Cycle) > 0 {
+		fmt.Fprintf(&b, " → fiber %q", e.Cycle[0].Fiber)
+	}
+	return b.String()
+}
+
+// Stacks returns the stacks of the cycle's fibers, one after the other,
+// each headed by the fiber and its wait.
+func (e *DeadlockError) Stacks() string {
+	var b strings.Builder
+	for _, l := range e.Cycle {
+		fmt.Fprintf(&b, "fiber %q (%d) of %v, waiting on %s:\n%s\n", l.Fiber, l.FiberID, l.Actor, l.Wait, l.Stack)
+	}
+	return b.String()
+}
+
+// Unwrap returns [ErrDeadlock] and [fiber.ErrDeadlock], so that
+// [errors.Is] matches either.
+func (e *DeadlockError) Unwrap() []error { return []error{ErrDeadlock, fiber.ErrDeadlock} }
+
+// serving is the spawn option that tags a fiber as the server of the
+// request sender made (before its first run, which may already wait).
+func serving(sender *actor.PID) fiber.SpawnOption {
+	tag := servingTag{sender.Id, sender.RequestId}
+	return func(f *fiber.Fiber) { f.SetTag(tag) }
+}
