@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"fmt"
 	"log/slog"
 
 	pa "github.com/asynkron/protoactor-go/actor"
@@ -62,6 +63,7 @@ type Self[M any] struct {
 	behavior Behavior[M]
 	top      bool
 	cell     *mailboxCell
+	mon      *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
 }
 
 // Ref returns the actor's own typed reference.
@@ -116,6 +118,7 @@ func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
 		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), mb: s.cell.mb}
+		s.sys.register(&entry{pid: s.ref.pid, behavior: fmt.Sprintf("%T", s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
 		}
@@ -124,6 +127,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			h.Stopping(s)
 		}
 	case *pa.Stopped:
+		s.sys.unregister(s.host)
 		if h, ok := s.behavior.(Stopper[M]); ok {
 			h.Stopped(s)
 		}
@@ -134,6 +138,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			s.sys.untrack(s.ref.pid)
 		}
 	case *pa.Restarting:
+		s.sys.unregister(s.host)
 		if h, ok := s.behavior.(Restarter[M]); ok {
 			h.Restarting(s)
 		}
@@ -185,7 +190,12 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	cell := &mailboxCell{}
 	producer := func() pa.Actor {
 		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell}
-		s.host = bridge.NewHost(bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout))
+		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir)}
+		if sys.watching() {
+			s.mon = fiber.NewMonitor()
+			hopts = append(hopts, bridge.WithMonitor(s.mon))
+		}
+		s.host = bridge.NewHost(hopts...)
 		return hostedActor[M]{s}
 	}
 	popts := append([]pa.PropsOption{pa.WithDispatcher(sys.disp)}, c.props...)

@@ -67,3 +67,86 @@ func (d *dispatcher) close() {
 	})
 	d.wg.Wait()
 }
+
+// turnDispatcher is a protoactor Dispatcher whose goroutines the system
+// owns: close stops them and waits.
+type turnDispatcher interface {
+	Schedule(fn func())
+	Throughput() int
+	close()
+}
+
+// serialDispatcher runs every turn on one worker goroutine, in FIFO order
+// of Schedule calls (WithSerialTurns).
+type serialDispatcher struct {
+	mu     sync.Mutex // guards queue and closed
+	queue  []func()
+	closed bool
+	signal chan struct{} // buffered: one pending signal
+	done   chan struct{} // closed when the worker has returned
+	once   sync.Once
+}
+
+func newSerialDispatcher() *serialDispatcher {
+	d := &serialDispatcher{signal: make(chan struct{}, 1), done: make(chan struct{})}
+	go d.worker()
+	return d
+}
+
+func (d *serialDispatcher) worker() {
+	defer close(d.done)
+	for range d.signal {
+		for {
+			d.mu.Lock()
+			if len(d.queue) == 0 {
+				closed := d.closed
+				d.mu.Unlock()
+				if closed {
+					return
+				}
+				break
+			}
+			fn := d.queue[0]
+			d.queue[0] = nil
+			d.queue = d.queue[1:]
+			d.mu.Unlock()
+			fn()
+		}
+	}
+}
+
+// Schedule queues fn behind every turn scheduled before it. After close
+// (every actor has stopped by then), fn runs on a goroutine of its own, as
+// the pool dispatcher's overflow turns do.
+func (d *serialDispatcher) Schedule(fn func()) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		go fn()
+		return
+	}
+	d.queue = append(d.queue, fn)
+	d.mu.Unlock()
+	select {
+	case d.signal <- struct{}{}:
+	default:
+	}
+}
+
+// Throughput implements protoactor's Dispatcher.
+func (d *serialDispatcher) Throughput() int { return throughput }
+
+// close runs the queued turns, stops the worker and waits for it. It is
+// idempotent.
+func (d *serialDispatcher) close() {
+	d.once.Do(func() {
+		d.mu.Lock()
+		d.closed = true
+		d.mu.Unlock()
+		select {
+		case d.signal <- struct{}{}:
+		default:
+		}
+	})
+	<-d.done
+}

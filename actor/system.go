@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/bridge"
 )
 
 // System is a Weft actor system: a protoactor-go ActorSystem configured to
@@ -23,11 +24,18 @@ import (
 type System struct {
 	ps          *pa.ActorSystem
 	logger      *slog.Logger
-	disp        *dispatcher
+	disp        turnDispatcher
 	stopTimeout time.Duration
+
+	dir         *bridge.Directory // every actor's host: deadlock detection
+	watchdog    Watchdog
+	watchStop   chan struct{} // closed to stop the watchdog goroutine; nil: no watchdog
+	watchDone   chan struct{} // closed when it has returned
 
 	mu       sync.Mutex // guards the fields below
 	top      []*pa.PID  // live actors spawned by Spawn, in spawn order
+	actors   map[*bridge.Host]*entry
+	seq      uint64 // actors registered so far
 	shutdown bool
 	overruns []error       // actors that stopped with Await calls still running
 	done     chan struct{} // closed when the first Shutdown has finished
@@ -40,8 +48,11 @@ type Option func(*sysConfig)
 type sysConfig struct {
 	logger      *slog.Logger
 	workers     int
+	serial      bool
 	stopTimeout time.Duration
 	throttle    time.Duration
+	detect      time.Duration
+	watchdog    Watchdog
 }
 
 // WithLogger sets the logger of the system and of protoactor-go underneath
@@ -66,12 +77,32 @@ func WithDeadLetterThrottle(d time.Duration) Option {
 	return func(c *sysConfig) { c.throttle = d }
 }
 
+// WithDeadlockDetection sets how long a request between two actors of the
+// system ([Ask], [bridge.Request]) may pend before the system checks
+// whether it closes a wait cycle; the default is 250 milliseconds, and
+// zero or less turns detection off. The requests of a cycle fail with a
+// [*bridge.DeadlockError] that names every fiber of the cycle, what it
+// waits on and its stack, instead of waiting for ever (or for a timeout).
+// See [bridge.DeadlockError] for what is followed.
+func WithDeadlockDetection(after time.Duration) Option {
+	return func(c *sysConfig) { c.detect = after }
+}
+
+// WithSerialTurns makes the system run the turns of all its actors one at
+// a time, on one worker goroutine, in the order the actors became ready
+// (their mailboxes got a message). With a given order of outside events
+// (messages sent from outside the actors, timers firing at distinct
+// instants) the run is then reproducible; package actortest uses it for
+// deterministic tests in virtual time. It overrides [WithWorkers].
+func WithSerialTurns() Option { return func(c *sysConfig) { c.serial = true } }
+
 // NewSystem returns a running actor system.
 func NewSystem(opts ...Option) *System {
 	c := sysConfig{
 		logger:      slog.New(slog.DiscardHandler),
 		stopTimeout: 5 * time.Second,
 		throttle:    10 * time.Millisecond,
+		detect:      250 * time.Millisecond,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -81,16 +112,35 @@ func NewSystem(opts ...Option) *System {
 	}
 	s := &System{
 		logger:      c.logger,
-		disp:        newDispatcher(c.workers),
 		stopTimeout: c.stopTimeout,
 		done:        make(chan struct{}),
+		dir:         bridge.NewDirectory(c.detect),
+		watchdog:    c.watchdog,
+		actors:      make(map[*bridge.Host]*entry),
+	}
+	if c.serial {
+		s.disp = newSerialDispatcher()
+	} else {
+		s.disp = newDispatcher(c.workers)
 	}
 	s.ps = pa.NewActorSystem(
 		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return c.logger }),
 		pa.WithDeadLetterThrottleInterval(c.throttle),
 	)
+	if c.watchdog.Warn > 0 || c.watchdog.Fail > 0 {
+		s.watchStop, s.watchDone = make(chan struct{}), make(chan struct{})
+		go s.watch(c.watchdog)
+	}
 	return s
 }
+
+// watching reports whether the system has a slice watchdog.
+func (s *System) watching() bool { return s.watchStop != nil }
+
+// Directory returns the directory of the hosts of the system's actors, so
+// that actors built on package bridge directly (with [bridge.NewActor] and
+// [bridge.WithDirectory]) take part in deadlock detection.
+func (s *System) Directory() *bridge.Directory { return s.dir }
 
 // Raw returns the protoactor-go ActorSystem underneath, for what Weft does
 // not wrap (remote, cluster, event stream).
@@ -174,6 +224,10 @@ func (s *System) stopAll(top []*pa.PID) {
 		}
 	}
 	s.disp.close()
+	if s.watchStop != nil {
+		close(s.watchStop)
+		<-s.watchDone
+	}
 	s.ps.Shutdown()
 	s.mu.Lock()
 	s.err = errors.Join(append(errs, s.overruns...)...)

@@ -136,16 +136,8 @@ type HostInfo struct {
 // Inspect is safe for concurrent use; it must not be called from the
 // host's own turns (which it would wait for).
 func (h *Host) Inspect(ctx context.Context) (HostInfo, error) {
-	answer := make(chan HostInfo, 1)
-	if !h.sched.Post(func() { answer <- h.info() }) {
-		return HostInfo{}, ErrNotRunning
-	}
-	select {
-	case in := <-answer:
-		return in, nil
-	case <-ctx.Done():
-		return HostInfo{}, context.Cause(ctx)
-	}
+	in := InspectAll(ctx, []*Host{h})[0]
+	return in.Info, in.Err
 }
 
 // info builds the host's HostInfo; it runs in a turn.
@@ -174,3 +166,49 @@ func (h *Host) info() HostInfo {
 
 // String returns the PID's address and ID, as a *actor.PID prints them.
 func (k pidKey) String() string { return k.addr + "/" + k.id }
+
+// Inspection is the answer of one host to [InspectAll].
+type Inspection struct {
+	// Host is the host asked.
+	Host *Host
+	// Info describes it, if Err is nil.
+	Info HostInfo
+	// Err is [ErrNotRunning] for a host whose actor had stopped, or
+	// [context.Cause] of ctx for one that had not answered when ctx was
+	// done (an actor busy in a long turn).
+	Err error
+}
+
+// InspectAll asks every host at once, as [Host.Inspect] asks one, and
+// waits until each has answered or ctx is done. The answers are in the
+// order of hosts. It is safe for concurrent use and must not be called from
+// the turns of one of the hosts.
+func InspectAll(ctx context.Context, hosts []*Host) []Inspection {
+	out := make([]Inspection, len(hosts))
+	answers := make([]chan HostInfo, len(hosts))
+	for i, h := range hosts {
+		out[i].Host = h
+		ch := make(chan HostInfo, 1)
+		if h.sched.Post(func() { ch <- h.info() }) {
+			answers[i] = ch
+		} else {
+			out[i].Err = ErrNotRunning
+		}
+	}
+	for i, ch := range answers {
+		if ch == nil {
+			continue
+		}
+		select {
+		case out[i].Info = <-ch:
+			continue
+		default:
+		}
+		select {
+		case out[i].Info = <-ch:
+		case <-ctx.Done():
+			out[i].Err = context.Cause(ctx)
+		}
+	}
+	return out
+}

@@ -49,14 +49,16 @@ func Snapshot() []Group {
 func Find(want map[string]string) []Group {
 	var found []Group
 	for _, g := range Snapshot() {
-		if g.hasLabels(want) {
+		if g.HasLabels(want) {
 			found = append(found, g)
 		}
 	}
 	return found
 }
 
-func (g Group) hasLabels(want map[string]string) bool {
+// HasLabels reports whether the group's labels include every key/value
+// pair of want.
+func (g Group) HasLabels(want map[string]string) bool {
 	for k, v := range want {
 		if g.Labels[k] != v {
 			return false
