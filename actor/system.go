@@ -27,10 +27,10 @@ type System struct {
 	disp        turnDispatcher
 	stopTimeout time.Duration
 
-	dir         *bridge.Directory // every actor's host: deadlock detection
-	watchdog    Watchdog
-	watchStop   chan struct{} // closed to stop the watchdog goroutine; nil: no watchdog
-	watchDone   chan struct{} // closed when it has returned
+	dir       *bridge.Directory // every actor's host: deadlock detection
+	watchdog  Watchdog
+	watchStop chan struct{} // closed to stop the watchdog goroutine; nil: no watchdog
+	watchDone chan struct{} // closed when it has returned
 
 	mu       sync.Mutex // guards the fields below
 	top      []*pa.PID  // live actors spawned by Spawn, in spawn order

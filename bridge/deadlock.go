@@ -275,7 +275,7 @@ func (e *DeadlockError) Error() string {
 		if i > 0 {
 			b.WriteString(" → ")
 		}
-		fmt.Fprintf(&b, "fiber %q of %v waits on %s", l.Fiber, l.Actor, l.Wait)
+		fmt.Fprintf(&b, "fiber %q of %s waits on %s", l.Fiber, pidString(l.Actor), l.Wait)
 	}
 	if len(e.Cycle) > 0 {
 		fmt.Fprintf(&b, " → fiber %q", e.Cycle[0].Fiber)
@@ -288,7 +288,7 @@ func (e *DeadlockError) Error() string {
 func (e *DeadlockError) Stacks() string {
 	var b strings.Builder
 	for _, l := range e.Cycle {
-		fmt.Fprintf(&b, "fiber %q (%d) of %v, waiting on %s:\n%s\n", l.Fiber, l.FiberID, l.Actor, l.Wait, l.Stack)
+		fmt.Fprintf(&b, "fiber %q (%d) of %s, waiting on %s:\n%s\n", l.Fiber, l.FiberID, pidString(l.Actor), l.Wait, l.Stack)
 	}
 	return b.String()
 }
@@ -302,4 +302,12 @@ func (e *DeadlockError) Unwrap() []error { return []error{ErrDeadlock, fiber.Err
 func serving(sender *actor.PID) fiber.SpawnOption {
 	tag := servingTag{sender.Id, sender.RequestId}
 	return func(f *fiber.Fiber) { f.SetTag(tag) }
+}
+
+// pidString formats pid as "address/id".
+func pidString(pid *actor.PID) string {
+	if pid == nil {
+		return "<nil>"
+	}
+	return pid.Address + "/" + pid.Id
 }

@@ -84,11 +84,12 @@ func Parse(b []byte) []Group {
 			}
 		case strings.HasPrefix(line, "#\t"):
 			if g != nil {
-				// "#\t0xpc\tfunc+0xoff\tfile:line"
-				fields := strings.Split(line, "\t")
-				if len(fields) >= 4 {
-					fn, _, _ := strings.Cut(fields[2], "+0x")
-					g.Frames = append(g.Frames, Frame{Func: strings.TrimSpace(fn), Pos: strings.TrimSpace(fields[3])})
+				// "#\t0xpc\tfunc+0xoff\t\t…\tfile:line": the runtime pads the
+				// function name with a varying number of tabs.
+				fields := strings.FieldsFunc(line[2:], func(r rune) bool { return r == '\t' })
+				if len(fields) >= 3 {
+					fn, _, _ := strings.Cut(fields[1], "+0x")
+					g.Frames = append(g.Frames, Frame{Func: strings.TrimSpace(fn), Pos: strings.TrimSpace(fields[len(fields)-1])})
 				}
 			}
 		default:
