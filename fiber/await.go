@@ -24,6 +24,9 @@ func Await[T any](f *Fiber, fn func(ctx context.Context) (T, error)) (T, error) 
 	if s.current != f {
 		misuse("Await called from outside the fiber")
 	}
+	if f.critical > 0 {
+		criticalMisuse(f, "await")
+	}
 	if f.cancelled != nil {
 		return zero, f.cancelled
 	}

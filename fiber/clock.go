@@ -40,6 +40,9 @@ func (f *Fiber) Sleep(d time.Duration) error {
 	if s.current != f {
 		misuse("Fiber.Sleep called from outside the fiber")
 	}
+	if f.critical > 0 {
+		criticalMisuse(f, "sleep")
+	}
 	if f.cancelled != nil {
 		return f.cancelled
 	}

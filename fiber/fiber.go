@@ -216,6 +216,10 @@ func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
 		misuse("suspension point (" + what + ") reached from outside the fiber")
 	}
 	if f.critical > 0 {
+		if node != nil {
+			node.unlink() // leave no waiter behind in the primitive's queue
+		}
+		f.waitFor = nil
 		criticalMisuse(f, what)
 	}
 	if f.cancelled != nil && !f.shielded {
