@@ -64,6 +64,7 @@ type Self[M any] struct {
 	top      bool
 	cell     *mailboxCell
 	mon      *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
+	seq      uint64         // incarnation order, for System.Top
 }
 
 // Ref returns the actor's own typed reference.
@@ -118,7 +119,7 @@ func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
 		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), mb: s.cell.mb}
-		s.sys.register(&entry{pid: s.ref.pid, behavior: fmt.Sprintf("%T", s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
+		s.sys.register(&entry{seq: s.seq, pid: s.ref.pid, behavior: fmt.Sprintf("%T", s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
 		}
@@ -189,7 +190,7 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	}
 	cell := &mailboxCell{}
 	producer := func() pa.Actor {
-		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell}
+		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq()}
 		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir)}
 		if sys.watching() {
 			s.mon = fiber.NewMonitor()

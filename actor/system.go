@@ -35,7 +35,7 @@ type System struct {
 	mu       sync.Mutex // guards the fields below
 	top      []*pa.PID  // live actors spawned by Spawn, in spawn order
 	actors   map[*bridge.Host]*entry
-	seq      uint64 // actors registered so far
+	seq      uint64 // actor incarnations produced so far
 	shutdown bool
 	overruns []error       // actors that stopped with Await calls still running
 	done     chan struct{} // closed when the first Shutdown has finished

@@ -20,7 +20,7 @@ import (
 
 // entry is the system's record of a running actor (one incarnation).
 type entry struct {
-	seq      uint64
+	seq      uint64 // incarnation order
 	pid      *pa.PID
 	behavior string
 	host     *bridge.Host
@@ -35,9 +35,16 @@ type entry struct {
 func (s *System) register(e *entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seq++
-	e.seq = s.seq
 	s.actors[e.host] = e
+}
+
+// nextSeq numbers an actor incarnation as its producer runs (protoactor
+// runs it synchronously in Spawn, and again for each restart).
+func (s *System) nextSeq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return s.seq
 }
 
 func (s *System) unregister(h *bridge.Host) {
@@ -46,7 +53,8 @@ func (s *System) unregister(h *bridge.Host) {
 	delete(s.actors, h)
 }
 
-// entries returns the running actors, in the order they started.
+// entries returns the running actors, in the order they were spawned (a
+// restarted actor counts from its restart).
 func (s *System) entries() []*entry {
 	s.mu.Lock()
 	es := make([]*entry, 0, len(s.actors))
@@ -90,7 +98,7 @@ type ActorInfo struct {
 }
 
 // Top describes every running actor of the system, in the order they
-// started: its mailbox, its turns and its fibers. Each actor describes
+// were spawned (a restarted actor counts from its restart): its mailbox, its turns and its fibers. Each actor describes
 // itself in one of its turns, so the description is consistent and needs
 // no lock; Top asks them all at once and waits until each has answered or
 // ctx is done. An actor that did not answer in time (one stuck in a long
@@ -150,7 +158,7 @@ func WriteTop(w io.Writer, infos []ActorInfo, now time.Time) error {
 		if !a.Started.IsZero() {
 			up = round(now.Sub(a.Started)).String()
 		}
-		fmt.Fprintf(tw, "%v\t%s\t%s\t%d\t%s\t%d\t%s\n", a.PID, a.Behavior, up, a.Turns, mb, len(a.Fibers), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", pidString(a.PID), a.Behavior, up, a.Turns, mb, len(a.Fibers), status)
 		for _, f := range a.Fibers {
 			wait := f.WaitingOn
 			if f.State == fiber.StateSuspended {
@@ -216,7 +224,7 @@ type fiberJSON struct {
 func toJSON(infos []ActorInfo, now time.Time) topJSON {
 	out := topJSON{Time: now, Actors: make([]actorJSON, len(infos))}
 	for i, a := range infos {
-		j := actorJSON{PID: a.PID.String(), Behavior: a.Behavior, Turns: a.Turns, Mailbox: a.Mailbox, Fibers: make([]fiberJSON, len(a.Fibers))}
+		j := actorJSON{PID: pidString(a.PID), Behavior: a.Behavior, Turns: a.Turns, Mailbox: a.Mailbox, Fibers: make([]fiberJSON, len(a.Fibers))}
 		if !a.Started.IsZero() {
 			j.Started = &a.Started
 		}
@@ -285,4 +293,12 @@ func TopHandler(sys *System) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_ = WriteTop(w, infos, now)
 	})
+}
+
+// pidString formats pid as "address/id".
+func pidString(pid *pa.PID) string {
+	if pid == nil {
+		return "<nil>"
+	}
+	return pid.Address + "/" + pid.Id
 }

@@ -66,7 +66,7 @@ func (s Stall) String() string {
 	if s.Fiber != "" {
 		who = fmt.Sprintf("fiber %q", s.Fiber)
 	}
-	return fmt.Sprintf("actor %v: %s has run for %v without suspending", s.Actor, who, s.Running.Round(time.Microsecond))
+	return fmt.Sprintf("actor %s: %s has run for %v without suspending", pidString(s.Actor), who, s.Running.Round(time.Microsecond))
 }
 
 // StallError is the failure of an actor that the slice watchdog failed
