@@ -192,6 +192,9 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	producer := func() pa.Actor {
 		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq()}
 		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir)}
+		if sys.clock != nil {
+			hopts = append(hopts, bridge.WithSchedulerOptions(fiber.WithClock(sys.clock)))
+		}
 		if sys.watching() {
 			s.mon = fiber.NewMonitor()
 			hopts = append(hopts, bridge.WithMonitor(s.mon))

@@ -11,6 +11,7 @@ import (
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
+	"github.com/weft-go/weft/fiber"
 )
 
 // System is a Weft actor system: a protoactor-go ActorSystem configured to
@@ -28,6 +29,7 @@ type System struct {
 	stopTimeout time.Duration
 
 	dir       *bridge.Directory // every actor's host: deadlock detection
+	clock     fiber.Clock       // nil: the real clock
 	watchdog  Watchdog
 	watchStop chan struct{} // closed to stop the watchdog goroutine; nil: no watchdog
 	watchDone chan struct{} // closed when it has returned
@@ -53,6 +55,7 @@ type sysConfig struct {
 	throttle    time.Duration
 	detect      time.Duration
 	watchdog    Watchdog
+	clock       fiber.Clock
 }
 
 // WithLogger sets the logger of the system and of protoactor-go underneath
@@ -88,6 +91,13 @@ func WithDeadlockDetection(after time.Duration) Option {
 	return func(c *sysConfig) { c.detect = after }
 }
 
+// WithClock makes the actors' fibers time their sleeps, [bridge.Within]
+// deadlines and deadlock probes with c instead of the real clock, such as
+// a manual virtual clock in tests ([actortest.Clock]). Timers of
+// protoactor and of package supervision keep the real clock (which is
+// virtual inside a [testing/synctest] bubble: see package actortest).
+func WithClock(c fiber.Clock) Option { return func(cfg *sysConfig) { cfg.clock = c } }
+
 // WithSerialTurns makes the system run the turns of all its actors one at
 // a time, on one worker goroutine, in the order the actors became ready
 // (their mailboxes got a message). With a given order of outside events
@@ -116,6 +126,7 @@ func NewSystem(opts ...Option) *System {
 		done:        make(chan struct{}),
 		dir:         bridge.NewDirectory(c.detect),
 		watchdog:    c.watchdog,
+		clock:       c.clock,
 		actors:      make(map[*bridge.Host]*entry),
 	}
 	if c.serial {
