@@ -158,15 +158,18 @@ func (s *System) inspectSlices(w Watchdog, report func(Stall)) {
 	}
 	profile := goprof.Snapshot()
 	for _, f := range stalls {
-		want := map[string]string{"weft.actor": f.e.pid.Id}
+		// Goroutines started by the stalled code inherit its labels: the
+		// stalled one is the fiber's coroutine, or the turn's goroutine.
+		want, bottom := map[string]string{"weft.actor": f.e.pid.Id}, "github.com/weft-go/weft/fiber.(*Fiber).body"
 		if f.st.FiberID != 0 {
 			want["weft.fiber.id"] = strconv.FormatUint(f.st.FiberID, 10)
 		} else {
 			want["weft.turn"] = "handler"
+			bottom = "github.com/weft-go/weft/bridge.(*Host).Receive"
 		}
 		if sl, ok := f.e.mon.Running(); ok && sl.Seq == f.at {
 			for _, g := range profile {
-				if g.HasLabels(want) {
+				if g.HasLabels(want) && g.Has(bottom) {
 					f.st.Stack = g.Stack()
 					break
 				}

@@ -46,6 +46,9 @@ type servingTag struct {
 	req     uint32 // its RequestId
 }
 
+// fiberBody is the function at the bottom of every fiber's stack.
+const fiberBody = "github.com/weft-go/weft/fiber.(*Fiber).body"
+
 // maxProbeLinks bounds a probe's walk.
 const maxProbeLinks = 64
 
@@ -193,10 +196,23 @@ func (h *Host) requestOf(f *fiber.Fiber) (uint32, *pendingRequest) {
 // it builds the error, with every fiber's stack, and fails each request of
 // the cycle with it.
 func (h *Host) deadlock(p *probe) {
+	// The hosts of a cycle may each find it at the same moment: the first
+	// to claim its requests reports it, the others drop their probes.
+	var claims []servingTag
+	for _, l := range p.links {
+		if l.req != 0 {
+			claims = append(claims, servingTag{l.h.replyPID.Id, l.req})
+		}
+	}
+	if !h.dir.claim(claims) {
+		return
+	}
 	err := &DeadlockError{Cycle: make([]WaitLink, len(p.links))}
 	stacks := make(map[string]string)
 	for _, g := range goprof.Snapshot() {
-		if a, id := g.Labels["weft.actor"], g.Labels["weft.fiber.id"]; a != "" && id != "" {
+		// Goroutines started by a fiber's goroutine (timers, Await calls)
+		// inherit its labels: only the fiber's own coroutine has its body.
+		if a, id := g.Labels["weft.actor"], g.Labels["weft.fiber.id"]; a != "" && id != "" && g.Has(fiberBody) {
 			stacks[a+"#"+id] = g.Stack()
 		}
 	}
@@ -219,13 +235,17 @@ func (h *Host) deadlock(p *probe) {
 			h.failRequest(l.req, l.f, err)
 			continue
 		}
-		l := l
-		l.h.sched.Post(func() { l.h.failRequest(l.req, l.f, err) })
+		if !l.h.sched.Post(func() { l.h.failRequest(l.req, l.f, err) }) {
+			h.dir.release(servingTag{l.h.replyPID.Id, l.req}) // that actor has stopped
+		}
 	}
 }
 
 // failRequest fails request id of f with err, if f still waits on it.
 func (h *Host) failRequest(id uint32, f *fiber.Fiber, err error) {
+	if h.replyPID != nil {
+		h.dir.release(servingTag{h.replyPID.Id, id})
+	}
 	if r := h.requests[id]; r != nil && r.waker.Fiber() == f {
 		delete(h.requests, id)
 		r.waker.Wake(err)

@@ -26,9 +26,10 @@ import (
 type Directory struct {
 	detect time.Duration
 
-	mu    sync.Mutex // guards the fields below
-	hosts map[pidKey]dirEntry
-	seq   uint64
+	mu      sync.Mutex // guards the fields below
+	hosts   map[pidKey]dirEntry
+	seq     uint64
+	failing map[servingTag]struct{} // requests a detected cycle is failing
 }
 
 type dirEntry struct {
@@ -43,7 +44,30 @@ type dirEntry struct {
 // nothing while no request pends that long: the hosts arm one timer each,
 // not one per request.
 func NewDirectory(detectAfter time.Duration) *Directory {
-	return &Directory{detect: max(detectAfter, 0), hosts: make(map[pidKey]dirEntry)}
+	return &Directory{detect: max(detectAfter, 0), hosts: make(map[pidKey]dirEntry), failing: make(map[servingTag]struct{})}
+}
+
+// claim marks the requests of a detected cycle as being failed; it
+// reports false, and marks nothing, if one of them already is.
+func (d *Directory) claim(reqs []servingTag) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range reqs {
+		if _, ok := d.failing[r]; ok {
+			return false
+		}
+	}
+	for _, r := range reqs {
+		d.failing[r] = struct{}{}
+	}
+	return true
+}
+
+// release forgets a request claim once its failure has been delivered.
+func (d *Directory) release(req servingTag) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.failing, req)
 }
 
 // WithDirectory makes the host join d when its actor starts (and leave it

@@ -67,6 +67,17 @@ func (g Group) HasLabels(want map[string]string) bool {
 	return true
 }
 
+// Has reports whether a frame of the group's stack is in a function whose
+// name starts with prefix.
+func (g Group) Has(prefix string) bool {
+	for _, f := range g.Frames {
+		if strings.HasPrefix(f.Func, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // Parse parses a goroutine profile written with debug=1.
 func Parse(b []byte) []Group {
 	var groups []Group
