@@ -61,10 +61,11 @@ type probe struct {
 }
 
 type probeLink struct {
-	h    *Host
-	f    *fiber.Fiber
-	wait string
-	req  uint32 // the request the fiber waits on; 0 for other waits
+	h       *Host
+	f       *fiber.Fiber
+	wait    string
+	req     uint32 // the request the fiber waits on; 0 for other waits
+	replyID string // for a request: the Id of h's reply PID
 }
 
 // tagServer records, when the current turn's message is a request (its
@@ -123,9 +124,12 @@ func (h *Host) probeTick() {
 // forward records that f waits on request id and hands the probe to the
 // request's target, if it is a host of the directory.
 func (h *Host) forward(p *probe, f *fiber.Fiber, id uint32, r *pendingRequest) {
-	p.links = append(p.links, probeLink{h: h, f: f, wait: "request to " + r.target.String(), req: id})
+	if h.replyPID == nil {
+		return
+	}
+	p.links = append(p.links, probeLink{h: h, f: f, wait: "request to " + r.target.String(), req: id, replyID: h.replyPID.Id})
 	t := h.dir.lookup(r.target)
-	if t == nil || h.replyPID == nil {
+	if t == nil {
 		return // not a host of the directory (remote, plain protoactor): unknown
 	}
 	tag := servingTag{h.replyPID.Id, id}
@@ -201,7 +205,7 @@ func (h *Host) deadlock(p *probe) {
 	var claims []servingTag
 	for _, l := range p.links {
 		if l.req != 0 {
-			claims = append(claims, servingTag{l.h.replyPID.Id, l.req})
+			claims = append(claims, servingTag{l.replyID, l.req})
 		}
 	}
 	if !h.dir.claim(claims) {
@@ -236,7 +240,7 @@ func (h *Host) deadlock(p *probe) {
 			continue
 		}
 		if !l.h.sched.Post(func() { l.h.failRequest(l.req, l.f, err) }) {
-			h.dir.release(servingTag{l.h.replyPID.Id, l.req}) // that actor has stopped
+			h.dir.release(servingTag{l.replyID, l.req}) // that actor has stopped
 		}
 	}
 }
