@@ -18,8 +18,8 @@ type benchPing struct{ n int }
 type benchPong struct{ n int }
 
 // newBenchSystem returns a system shut down when b ends.
-func newBenchSystem(b *testing.B) *actor.System {
-	sys := actor.NewSystem()
+func newBenchSystem(b *testing.B, opts ...actor.Option) *actor.System {
+	sys := actor.NewSystem(opts...)
 	b.Cleanup(func() {
 		if err := sys.Shutdown(context.Background()); err != nil {
 			b.Error(err)
@@ -200,8 +200,8 @@ func BenchmarkSend(b *testing.B) {
 		defer func() { _ = ps.Root.StopFuture(pid).Wait() }()
 		run(b, func() { ps.Root.Send(pid, tick) }, counted)
 	})
-	b.Run("Typed", func(b *testing.B) {
-		sys := newBenchSystem(b)
+	typed := func(b *testing.B, opts ...actor.Option) {
+		sys := newBenchSystem(b, opts...)
 		counted := make(chan int)
 		count := counter(b.N, counted)
 		ref, err := actor.Spawn(sys, "", func() actor.Behavior[*benchTick] {
@@ -211,7 +211,11 @@ func BenchmarkSend(b *testing.B) {
 			b.Fatal(err)
 		}
 		run(b, func() { ref.Send(tick) }, counted)
-	})
+	}
+	b.Run("Typed", func(b *testing.B) { typed(b) })
+	// Watched is Typed under a slice watchdog: what recording each turn's
+	// slice costs.
+	b.Run("Watched", func(b *testing.B) { typed(b, actor.WithWatchdog(actor.Watchdog{Warn: time.Second})) })
 }
 
 var _ = bridge.Within

@@ -50,9 +50,30 @@
 // [System.Shutdown] stops every actor, waits for them and their fibers, and
 // leaves no goroutine behind.
 //
+// # Introspection, watchdog and deadlocks
+//
+// [System.Top] describes every running actor and its fibers (name, state,
+// what each waits on and since when, age, runs), each as seen from one of
+// its own turns; [TopHandler] serves that table over HTTP as text or JSON,
+// as net/http/pprof serves profiles, and fibers carry pprof labels
+// ("weft.actor", "weft.fiber", "weft.fiber.id") so that CPU profiles name
+// them.
+//
+// [WithWatchdog] bounds how long an actor's code may run without
+// suspending (Tarantool's fiber slice): a slice past the warning limit is
+// reported with its stack, one past the failure limit fails the actor
+// with a [*StallError] once it ends.
+//
+// Requests between the system's actors that stay pending are checked for
+// wait cycles ([WithDeadlockDetection]): the requests of a cycle fail with
+// a [*bridge.DeadlockError] naming every fiber of the cycle and its stack.
+//
+// Package actortest runs tests of actors in virtual time, reproducibly.
+//
 // # Concurrency
 //
-// [System], [Ref], [Spawn] and [Call] are safe for concurrent use. A [Self]
+// [System] (Top included), [Ref], [Spawn], [Call] and [TopHandler] are
+// safe for concurrent use. A [Self]
 // and everything reached through it belong to the actor's turns: use them
 // only from the behavior and the actor's fibers. Actors run their turns on
 // a pool of worker goroutines owned by the system.

@@ -157,3 +157,32 @@ func ExampleSystem_Shutdown() {
 	// again: <nil>
 	// spawn: actor: system is shut down
 }
+
+// Top describes every actor and its fibers, each as seen from one of its
+// own turns; TopHandler serves the same table over HTTP.
+func ExampleSystem_Top() {
+	sys := actor.NewSystem()
+	defer sys.Shutdown(context.Background())
+
+	napper, _ := actor.Spawn(sys, "napper", func() actor.Behavior[string] {
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
+			self.Go("nap", func(f *fiber.Fiber) error { return f.Sleep(time.Hour) })
+			self.Respond("napping")
+		})
+	})
+	if _, err := actor.Call[string](context.Background(), napper, "sleep"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, a := range sys.Top(ctx) {
+		fmt.Println(a.PID.Id, a.Behavior)
+		for _, f := range a.Fibers {
+			fmt.Printf("  fiber %q: %v, %s\n", f.Name, f.State, f.WaitingOn)
+		}
+	}
+	// Output:
+	// napper actor.BehaviorFunc[string]
+	//   fiber "nap": Suspended, sleep 1h0m0s
+}

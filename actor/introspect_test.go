@@ -148,8 +148,15 @@ func topFixture(t *testing.T, opts ...actor.Option) (*actor.System, actor.Ref[st
 	t.Helper()
 	sys := newSystem(t, opts...)
 	silent := spawn(t, sys, "silent", func() actor.Behavior[string] {
-		return actor.BehaviorFunc[string](func(*actor.Self[string], string) {})
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
+			if msg == "ping" {
+				self.Respond("pong")
+			}
+		})
 	}, actor.WithMailbox(mailbox.Bounded(8, mailbox.DropNewest)))
+	if _, err := actor.Call[string](ctxFor(t), silent, "ping"); err != nil { // silent has started
+		t.Fatal(err)
+	}
 	ready := make(chan struct{})
 	sleeper := spawn(t, sys, "sleeper", func() actor.Behavior[string] {
 		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
@@ -173,7 +180,7 @@ func TestTop(t *testing.T) {
 	var infos []actor.ActorInfo
 	for { // the asker's request reaches silent's mailbox on its own time
 		infos = sys.Top(ctxFor(t))
-		if len(infos) == 2 && infos[1].Fibers != nil && infos[0].Turns > 1 {
+		if len(infos) == 2 && infos[1].Fibers != nil && infos[0].Turns > 2 { // silent: Started, ping, anyone?
 			break
 		}
 		runtime.Gosched()

@@ -93,7 +93,7 @@ func WithDeadlockDetection(after time.Duration) Option {
 
 // WithClock makes the actors' fibers time their sleeps, [bridge.Within]
 // deadlines and deadlock probes with c instead of the real clock, such as
-// a manual virtual clock in tests ([actortest.Clock]). Timers of
+// a manual virtual clock in tests (package actortest has one). Timers of
 // protoactor and of package supervision keep the real clock (which is
 // virtual inside a [testing/synctest] bubble: see package actortest).
 func WithClock(c fiber.Clock) Option { return func(cfg *sysConfig) { cfg.clock = c } }

@@ -34,10 +34,28 @@
 // its fibers and runs their cleanups before the Stopping or Restarting
 // message has been handled.
 //
+// # Introspection and deadlock detection
+//
+// Hosts that share a [Directory] know of each other. [Directory.Hosts]
+// lists them and [Host.Inspect] (or [InspectAll]) has each describe
+// itself from inside one of its turns: turns run, pending requests, and
+// every fiber with what it waits on. A [Request] between two hosts of a
+// directory that stays pending is followed through the wait-for graph (the
+// fiber serving the request in the target, the joins and mutexes it waits
+// on, the requests those make); if the walk comes back to the waiting
+// fiber, every request of the cycle fails with a [*DeadlockError] that
+// names each fiber, its wait and its stack, instead of waiting for ever.
+//
+// [WithMonitor] makes a host publish what it runs to a [fiber.Monitor], for
+// a slice watchdog (package actor has one), and [Host.Abort] lets such a
+// watchdog fail the actor.
+//
 // # Concurrency
 //
 // A Host, like the state of its actor, belongs to the actor's turns: its
 // methods and the waits of this package must be called from them (from the
-// actor's handler or its fibers). Replies and timers may arrive on any
+// actor's handler or its fibers), except [Host.Inspect] and [Host.Abort],
+// which are safe for concurrent use. A [Directory] is safe for concurrent
+// use. Replies and timers may arrive on any
 // goroutine; the host hands them over through [fiber.Scheduler.Post].
 package bridge

@@ -67,16 +67,29 @@
 // methods (Try*, Signal, Set, Close, Unlock, Release) may also be called by
 // the owner's own code, such as an actor's message handler feeding a fiber.
 //
+// # Critical sections
+//
+// [Critical] runs a function that must not suspend: any suspension point
+// reached inside it panics, so code that relies on owning the scheduler
+// between two suspension points (Tarantool's rule) says so and is checked.
+//
 // # Introspection
 //
 // [Scheduler.Fibers] lists the live fibers of a scheduler with their name,
-// state, what they wait on and since when; [Run] uses it to report
-// deadlocks.
+// state, what they wait on and since when, the fiber they depend on
+// ([Fiber.WaitingFor]: the child a fiber joins, the holder of the mutex it
+// waits for), when they were spawned and how many times they ran; [Run]
+// uses it to report deadlocks. A [Monitor] publishes the fiber running now
+// to other goroutines, for a watchdog that reports code running too long
+// without suspending. With [WithProfileLabels], fibers carry pprof labels
+// (their name, ID and spawn site) that CPU profiles and goroutine dumps
+// show.
 //
 // # Concurrency
 //
 // A scheduler and its fibers belong to one owner at a time. Only
-// [Scheduler.Post] may be called from any goroutine; every other method of
+// [Scheduler.Post] and the methods of [Monitor] may be called from any
+// goroutine; every other method of
 // this package, including those of the sync primitives, must be called from
 // the owner (from a fiber or from the code driving the scheduler), one call
 // at a time. Misuse that can be detected, such as suspending outside the

@@ -382,3 +382,35 @@ func ExampleAwait() {
 	// main: Await returned 42 <nil>
 	// Run: <nil>
 }
+
+// Critical turns "no suspension in here" into a checked rule: the transfer
+// below must not let another fiber see the money in flight, so a
+// suspension point inside it (here a Yield added by mistake) panics
+// instead of opening a race.
+func ExampleCritical() {
+	accounts := map[string]int{"alice": 100, "bob": 0}
+	transfer := func(f *fiber.Fiber, from, to string, n int, mistake bool) {
+		fiber.Critical(f, func() {
+			accounts[from] -= n
+			if mistake {
+				_ = f.Yield()
+			}
+			accounts[to] += n
+		})
+	}
+	err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
+		transfer(f, "alice", "bob", 30, false)
+		return f.Join(f.Spawn("buggy", func(f *fiber.Fiber) error {
+			transfer(f, "alice", "bob", 10, true)
+			return nil
+		}, fiber.Supervised()))
+	})
+	var pe *fiber.PanicError
+	if errors.As(err, &pe) {
+		fmt.Println(pe.Fiber, "panicked:", pe.Value)
+	}
+	fmt.Println(accounts["alice"], accounts["bob"])
+	// Output:
+	// buggy panicked: fiber: suspension point (yield) reached inside Critical by fiber "buggy"
+	// 60 30
+}

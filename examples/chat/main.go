@@ -10,6 +10,10 @@
 //	go run ./examples/chat -name a.chat -node-addr 127.0.0.1:7001
 //	go run ./examples/chat -name b.chat -addr 127.0.0.1:6668 -peer 127.0.0.1:7001
 //
+// With -debug-addr 127.0.0.1:6060, http://127.0.0.1:6060/debug/weft/top
+// lists every actor (connections, channels, the registry) and its fibers,
+// and /debug/pprof/ serves profiles whose samples name the fibers.
+//
 // Connect with any IRC client (/connect 127.0.0.1 6667). SIGINT or SIGTERM
 // shuts the server down gracefully: every client gets a closing message.
 package main
@@ -20,6 +24,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -55,6 +62,8 @@ func run(args []string) error {
 		grace       = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown may take")
 		peer        = fs.String("peer", "", "node address (host:port) of a peer server to share channels with")
 		nodeAddr    = fs.String("node-addr", "", "host:port this server listens on for its peer (protoactor remote); default with -peer: 127.0.0.1:0")
+		debugAddr   = fs.String("debug-addr", "", "host:port to serve /debug/weft/top (actors and fibers) and /debug/pprof/ on; empty: none")
+		sliceWarn   = fs.Duration("slice-warn", server.DefaultSliceWarn, "log actor code that runs this long without suspending (negative: off)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,7 +79,7 @@ func run(args []string) error {
 		Password: *password,
 		MOTD:     lines,
 		Logger:   log,
-		Limits:   server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace},
+		Limits:   server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace, SliceWarn: *sliceWarn},
 		Flood:    server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst},
 		NodeAddr: *nodeAddr,
 		Peer:     *peer,
@@ -78,12 +87,50 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *debugAddr != "" {
+		stopDebug, err := serveDebug(*debugAddr, srv, log)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 	err = srv.ListenAndServe(ctx) // on a signal, it shuts down gracefully within -shutdown-timeout
 	if errors.Is(err, context.Canceled) {
 		log.Info("shut down", "signal", true)
 		return nil
 	}
 	return err
+}
+
+// serveDebug serves the actor table and pprof on addr until the returned
+// function is called; that function shuts the HTTP server down and waits
+// for its goroutine.
+func serveDebug(addr string, srv *server.Server, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/debug/weft/top", srv.TopHandler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("debug server", "error", err)
+		}
+	}()
+	log.Info("debug server", "top", "http://"+ln.Addr().String()+"/debug/weft/top")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+		<-done
+	}, nil
 }
 
 // motdLines reads the MOTD from the file named s if there is one, and

@@ -77,6 +77,12 @@ type Limits struct {
 	// client socket (SO_SNDBUF); 0 keeps the system's default. A small one
 	// makes slow consumers show up in the SendQ sooner.
 	WriteBuffer int
+	// SliceWarn is the slice watchdog's warning limit: an actor's code
+	// (a connection's handler, a channel's fan-out) that runs this long
+	// without suspending is logged, with its stack (see
+	// [actor.Watchdog]). Default 250 milliseconds; negative disables the
+	// watchdog.
+	SliceWarn time.Duration
 }
 
 // Flood limits the lines a client may send: a token bucket of Burst lines
@@ -102,6 +108,7 @@ const (
 	DefaultPingInterval = 2 * time.Minute
 	DefaultCloseGrace   = 5 * time.Second
 	DefaultShutdown     = 10 * time.Second
+	DefaultSliceWarn    = 250 * time.Millisecond
 	DefaultFloodLines   = 10
 	DefaultFloodWindow  = time.Second
 	DefaultFloodBurst   = 20
@@ -145,6 +152,7 @@ func (c Config) withDefaults() Config {
 	defD(&l.PingInterval, DefaultPingInterval)
 	defD(&l.CloseGrace, DefaultCloseGrace)
 	defD(&l.ShutdownTimeout, DefaultShutdown)
+	defD(&l.SliceWarn, DefaultSliceWarn)
 	if c.Flood.Lines == 0 {
 		c.Flood.Lines = DefaultFloodLines
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"syscall"
@@ -97,7 +98,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.serving = true
 	s.ln = ln
-	s.sys = actor.NewSystem(actor.WithLogger(slog.New(minLevel{slog.LevelWarn, s.cfg.Logger.Handler()})))
+	sysOpts := []actor.Option{actor.WithLogger(slog.New(minLevel{slog.LevelWarn, s.cfg.Logger.Handler()}))}
+	if s.cfg.Limits.SliceWarn > 0 {
+		sysOpts = append(sysOpts, actor.WithWatchdog(actor.Watchdog{Warn: s.cfg.Limits.SliceWarn}))
+	}
+	s.sys = actor.NewSystem(sysOpts...)
 	s.connStrategy = s.stopOnFailure()
 	reg, err := actor.Spawn(s.sys, "registry", func() actor.Behavior[registryMsg] { return newRegistry(s.info) },
 		actor.WithSupervisor(s.stopOnFailure()))
@@ -239,6 +244,22 @@ func (s *Server) NodeAddr() string {
 		return ""
 	}
 	return s.peer.addr
+}
+
+// TopHandler returns an HTTP handler that serves the table of the
+// server's actors and fibers (see [actor.TopHandler]) while the server
+// serves, and 503 Service Unavailable before and after.
+func (s *Server) TopHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		sys, closed := s.sys, s.closed
+		s.mu.Unlock()
+		if sys == nil || closed {
+			http.Error(w, "chat: the server is not serving", http.StatusServiceUnavailable)
+			return
+		}
+		actor.TopHandler(sys).ServeHTTP(w, r)
+	})
 }
 
 // Stats returns the server's counts. It blocks until the registry answers
