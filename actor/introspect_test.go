@@ -16,6 +16,7 @@ import (
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/goprof"
 	"github.com/weft-go/weft/mailbox"
 )
 
@@ -359,5 +360,19 @@ func TestDeadlockAcrossActors(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), `fiber "a-answerer" of nonhost/a waits on mutex held by a-asker`) {
 		t.Errorf("Error() = %q; want it to name the mutex wait", err)
+	}
+}
+
+// TestProfileLabels checks that a fiber's goroutine carries the pprof
+// labels that CPU profiles and goroutine dumps show: the actor, the
+// fiber's name and ID, and where it was spawned.
+func TestProfileLabels(t *testing.T) {
+	_, sleeper, _ := topFixture(t)
+	gs := goprof.Find(map[string]string{"weft.actor": sleeper.PID().Id, "weft.fiber": "nap", "weft.fiber.id": "1"})
+	if len(gs) != 1 || !gs[0].Has("github.com/weft-go/weft/fiber.(*Fiber).Sleep") {
+		t.Fatalf("goroutines labelled as fiber nap of %v = %+v; want one, asleep", sleeper, gs)
+	}
+	if site := gs[0].Labels["weft.spawned"]; !strings.Contains(site, "actor_test.topFixture") {
+		t.Errorf("weft.spawned = %q; want the spawning function", site)
 	}
 }
