@@ -103,7 +103,10 @@ func WithClock(c fiber.Clock) Option { return func(cfg *sysConfig) { cfg.clock =
 // (their mailboxes got a message). With a given order of outside events
 // (messages sent from outside the actors, timers firing at distinct
 // instants) the run is then reproducible; package actortest uses it for
-// deterministic tests in virtual time. It overrides [WithWorkers].
+// deterministic tests in virtual time. It overrides [WithWorkers]. A turn
+// that blocks its goroutine until another actor's turn has run (which no
+// call of Weft's does, but [Call] from a behavior would) then blocks every
+// actor: in a synctest bubble the test fails with a deadlock report.
 func WithSerialTurns() Option { return func(c *sysConfig) { c.serial = true } }
 
 // NewSystem returns a running actor system.

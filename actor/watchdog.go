@@ -32,7 +32,9 @@ type Watchdog struct {
 	Fail time.Duration
 	// Every is how often the watchdog looks at the actors; zero means a
 	// quarter of the smaller of Warn and Fail, at least a millisecond. A
-	// slice is reported between its limit and its limit plus Every.
+	// slice is reported between its limit and its limit plus Every. (In a
+	// synctest bubble the watchdog's ticker is virtual too: a test that
+	// sleeps a virtual hour under a 1 ms period ticks 3.6 million times.)
 	Every time.Duration
 	// OnStall receives each report, on the watchdog's goroutine; it must
 	// not block for long. Nil logs it to the system's logger: Warn level

@@ -267,6 +267,10 @@ func (h *Host) failRequest(id uint32, f *fiber.Fiber, err error) {
 // fibers it meets. A request that the target's handler keeps to answer
 // later, a wait on a channel, an event or a timer, and a request to a
 // remote or non-Weft actor end the walk: such cycles are not detected.
+// A request is taken to be answered by the fiber that received it, or that
+// the target's handler spawned while handling it: if some other fiber (a
+// child of that one, say) answers it instead, a cycle through the first
+// one may be reported although that answer would have broken it.
 //
 // A DeadlockError is never modified once built: it may be copied and read
 // from any goroutine.
