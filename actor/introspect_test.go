@@ -118,28 +118,16 @@ func TestWatchdogFails(t *testing.T) {
 func TestWatchdogQuiet(t *testing.T) {
 	var reported atomic.Int32
 	sys := newSystem(t, actor.WithWatchdog(actor.Watchdog{Warn: time.Second, OnStall: func(actor.Stall) { reported.Add(1) }}))
-	ref := spawn(t, sys, "counter", countingBehavior)
+	ref := spawn(t, sys, "counter", counter)
 	for range 1000 {
-		ref.Send(Add{N: 1})
+		ref.Send(add{n: 1})
 	}
-	if n, err := actor.Call[int, CounterMsg](ctxFor(t), ref, Get{}); n != 1000 || err != nil {
+	if n, err := actor.Call[int, counterMsg](ctxFor(t), ref, get{}); n != 1000 || err != nil {
 		t.Fatalf("Call(Get) = %d, %v; want 1000, nil", n, err)
 	}
 	if n := reported.Load(); n != 0 {
 		t.Errorf("stall reports = %d; want 0", n)
 	}
-}
-
-func countingBehavior() actor.Behavior[CounterMsg] {
-	n := 0
-	return actor.BehaviorFunc[CounterMsg](func(self *actor.Self[CounterMsg], msg CounterMsg) {
-		switch m := msg.(type) {
-		case Add:
-			n += m.N
-		case Get:
-			self.Respond(n)
-		}
-	})
 }
 
 // topFixture starts a "sleeper" actor with a fiber asleep for an hour and a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/fiber"
@@ -115,10 +116,24 @@ func TestLeakedAwait(t *testing.T) {
 }
 
 func TestLeakedActorSystem(t *testing.T) {
-	sys := actor.NewSystem(actor.WithWorkers(2))
-	check(t, "an actor.System was not shut down: 2 worker goroutine(s) alive")
-	if err := sys.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		opts []actor.Option
+		want []string
+	}{
+		{"pool", []actor.Option{actor.WithWorkers(2)}, []string{"an actor.System was not shut down: 2 worker goroutine(s) alive"}},
+		{"serial, watchdog", []actor.Option{actor.WithSerialTurns(), actor.WithWatchdog(actor.Watchdog{Warn: time.Hour})}, []string{
+			"an actor.System was not shut down: 1 worker goroutine(s) alive",
+			"an actor.System's slice watchdog is still running (call System.Shutdown)",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := actor.NewSystem(tc.opts...)
+			check(t, tc.want...)
+			if err := sys.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

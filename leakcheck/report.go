@@ -121,8 +121,10 @@ func weftReport() string {
 				line += "; spawned by " + site
 			}
 			lines = append(lines, line)
-		case g.has(weftPrefix + "actor.(*dispatcher).worker"):
+		case g.has(weftPrefix+"actor.(*dispatcher).worker") || g.has(weftPrefix+"actor.(*serialDispatcher).worker"):
 			lines = append(lines, fmt.Sprintf("an actor.System was not shut down: %d worker goroutine(s) alive (call System.Shutdown)", g.Count))
+		case g.has(weftPrefix + "actor.(*System).watch"):
+			lines = append(lines, "an actor.System's slice watchdog is still running (call System.Shutdown)")
 		case g.Labels["weft.fiber"] != "":
 			u := g.topUser()
 			lines = append(lines, fmt.Sprintf("goroutine started by %s%s: %s (%s)", g.owner(), g.times(), u.Func, u.Pos))
