@@ -136,10 +136,14 @@ func TestWatchdogQuiet(t *testing.T) {
 func topFixture(t *testing.T, opts ...actor.Option) (*actor.System, actor.Ref[string], actor.Ref[string]) {
 	t.Helper()
 	sys := newSystem(t, opts...)
+	asked := make(chan struct{})
 	silent := spawn(t, sys, "silent", func() actor.Behavior[string] {
 		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
-			if msg == "ping" {
+			switch msg {
+			case "ping":
 				self.Respond("pong")
+			case "anyone?":
+				close(asked) // kept, never answered
 			}
 		})
 	}, actor.WithMailbox(mailbox.Bounded(8, mailbox.DropNewest)))
@@ -159,6 +163,7 @@ func topFixture(t *testing.T, opts ...actor.Option) (*actor.System, actor.Ref[st
 	})
 	sleeper.Send("go")
 	recv(t, ready, "the asker")
+	recv(t, asked, "the request at silent")
 	return sys, sleeper, silent
 }
 
@@ -166,13 +171,9 @@ func topFixture(t *testing.T, opts ...actor.Option) (*actor.System, actor.Ref[st
 // mailbox, fibers and their waits.
 func TestTop(t *testing.T) {
 	sys, sleeper, silent := topFixture(t)
-	var infos []actor.ActorInfo
-	for { // the asker's request reaches silent's mailbox on its own time
-		infos = sys.Top(ctxFor(t))
-		if len(infos) == 2 && infos[1].Fibers != nil && infos[0].Turns > 2 { // silent: Started, ping, anyone?
-			break
-		}
-		runtime.Gosched()
+	infos := sys.Top(ctxFor(t))
+	if len(infos) != 2 {
+		t.Fatalf("Top() = %d actors; want 2", len(infos))
 	}
 	if !infos[0].PID.Equal(silent.PID()) || !infos[1].PID.Equal(sleeper.PID()) {
 		t.Fatalf("Top() actors = %v, %v; want silent, sleeper (start order)", infos[0].PID, infos[1].PID)

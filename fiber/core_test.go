@@ -1887,7 +1887,7 @@ func TestIntrospection(t *testing.T) {
 			{ID: 1, Name: "sleeper", State: fiber.StateSuspended, WaitingOn: "sleep 1s"},
 		}
 		for i := range want {
-			want[i].Spawned, want[i].Runs = start, 1
+			want[i].Spawned, want[i].Runs = time.Unix(0, start.UnixNano()), 1
 		}
 		checkInfos("after spawning", want, start)
 		if got := parent.Info().Parent; got != 0 {

@@ -69,3 +69,12 @@ func cancelErr(cause error) error {
 		return &canceledError{cause: cause}
 	}
 }
+
+// causeOf returns the cause of a cancellation from the error cancelErr
+// built for it.
+func causeOf(cancelled error) error {
+	if ce, ok := cancelled.(*canceledError); ok {
+		return ce.cause
+	}
+	return cancelled
+}

@@ -56,7 +56,7 @@ type Fiber struct {
 	shielded   bool  // waiting for its children at exit: cancellation does not wake it
 	critical   int32 // depth of Critical calls in progress: suspending panics
 	runs       uint64
-	spawned    time.Time
+	spawned    int64 // Unix nanoseconds, by the scheduler's clock
 
 	parent           *Fiber
 	children         fiberList // live children, in spawn order
@@ -64,8 +64,7 @@ type Fiber struct {
 	allPrev, allNext *Fiber    // links in the scheduler's list of live fibers
 
 	err       error // the result, valid once done
-	cause     error // the cancellation cause, once cancelled
-	cancelled error // what suspension points return once cancelled
+	cancelled error // what suspension points return once cancelled (its cause: causeOf)
 
 	// The current suspension.
 	seq       uint64 // incremented at every wake-up: identifies one suspension for Wakers
@@ -310,7 +309,7 @@ func (f *Fiber) Context() context.Context {
 		f.ctx, f.ctxCancel = context.WithCancelCause(f.s.ctx)
 		switch {
 		case f.cancelled != nil:
-			f.ctxCancel(f.cause)
+			f.ctxCancel(causeOf(f.cancelled))
 		case f.state == StateDone:
 			f.ctxCancel(nil)
 		}
@@ -379,7 +378,7 @@ type Info struct {
 
 // Info returns a description of f.
 func (f *Fiber) Info() Info {
-	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil, Spawned: f.spawned, Runs: f.runs}
+	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil, Spawned: time.Unix(0, f.spawned), Runs: f.runs}
 	if f.parent != nil {
 		in.Parent = f.parent.id
 	}

@@ -29,7 +29,7 @@ func (g *Group) Go(f *Fiber, name string, fn func(*Fiber) error, opts ...SpawnOp
 		c.onExit = func(*Fiber) { g.exited(m) }
 		g.members.push(m)
 		if g.err != nil && c.cancelled == nil {
-			c.cause, c.cancelled = g.err, cancelErr(g.err)
+			c.cancelled = cancelErr(g.err)
 		}
 	})
 	return f.Spawn(name, func(c *Fiber) error {

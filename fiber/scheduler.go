@@ -160,19 +160,19 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, opt
 		misuse("Spawn on a closed scheduler")
 	}
 	s.lastID++
-	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning, spawned: s.clock.Now()}
+	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning, spawned: s.clock.Now().UnixNano()}
 	for _, o := range opts {
 		o(f)
 	}
 	if parent != nil {
 		parent.children.push(f)
 		if parent.cancelled != nil {
-			f.cause, f.cancelled = parent.cause, parent.cancelled
+			f.cancelled = parent.cancelled
 		}
 	} else {
 		s.roots.push(f)
 		if s.closing {
-			f.cause, f.cancelled = ErrStopped, cancelErr(ErrStopped)
+			f.cancelled = cancelErr(ErrStopped)
 		}
 	}
 	f.allNext = s.live
@@ -270,7 +270,7 @@ func (s *Scheduler) cancel(f *Fiber, cause error) {
 	if cause == nil {
 		cause = context.Canceled
 	}
-	f.cause, f.cancelled = cause, cancelErr(cause)
+	f.cancelled = cancelErr(cause)
 	if f.ctxCancel != nil {
 		f.ctxCancel(cause)
 	}
