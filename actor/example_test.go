@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/weft-go/weft/actor"
@@ -185,4 +188,38 @@ func ExampleSystem_Top() {
 	// Output:
 	// napper actor.BehaviorFunc[string]
 	//   fiber "nap": Suspended, sleep 1h0m0s
+}
+
+// A slice watchdog reports a fiber that runs too long without suspending
+// (here a loop that never reaches a suspension point until the report
+// comes), with the stack of the running code.
+func ExampleWithWatchdog() {
+	var reported atomic.Bool
+	sys := actor.NewSystem(actor.WithWatchdog(actor.Watchdog{
+		Warn: 20 * time.Millisecond,
+		OnStall: func(st actor.Stall) {
+			fmt.Printf("stalled: fiber %q, at least %v: %v\n", st.Fiber, 20*time.Millisecond, st.Running >= 20*time.Millisecond)
+			fmt.Println("stack shows the loop:", strings.Contains(st.Stack, "ExampleWithWatchdog"))
+			reported.Store(true)
+		},
+	}))
+	defer sys.Shutdown(context.Background())
+
+	done := make(chan struct{})
+	ref, _ := actor.Spawn(sys, "cruncher", func() actor.Behavior[string] {
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
+			self.Go("crunch", func(f *fiber.Fiber) error {
+				defer close(done)
+				for !reported.Load() { // CPU work that should have been offloaded with fiber.Await
+					runtime.Gosched()
+				}
+				return nil
+			})
+		})
+	})
+	ref.Send("go")
+	<-done
+	// Output:
+	// stalled: fiber "crunch", at least 20ms: true
+	// stack shows the loop: true
 }

@@ -2,8 +2,10 @@ package bridge_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,4 +188,75 @@ func ExampleCall() {
 	// 1 <nil>
 	// 2 <nil>
 	// bridge: unexpected reply type: got int, want string
+}
+
+// Two actors whose hosts share a Directory wait on each other: A's fiber
+// holds a mutex while it asks B, B's fiber asks A back before answering,
+// and the fiber serving that request in A waits for the mutex. After the
+// requests have pended for the directory's detection period, both fail
+// with a DeadlockError naming the cycle (and carrying each fiber's stack).
+func ExampleNewDirectory() {
+	sys := actor.NewActorSystem(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }),
+		actor.WithDeadLetterThrottleInterval(time.Millisecond),
+	)
+	defer sys.Shutdown()
+	dir := bridge.NewDirectory(20 * time.Millisecond)
+	props := func(handler bridge.Handler) *actor.Props {
+		return actor.PropsFromProducer(func() actor.Actor { return bridge.NewActor(handler, bridge.WithDirectory(dir)) })
+	}
+	type ask struct{ from *actor.PID }
+
+	b := sys.Root.Spawn(props(func(h *bridge.Host, c actor.Context) {
+		if m, ok := c.Message().(ask); ok {
+			sender := c.Sender()
+			h.Spawn("b-asker", func(f *fiber.Fiber) error {
+				_, err := bridge.Request[string](f, m.from, "question")
+				h.Turn().Send(sender, err) // the error travels back as the reply
+				return nil
+			})
+		}
+	}))
+	failed := make(chan error, 1)
+	var mu fiber.Mutex
+	a := sys.Root.Spawn(props(func(h *bridge.Host, c actor.Context) {
+		switch c.Message() {
+		case "start":
+			h.Spawn("a-asker", func(f *fiber.Fiber) error {
+				if err := mu.Lock(f); err != nil {
+					return err
+				}
+				defer mu.Unlock()
+				_, err := bridge.Request[string](f, b, ask{from: h.Self()})
+				failed <- err
+				return nil
+			})
+		case "question":
+			sender := c.Sender()
+			h.Spawn("a-answerer", func(f *fiber.Fiber) error {
+				if err := mu.Lock(f); err != nil {
+					return err
+				}
+				mu.Unlock()
+				h.Turn().Send(sender, "answer")
+				return nil
+			})
+		}
+	}))
+	sys.Root.Send(a, "start")
+
+	err := <-failed
+	var de *bridge.DeadlockError
+	if errors.As(err, &de) {
+		var waits []string
+		for _, l := range de.Cycle {
+			waits = append(waits, l.Fiber+" waits on a "+strings.Fields(l.Wait)[0])
+		}
+		slices.Sort(waits)
+		fmt.Println(errors.Is(err, bridge.ErrDeadlock), strings.Join(waits, "; "))
+	}
+	_ = sys.Root.StopFuture(a).Wait()
+	_ = sys.Root.StopFuture(b).Wait()
+	// Output:
+	// true a-answerer waits on a mutex; a-asker waits on a request; b-asker waits on a request
 }
