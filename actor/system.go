@@ -148,6 +148,14 @@ func NewSystem(opts ...Option) *System {
 	return s
 }
 
+// now reads the clock of the actors' fibers ([WithClock]).
+func (s *System) now() time.Time {
+	if s.clock != nil {
+		return s.clock.Now()
+	}
+	return time.Now()
+}
+
 // watching reports whether the system has a slice watchdog.
 func (s *System) watching() bool { return s.watchStop != nil }
 

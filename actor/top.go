@@ -135,7 +135,9 @@ func (s *System) Top(ctx context.Context) []ActorInfo {
 }
 
 // WriteTop writes infos as a table: a line per actor, and below it a line
-// per fiber. Durations (age, time in a wait) are measured against now.
+// per fiber. Uptimes, fiber ages and times in a wait are measured against
+// now (pass the system's clock's time); how long a running slice has run
+// is measured by the real clock, as [fiber.Monitor] records it.
 func WriteTop(w io.Writer, infos []ActorInfo, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTOR\tBEHAVIOR\tUP\tTURNS\tMAILBOX\tFIBERS\tSTATUS")
@@ -143,9 +145,9 @@ func WriteTop(w io.Writer, infos []ActorInfo, now time.Time) error {
 		status := "idle"
 		switch {
 		case a.Running != nil && a.Running.Fiber != "":
-			status = fmt.Sprintf("running fiber %q for %v", a.Running.Fiber, round(now.Sub(a.Running.Start)))
+			status = fmt.Sprintf("running fiber %q for %v", a.Running.Fiber, round(time.Since(a.Running.Start)))
 		case a.Running != nil:
-			status = fmt.Sprintf("running its behavior for %v", round(now.Sub(a.Running.Start)))
+			status = fmt.Sprintf("running its behavior for %v", round(time.Since(a.Running.Start)))
 		}
 		if a.Err != nil {
 			status += " (no answer: " + a.Err.Error() + ")"
@@ -282,7 +284,7 @@ func TopHandler(sys *System) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		infos := sys.Top(ctx)
-		now := time.Now()
+		now := sys.now()
 		if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
 			w.Header().Set("Content-Type", "application/json")
 			enc := json.NewEncoder(w)

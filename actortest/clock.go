@@ -69,7 +69,9 @@ func (c *Clock) Advance(d time.Duration) {
 		t.fn()
 		c.mu.Lock()
 	}
-	c.now = end
+	if end.After(c.now) { // a concurrent Advance may have gone further
+		c.now = end
+	}
 	c.mu.Unlock()
 }
 

@@ -8,7 +8,11 @@
 // deadlines, deadlock probes, supervision backoff and protoactor's own
 // timers. Virtual time advances only when every goroutine of the bubble is
 // blocked, so an hour-long timeout takes no real time, and [Wait] returns
-// once every actor is idle and every fiber suspended:
+// once every actor is idle and every fiber suspended. A test that is
+// stuck for good (a request nobody answers, without a deadline) fails with
+// synctest's deadlock report once the system's deadlock probes have given
+// up on it, after 64 probe periods (16 seconds of virtual time by
+// default):
 //
 //	func TestAskTimesOut(t *testing.T) {
 //		actortest.Run(t, func(t *testing.T, sys *actor.System) {

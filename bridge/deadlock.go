@@ -31,7 +31,16 @@ import (
 // A probe is a value handed from host to host through their schedulers'
 // Post, so each host reads its own state inside its own turn: no lock is
 // shared and the request path pays nothing but one timer per host while
-// requests pend.
+// young requests pend. A probe that comes back is confirmed by a second
+// walk along the same links, each host checking that its waits still
+// hold, before anything fails: a wait that ended meanwhile (a Within
+// deadline, a cancellation) was no deadlock.
+//
+// A request is probed when it has pended for 1, 2, 4, … 64 probe periods
+// (give or take one period), then no more: the probes are bounded, and a
+// host whose requests are all older than that stops its timer, so that a
+// stuck test in a synctest bubble still ends with synctest's deadlock
+// report.
 
 // probeState is a host's deadlock detection state. Owned by the turns.
 type probeState struct {
@@ -49,6 +58,17 @@ type servingTag struct {
 // fiberBody is the function at the bottom of every fiber's stack.
 const fiberBody = "github.com/weft-go/weft/fiber.(*Fiber).body"
 
+// maxProbeAge is the age, in probe periods, of a request's last probe.
+const maxProbeAge = 65
+
+// probeDue reports whether a request age periods old is probed now: at
+// ages 2, 3, 5, 9, … maxProbeAge (ages count ticks, and the first tick
+// comes up to a period after the request).
+func probeDue(age uint64) bool {
+	a := age - 1
+	return age >= 2 && age <= maxProbeAge && a&(a-1) == 0
+}
+
 // maxProbeLinks bounds a probe's walk.
 const maxProbeLinks = 64
 
@@ -64,8 +84,13 @@ type probeLink struct {
 	h       *Host
 	f       *fiber.Fiber
 	wait    string
-	req     uint32 // the request the fiber waits on; 0 for other waits
-	replyID string // for a request: the Id of h's reply PID
+	req     uint32       // the request the fiber waits on; 0 for other waits
+	replyID string       // for a request: the Id of h's reply PID
+	next    *fiber.Fiber // for other waits: the fiber f waits for
+	// Read on h's turn, for the error.
+	actor   *actor.PID
+	name    string
+	fiberID uint64
 }
 
 // tagServer records, when the current turn's message is a request (its
@@ -102,23 +127,31 @@ func (h *Host) probeTick() {
 		return
 	}
 	h.probe.gen++
-	var old []uint32
+	var due []uint32
+	young := false
 	for id, r := range h.requests {
-		if r.gen+2 <= h.probe.gen {
-			old = append(old, id)
+		age := h.probe.gen - r.gen
+		if probeDue(age) {
+			due = append(due, id)
 		}
+		young = young || age < maxProbeAge
 	}
-	slices.Sort(old)
-	for _, id := range old {
+	slices.Sort(due)
+	for _, id := range due {
 		if r := h.requests[id]; r != nil {
 			f := r.waker.Fiber()
 			p := &probe{origin: h, originFiber: f, originReq: id}
 			h.forward(p, f, id, r)
 		}
 	}
-	if len(h.requests) > 0 {
+	if young {
 		h.armProbes()
 	}
+}
+
+// link describes f's wait for a probe, on f's host.
+func (h *Host) link(f *fiber.Fiber, wait string) probeLink {
+	return probeLink{h: h, f: f, wait: wait, actor: h.self, name: f.Name(), fiberID: f.ID()}
 }
 
 // forward records that f waits on request id and hands the probe to the
@@ -127,7 +160,9 @@ func (h *Host) forward(p *probe, f *fiber.Fiber, id uint32, r *pendingRequest) {
 	if h.replyPID == nil {
 		return
 	}
-	p.links = append(p.links, probeLink{h: h, f: f, wait: "request to " + r.target.String(), req: id, replyID: h.replyPID.Id})
+	l := h.link(f, "request to "+r.target.String())
+	l.req, l.replyID = id, h.replyPID.Id
+	p.links = append(p.links, l)
 	t := h.dir.lookup(r.target)
 	if t == nil {
 		return // not a host of the directory (remote, plain protoactor): unknown
@@ -157,7 +192,7 @@ func (h *Host) follow(p *probe, f *fiber.Fiber) {
 	for len(p.links) < maxProbeLinks {
 		if f == p.originFiber && h == p.origin {
 			if r := h.requests[p.originReq]; r != nil && r.waker.Fiber() == f {
-				h.deadlock(p)
+				h.confirm(p, 0)
 			}
 			return
 		}
@@ -172,7 +207,9 @@ func (h *Host) follow(p *probe, f *fiber.Fiber) {
 		if next == nil {
 			return
 		}
-		p.links = append(p.links, probeLink{h: h, f: f, wait: f.Info().WaitingOn})
+		l := h.link(f, f.Info().WaitingOn)
+		l.next = next
+		p.links = append(p.links, l)
 		f = next
 	}
 }
@@ -196,10 +233,48 @@ func (h *Host) requestOf(f *fiber.Fiber) (uint32, *pendingRequest) {
 	return 0, nil
 }
 
-// deadlock runs in a turn of the origin host, once a probe has come back:
+// confirm walks the probe's links again from link i, which belongs to h,
+// checking on each host that its waits still hold, and reports the cycle
+// from the origin if they all do.
+func (h *Host) confirm(p *probe, i int) {
+	for ; i < len(p.links) && p.links[i].h == h; i++ {
+		if !h.holds(p.links[i]) {
+			return
+		}
+	}
+	next := p.origin
+	if i < len(p.links) {
+		next = p.links[i].h
+	}
+	next.sched.Post(func() {
+		if i < len(p.links) {
+			next.confirm(p, i)
+		} else {
+			next.deadlock(p)
+		}
+	})
+}
+
+// holds reports whether l, a link of h, still holds.
+func (h *Host) holds(l probeLink) bool {
+	if h.stopped {
+		return false
+	}
+	if l.req != 0 {
+		r := h.requests[l.req]
+		return r != nil && r.waker.Fiber() == l.f
+	}
+	return l.f.State() == fiber.StateSuspended && l.f.WaitingFor() == l.next
+}
+
+// deadlock runs in a turn of the origin host, once a probe has come back
+// and its links were confirmed:
 // it builds the error, with every fiber's stack, and fails each request of
 // the cycle with it.
 func (h *Host) deadlock(p *probe) {
+	if r := h.requests[p.originReq]; h.stopped || r == nil || r.waker.Fiber() != p.originFiber {
+		return
+	}
 	// The hosts of a cycle may each find it at the same moment: the first
 	// to claim its requests reports it, the others drop their probes.
 	var claims []servingTag
@@ -221,13 +296,12 @@ func (h *Host) deadlock(p *probe) {
 		}
 	}
 	for i, l := range p.links {
-		id := strconv.FormatUint(l.f.ID(), 10)
 		err.Cycle[i] = WaitLink{
-			Actor:   l.h.self,
-			Fiber:   l.f.Name(),
-			FiberID: l.f.ID(),
+			Actor:   l.actor,
+			Fiber:   l.name,
+			FiberID: l.fiberID,
 			Wait:    l.wait,
-			Stack:   stacks[l.h.self.Id+"#"+id],
+			Stack:   stacks[l.actor.Id+"#"+strconv.FormatUint(l.fiberID, 10)],
 		}
 	}
 	h.logger.Error("weft: wait cycle detected; failing its requests", slog.String("cycle", err.Error()))
@@ -262,9 +336,11 @@ func (h *Host) failRequest(id uint32, f *fiber.Fiber, err error) {
 // once the failed requests' fibers react).
 //
 // Detection covers the hosts of one [Directory] (one process): a request
-// that pends for the directory's detectAfter is followed through the fiber
-// serving it in the target actor, and through the joins and mutexes of the
-// fibers it meets. A request that the target's handler keeps to answer
+// that has pended for the directory's detectAfter (and again at 2, 4, …
+// 64 times that) is followed through the fiber serving it in the target
+// actor, and through the joins and mutexes of the fibers it meets; a walk
+// that comes back is confirmed by a second one, link by link, before the
+// requests fail. A request that the target's handler keeps to answer
 // later, a wait on a channel, an event or a timer, and a request to a
 // remote or non-Weft actor end the walk: such cycles are not detected.
 // A request is taken to be answered by the fiber that received it, or that
@@ -280,7 +356,8 @@ type DeadlockError struct {
 	Cycle []WaitLink
 }
 
-// WaitLink is one wait of a wait cycle.
+// WaitLink is one wait of a wait cycle. It is a plain value, never
+// modified once built.
 type WaitLink struct {
 	// Actor is the PID of the actor the fiber lives in.
 	Actor *actor.PID

@@ -1,13 +1,16 @@
 package bridge_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/actortest"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 )
@@ -293,5 +296,84 @@ func recv2[T any](t testing.TB, ch <-chan T) T {
 	case <-time.After(3 * time.Hour):
 		t.Fatalf("no value on %T within 3h", ch)
 		panic("unreachable")
+	}
+}
+
+// TestProbesBounded checks that a request that never ends is probed a
+// bounded number of times: once it is older than 64 probe periods its
+// host stops its probe timer (so that a stuck test in a synctest bubble
+// still gets synctest's deadlock report), while the request still pends.
+func TestProbesBounded(t *testing.T) {
+	const period = time.Second
+	clk := actortest.NewClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	dir := bridge.NewDirectory(period)
+	sys := newSystem(t)
+	silent := spawn(t, sys, dirProps(dir, func(*bridge.Host, actor.Context) {}))
+	hosts := make(chan *bridge.Host, 1)
+	spawn(t, sys, actor.PropsFromProducer(func() actor.Actor {
+		return bridge.NewActor(func(h *bridge.Host, c actor.Context) {
+			if _, ok := c.Message().(*actor.Started); ok {
+				h.Spawn("asker", func(f *fiber.Fiber) error {
+					_, err := bridge.Request[*dlAnswer](f, silent, &dlQuestion{})
+					return err
+				})
+				hosts <- h
+			}
+		}, bridge.WithDirectory(dir), bridge.WithSchedulerOptions(fiber.WithClock(clk)))
+	}))
+	h := recv(t, hosts)
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	ticks := 0
+	for clk.Pending() > 0 && ticks < 100 {
+		clk.Advance(period)
+		ticks++
+		if _, err := h.Inspect(ctx); err != nil { // the tick's turn has run
+			t.Fatal(err)
+		}
+	}
+	in, err := h.Inspect(ctx)
+	if err != nil || in.Requests != 1 {
+		t.Fatalf("Inspect() = %d requests, %v; want the request still pending", in.Requests, err)
+	}
+	if clk.Pending() != 0 || ticks != 65 {
+		t.Errorf("probe ticks = %d, timers left %d; want 65 ticks, then none", ticks, clk.Pending())
+	}
+}
+
+// TestCriticalRequestLeavesNothing checks that a Request made inside
+// fiber.Critical panics before it registers anything: the supervised
+// fiber's parent gets the panic and the host has no pending request.
+func TestCriticalRequestLeavesNothing(t *testing.T) {
+	sys := newSystem(t)
+	target := spawn(t, sys, actor.PropsFromFunc(func(actor.Context) {}))
+	type result struct {
+		err error
+		h   *bridge.Host
+	}
+	results := make(chan result, 1)
+	spawn(t, sys, actor.PropsFromProducer(func() actor.Actor {
+		return bridge.NewActor(func(h *bridge.Host, c actor.Context) {
+			if _, ok := c.Message().(*actor.Started); ok {
+				h.Spawn("parent", func(f *fiber.Fiber) error {
+					child := f.Spawn("critical", func(f *fiber.Fiber) error {
+						fiber.Critical(f, func() { _, _ = bridge.Request[*dlAnswer](f, target, &dlQuestion{}) })
+						return nil
+					}, fiber.Supervised())
+					results <- result{f.Join(child), h}
+					return nil
+				})
+			}
+		})
+	}))
+	r := recv(t, results)
+	var pe *fiber.PanicError
+	if !errors.As(r.err, &pe) || !strings.Contains(fmt.Sprint(pe.Value), "(waker) reached inside Critical") {
+		t.Fatalf("Join() = %v; want the Critical misuse panic", r.err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	if in, err := r.h.Inspect(ctx); err != nil || in.Requests != 0 {
+		t.Errorf("Inspect() = %d pending requests, %v; want 0, nil", in.Requests, err)
 	}
 }

@@ -38,11 +38,12 @@ type dirEntry struct {
 }
 
 // NewDirectory returns an empty directory. Requests between its hosts that
-// stay pending for detectAfter (by the scheduler's clock) are checked for a
-// wait cycle, and checked again every detectAfter while they pend; a
-// detectAfter of zero or less turns deadlock detection off. A check costs
-// nothing while no request pends that long: the hosts arm one timer each,
-// not one per request.
+// stay pending are checked for a wait cycle when they have pended for
+// about 1, 2, 4, … 64 times detectAfter (by the scheduler's clock; each
+// check comes up to one detectAfter late), then no more; a detectAfter of
+// zero or less turns deadlock detection off. The hosts arm one timer each,
+// not one per request, and only while they have requests young enough to
+// be checked.
 func NewDirectory(detectAfter time.Duration) *Directory {
 	return &Directory{detect: max(detectAfter, 0), hosts: make(map[pidKey]dirEntry), failing: make(map[servingTag]struct{})}
 }
@@ -191,7 +192,8 @@ func (h *Host) info() HostInfo {
 // String returns the PID's address and ID, as a *actor.PID prints them.
 func (k pidKey) String() string { return k.addr + "/" + k.id }
 
-// Inspection is the answer of one host to [InspectAll].
+// Inspection is the answer of one host to [InspectAll]. It is a plain
+// value.
 type Inspection struct {
 	// Host is the host asked.
 	Host *Host

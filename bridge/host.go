@@ -278,9 +278,10 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 		h.wake()
 		panic(err)
 	}
-	if p := h.aborted.Load(); p != nil {
-		h.aborted.Store(nil)
-		panic(*p)
+	if h.aborted.Load() != nil {
+		if p := h.aborted.Swap(nil); p != nil {
+			panic(*p)
+		}
 	}
 }
 

@@ -71,6 +71,7 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 		var zero V
 		return zero, f.Suspend("load " + l.name) // fails at once: ask for nothing
 	}
+	w := f.Waker() // first: inside fiber.Critical it panics before anything is queued
 	c := l.inflight[key]
 	if c == nil {
 		c = l.queued[key]
@@ -83,7 +84,7 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 		l.queued[key] = c
 		l.keys = append(l.keys, key)
 	}
-	c.waiters = append(c.waiters, f.Waker())
+	c.waiters = append(c.waiters, w)
 	if err := f.Suspend("load " + l.name); err != nil {
 		var zero V
 		return zero, err

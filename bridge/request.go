@@ -132,6 +132,7 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 	if h.replyPID == nil {
 		return zero, ErrNotRunning
 	}
+	w := f.Waker() // first: inside fiber.Critical it panics before anything is sent
 	h.lastRequest++
 	if h.lastRequest == 0 { // 0 means "no request": skip it when wrapping
 		h.lastRequest++
@@ -139,7 +140,7 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 	id := h.lastRequest
 	key := pidKey{target.Address, target.Id}
 	h.watchTarget(target, key)
-	r := &pendingRequest{waker: f.Waker(), target: key}
+	r := &pendingRequest{waker: w, target: key}
 	h.requests[id] = r
 	if h.detect > 0 {
 		r.gen = h.probe.gen

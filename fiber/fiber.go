@@ -369,7 +369,10 @@ type Info struct {
 	// live child while it waits for its children to finish. It is 0 for
 	// other waits, whose wake-up does not depend on one known fiber.
 	WaitingFor uint64
-	// Spawned is when the fiber was spawned, by the scheduler's [Clock].
+	// Spawned is when the fiber was spawned, by the scheduler's [Clock]; it
+	// is zero if that clock read the zero time. It is kept as Unix
+	// nanoseconds, so readings outside the years 1678 to 2262 come back
+	// wrong.
 	Spawned time.Time
 	// Runs counts how many times the fiber has run: its first run and every
 	// resumption after a suspension point.
@@ -378,7 +381,10 @@ type Info struct {
 
 // Info returns a description of f.
 func (f *Fiber) Info() Info {
-	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil, Spawned: time.Unix(0, f.spawned), Runs: f.runs}
+	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil, Runs: f.runs}
+	if f.spawned != 0 {
+		in.Spawned = time.Unix(0, f.spawned)
+	}
 	if f.parent != nil {
 		in.Parent = f.parent.id
 	}
@@ -458,7 +464,16 @@ type Waker struct {
 // Waker returns a Waker for f's next suspension. Owners that deliver
 // wake-ups themselves (such as the actor bridge) take a Waker, file it where
 // the event will find it, then call [Fiber.Suspend].
-func (f *Fiber) Waker() Waker { return Waker{f: f, seq: f.seq} }
+//
+// Inside [Critical], Waker panics as a suspension point does: owners take a
+// Waker before they file anything, so a wait that must not happen leaves
+// nothing behind.
+func (f *Fiber) Waker() Waker {
+	if f.critical > 0 {
+		criticalMisuse(f, "waker")
+	}
+	return Waker{f: f, seq: f.seq}
+}
 
 // Wake makes the fiber ready again, so that its pending [Fiber.Suspend]
 // returns err. It reports false, and does nothing, if that suspension is

@@ -32,7 +32,8 @@ type Monitor struct {
 	fib   atomic.Pointer[Fiber]
 }
 
-// Slice describes the code a monitored scheduler runs at one moment.
+// Slice describes the code a monitored scheduler runs at one moment. It is
+// a plain value: it may be copied and read from any goroutine.
 type Slice struct {
 	// Seq identifies the slice: it changes every time control changes
 	// hands, so two observations with the same Seq saw one uninterrupted

@@ -160,7 +160,10 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, opt
 		misuse("Spawn on a closed scheduler")
 	}
 	s.lastID++
-	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning, spawned: s.clock.Now().UnixNano()}
+	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning}
+	if t := s.clock.Now(); !t.IsZero() {
+		f.spawned = t.UnixNano()
+	}
 	for _, o := range opts {
 		o(f)
 	}
