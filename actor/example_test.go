@@ -2,8 +2,10 @@ package actor_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -222,4 +224,48 @@ func ExampleWithWatchdog() {
 	// Output:
 	// stalled: fiber "crunch", at least 20ms: true
 	// stack shows the loop: true
+}
+
+// TopHandler serves the actor table over HTTP, as text or, as here, JSON.
+func ExampleTopHandler() {
+	sys := actor.NewSystem()
+	defer sys.Shutdown(context.Background())
+	napper, _ := actor.Spawn(sys, "napper", func() actor.Behavior[string] {
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
+			self.Go("nap", func(f *fiber.Fiber) error { return f.Sleep(time.Hour) })
+			self.Respond("napping")
+		})
+	})
+	if _, err := actor.Call[string](context.Background(), napper, "sleep"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(actor.TopHandler(sys)) // mux.Handle("/debug/weft/top", ...) in a real server
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/debug/weft/top?format=json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	var top struct {
+		Actors []struct {
+			PID    string `json:"pid"`
+			Fibers []struct {
+				Name      string `json:"name"`
+				State     string `json:"state"`
+				WaitingOn string `json:"waiting_on"`
+			} `json:"fibers"`
+		} `json:"actors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&top); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range top.Actors {
+		for _, f := range a.Fibers {
+			fmt.Println(a.PID, f.Name, f.State, f.WaitingOn)
+		}
+	}
+	// Output: nonhost/napper nap suspended sleep 1h0m0s
 }

@@ -414,3 +414,23 @@ func ExampleCritical() {
 	// buggy panicked: fiber: suspension point (yield) reached inside Critical by fiber "buggy"
 	// 60 30
 }
+
+// A Monitor lets another goroutine see what a scheduler runs: here the
+// fiber itself reads it, as a watchdog on another goroutine would.
+func ExampleMonitor() {
+	m := fiber.NewMonitor()
+	_ = fiber.Run(context.Background(), func(f *fiber.Fiber) error {
+		f.Spawn("worker", func(f *fiber.Fiber) error {
+			if sl, ok := m.Running(); ok {
+				fmt.Printf("running: fiber %d %q\n", sl.FiberID, sl.Fiber)
+			}
+			return nil
+		})
+		return nil
+	}, fiber.WithMonitor(m))
+	_, ok := m.Running()
+	fmt.Println("running after Run:", ok)
+	// Output:
+	// running: fiber 2 "worker"
+	// running after Run: false
+}

@@ -51,7 +51,9 @@ type Slice struct {
 func NewMonitor() *Monitor { return &Monitor{epoch: time.Now()} }
 
 // WithMonitor makes the scheduler record each fiber it resumes in m. A
-// monitor serves one scheduler.
+// monitor serves one scheduler. [Run] brackets its own code with
+// [Monitor.Begin] and [Monitor.End] (it ends while Run waits for an event
+// and when Run returns); other owners do it themselves.
 func WithMonitor(m *Monitor) Option {
 	return func(s *Scheduler) { s.mon = m }
 }

@@ -611,6 +611,10 @@ func Run(ctx context.Context, fn func(*Fiber) error, opts ...Option) error {
 	})
 	defer stop()
 	var failure error
+	if s.mon != nil {
+		s.mon.Begin() // Run is the owner: its own code runs until it waits
+		defer s.mon.End()
+	}
 	main := s.Spawn("main", fn)
 	for {
 		if err := s.RunReady(); err != nil && failure == nil {
@@ -631,7 +635,13 @@ func Run(ctx context.Context, fn func(*Fiber) error, opts ...Option) error {
 			s.Cancel(ErrDeadlock)
 			continue
 		}
-		<-wakeCh
+		if s.mon != nil {
+			s.mon.End()
+			<-wakeCh
+			s.mon.Begin()
+		} else {
+			<-wakeCh
+		}
 	}
 	if err := s.Close(context.Background()); err != nil && failure == nil {
 		failure = err
