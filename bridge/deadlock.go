@@ -119,8 +119,8 @@ func (h *Host) stopProbes() {
 }
 
 // probeTick runs in a turn, detectAfter after the timer was armed: it
-// probes every request that has pended across a whole period, and re-arms
-// while requests pend.
+// probes the requests whose age (in ticks) is due (probeDue), and re-arms
+// while some request is young enough to be probed again.
 func (h *Host) probeTick() {
 	h.probe.armed = false
 	if h.stopped {
