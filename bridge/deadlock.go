@@ -44,9 +44,10 @@ import (
 
 // probeState is a host's deadlock detection state. Owned by the turns.
 type probeState struct {
-	timer fiber.Timer
-	armed bool
-	gen   uint64 // ticks so far
+	timer   fiber.Timer
+	armed   bool
+	gen     uint64                      // ticks so far
+	servers map[servingTag]*fiber.Fiber // who serves which request, as tagged; may hold finished fibers
 }
 
 // servingTag is the fiber tag saying which request a fiber serves.
@@ -97,7 +98,27 @@ type probeLink struct {
 // sender carries a RequestId), that f serves it.
 func (h *Host) tagServer(f *fiber.Fiber, sender *actor.PID) {
 	if h.detect > 0 && sender != nil && sender.RequestId != 0 {
-		f.SetTag(servingTag{sender.Id, sender.RequestId})
+		tag := servingTag{sender.Id, sender.RequestId}
+		f.SetTag(tag)
+		h.indexServer(tag, f)
+	}
+}
+
+// indexServer records that f serves the request of tag, so that a probe
+// finds it without scanning the fibers. Entries of fibers that have
+// finished (or serve another request since) are swept once the index
+// outgrows twice the live fibers, so it stays proportional to them.
+func (h *Host) indexServer(tag servingTag, f *fiber.Fiber) {
+	if h.probe.servers == nil {
+		h.probe.servers = make(map[servingTag]*fiber.Fiber)
+	}
+	h.probe.servers[tag] = f
+	if len(h.probe.servers) > 2*h.sched.Live()+64 {
+		for t, g := range h.probe.servers {
+			if g.State() == fiber.StateDone || g.Tag() != t {
+				delete(h.probe.servers, t)
+			}
+		}
 	}
 }
 
@@ -177,11 +198,8 @@ func (h *Host) probeAt(p *probe, tag servingTag) {
 	if h.stopped {
 		return
 	}
-	for f := range h.sched.All() {
-		if f.Tag() == tag {
-			h.follow(p, f)
-			return
-		}
+	if f := h.probe.servers[tag]; f != nil && f.State() != fiber.StateDone && f.Tag() == tag {
+		h.follow(p, f)
 	}
 }
 
@@ -404,9 +422,12 @@ func (e *DeadlockError) Unwrap() []error { return []error{ErrDeadlock, fiber.Err
 
 // serving is the spawn option that tags a fiber as the server of the
 // request sender made (before its first run, which may already wait).
-func serving(sender *actor.PID) fiber.SpawnOption {
+func (h *Host) serving(sender *actor.PID) fiber.SpawnOption {
 	tag := servingTag{sender.Id, sender.RequestId}
-	return func(f *fiber.Fiber) { f.SetTag(tag) }
+	return func(f *fiber.Fiber) {
+		f.SetTag(tag)
+		h.indexServer(tag, f)
+	}
 }
 
 // pidString formats pid as "address/id".

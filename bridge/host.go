@@ -169,7 +169,7 @@ func (h *Host) Turn() actor.Context { return h.turn }
 func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
 	if h.detect > 0 && h.turn != nil {
 		if sender := h.turn.Sender(); sender != nil && sender.RequestId != 0 {
-			return h.sched.Spawn(name, fn, append(opts[:len(opts):len(opts)], serving(sender))...)
+			return h.sched.Spawn(name, fn, append(opts[:len(opts):len(opts)], h.serving(sender))...)
 		}
 	}
 	return h.sched.Spawn(name, fn, opts...)
