@@ -4,7 +4,7 @@
 //
 // [Run] runs a test in a [testing/synctest] bubble with a fresh
 // [actor.System] whose turns run one at a time ([actor.WithSerialTurns]).
-// Inside the bubble every timer is virtual: fiber sleeps, [bridge.Within]
+// Inside the bubble every timer is virtual: fiber sleeps, [github.com/weft-go/weft/bridge.Within]
 // deadlines, deadlock probes, supervision backoff and protoactor's own
 // timers. Virtual time advances only when every goroutine of the bubble is
 // blocked, so an hour-long timeout takes no real time, and [Wait] returns
