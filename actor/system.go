@@ -30,9 +30,8 @@ type System struct {
 
 	dir       *bridge.Directory // every actor's host: deadlock detection
 	clock     fiber.Clock       // nil: the real clock
-	watchdog  Watchdog
-	watchStop chan struct{} // closed to stop the watchdog goroutine; nil: no watchdog
-	watchDone chan struct{} // closed when it has returned
+	watchStop chan struct{}     // closed to stop the watchdog goroutine; nil: no watchdog
+	watchDone chan struct{}     // closed when it has returned
 
 	mu       sync.Mutex // guards the fields below
 	top      []*pa.PID  // live actors spawned by Spawn, in spawn order
@@ -128,7 +127,6 @@ func NewSystem(opts ...Option) *System {
 		stopTimeout: c.stopTimeout,
 		done:        make(chan struct{}),
 		dir:         bridge.NewDirectory(c.detect),
-		watchdog:    c.watchdog,
 		clock:       c.clock,
 		actors:      make(map[*bridge.Host]*entry),
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -228,6 +229,10 @@ func TestDeadlockNoFalseAlarm(t *testing.T) {
 				c.Respond(&dlAnswer{})
 			}
 		}))
+		synctest.Wait() // every actor has started; the requests pend
+		if n := len(dir.Hosts()); n != 4 {
+			t.Errorf("len(dir.Hosts()) = %d; want the 4 running actors", n)
+		}
 		for range 3 {
 			if err := recv(t, errs); err != nil {
 				t.Errorf("request error = %v; want nil", err)

@@ -123,13 +123,6 @@ func (d *Directory) Hosts() []*Host {
 	return hosts
 }
 
-// Len returns the number of hosts in d.
-func (d *Directory) Len() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.hosts)
-}
-
 // HostInfo describes a host's actor at one moment, as seen from inside one
 // of its turns. It is a plain value: it may be copied and read from any
 // goroutine.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -449,25 +448,6 @@ func (s *Scheduler) Clock() Clock { return s.clock }
 
 // Live returns the number of fibers that are not done.
 func (s *Scheduler) Live() int { return s.nlive }
-
-// All returns an iterator over the live fibers, newest first. The fibers
-// must not be resumed or spawned while it runs (it is for inspection, such
-// as following [Fiber.WaitingFor] chains). It must be called by the owner.
-func (s *Scheduler) All() iter.Seq[*Fiber] {
-	return func(yield func(*Fiber) bool) {
-		for f := s.live; f != nil; {
-			next := f.allNext
-			if !yield(f) {
-				return
-			}
-			f = next
-		}
-	}
-}
-
-// Current returns the fiber running now, or nil while the owner's own code
-// runs.
-func (s *Scheduler) Current() *Fiber { return s.current }
 
 // Fibers returns a description of every live fiber, newest first.
 func (s *Scheduler) Fibers() []Info {
