@@ -159,24 +159,16 @@ func (s *System) inspectSlices(w Watchdog, report func(Stall)) {
 	if len(stalls) == 0 {
 		return
 	}
-	profile := goprof.Snapshot()
+	stacks := goprof.Stacks(goprof.Snapshot())
 	for _, f := range stalls {
-		// Goroutines started by the stalled code inherit its labels: the
-		// stalled one is the fiber's coroutine, or the turn's goroutine.
-		want, bottom := map[string]string{"weft.actor": f.e.pid.Id}, "github.com/weft-go/weft/fiber.(*Fiber).body"
+		code := goprof.Code{Actor: f.e.pid.Id}
 		if f.st.FiberID != 0 {
-			want["weft.fiber.id"] = strconv.FormatUint(f.st.FiberID, 10)
-		} else {
-			want["weft.turn"] = "handler"
-			bottom = "github.com/weft-go/weft/bridge.(*Host).Receive"
+			code.Fiber = strconv.FormatUint(f.st.FiberID, 10)
 		}
+		// The stack is the stalled slice's only if the slice still ran
+		// after the profile was taken.
 		if sl, ok := f.e.mon.Running(); ok && sl.Seq == f.at {
-			for _, g := range profile {
-				if g.HasLabels(want) && g.Has(bottom) {
-					f.st.Stack = g.Stack()
-					break
-				}
-			}
+			f.st.Stack = stacks[code]
 		}
 		report(f.st)
 		if f.st.Fail {

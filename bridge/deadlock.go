@@ -56,9 +56,6 @@ type servingTag struct {
 	req     uint32 // its RequestId
 }
 
-// fiberBody is the function at the bottom of every fiber's stack.
-const fiberBody = "github.com/weft-go/weft/fiber.(*Fiber).body"
-
 // maxProbeAge is the age, in probe periods, of a request's last probe.
 const maxProbeAge = 65
 
@@ -305,21 +302,14 @@ func (h *Host) deadlock(p *probe) {
 		return
 	}
 	err := &DeadlockError{Cycle: make([]WaitLink, len(p.links))}
-	stacks := make(map[string]string)
-	for _, g := range goprof.Snapshot() {
-		// Goroutines started by a fiber's goroutine (timers, Await calls)
-		// inherit its labels: only the fiber's own coroutine has its body.
-		if a, id := g.Labels["weft.actor"], g.Labels["weft.fiber.id"]; a != "" && id != "" && g.Has(fiberBody) {
-			stacks[a+"#"+id] = g.Stack()
-		}
-	}
+	stacks := goprof.Stacks(goprof.Snapshot())
 	for i, l := range p.links {
 		err.Cycle[i] = WaitLink{
 			Actor:   l.actor,
 			Fiber:   l.name,
 			FiberID: l.fiberID,
 			Wait:    l.wait,
-			Stack:   stacks[l.actor.Id+"#"+strconv.FormatUint(l.fiberID, 10)],
+			Stack:   stacks[goprof.Code{Actor: l.actor.Id, Fiber: strconv.FormatUint(l.fiberID, 10)}],
 		}
 	}
 	h.logger.Error("weft: wait cycle detected; failing its requests", slog.String("cycle", err.Error()))

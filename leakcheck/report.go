@@ -114,7 +114,7 @@ func weftReport() string {
 		case g.has(weftPrefix + "fiber.(*Scheduler).offload"):
 			u := g.topUser()
 			lines = append(lines, fmt.Sprintf("Await call of %s still running%s: %s (%s)", g.owner(), g.times(), u.Func, u.Pos))
-		case g.has(weftPrefix + "fiber.(*Fiber).body"):
+		case g.has(goprof.FiberBody):
 			w, u := g.wait()
 			line := fmt.Sprintf("%s suspended%s in %s, called from %s (%s)", g.owner(), g.times(), short(w.Func), u.Func, u.Pos)
 			if site, ok := g.Labels["weft.spawned"]; ok {

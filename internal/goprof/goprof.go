@@ -78,6 +78,38 @@ func (g Group) Has(prefix string) bool {
 	return false
 }
 
+// FiberBody is the function at the bottom of every fiber's stack.
+const FiberBody = "github.com/weft-go/weft/fiber.(*Fiber).body"
+
+// TurnBody is the function an actor host's turn runs under.
+const TurnBody = "github.com/weft-go/weft/bridge.(*Host).Receive"
+
+// Code names what an actor runs: one of its fibers (by ID) or, with
+// Fiber empty, its handler's turn.
+type Code struct {
+	Actor, Fiber string
+}
+
+// Stacks indexes the stacks of the actors' fibers and turns in groups by
+// the labels Weft gives them ("weft.actor" with "weft.fiber.id", or with
+// "weft.turn"). Goroutines started by that code inherit its labels (timer
+// callbacks, Await calls); only the fiber's coroutine, or the turn's
+// goroutine, is indexed.
+func Stacks(groups []Group) map[Code]string {
+	stacks := make(map[Code]string)
+	for _, g := range groups {
+		a := g.Labels["weft.actor"]
+		switch {
+		case a == "":
+		case g.Labels["weft.fiber.id"] != "" && g.Has(FiberBody):
+			stacks[Code{a, g.Labels["weft.fiber.id"]}] = g.Stack()
+		case g.Labels["weft.turn"] != "" && g.Has(TurnBody):
+			stacks[Code{Actor: a}] = g.Stack()
+		}
+	}
+	return stacks
+}
+
 // Parse parses a goroutine profile written with debug=1.
 func Parse(b []byte) []Group {
 	var groups []Group

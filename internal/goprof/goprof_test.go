@@ -70,3 +70,36 @@ func TestFind(t *testing.T) {
 		t.Fatalf("Find() = %+v; want the parked goroutine", gs)
 	}
 }
+
+// TestStacks checks the index of fiber and turn stacks: a fiber's
+// coroutine and a turn's goroutine are indexed; a goroutine that only
+// inherited a fiber's labels (no fiber body on its stack) is not.
+func TestStacks(t *testing.T) {
+	const p = "goroutine profile: total 3\n" +
+		"1 @ 0x1\n" +
+		"# labels: {\"weft.actor\":\"a\", \"weft.fiber.id\":\"7\"}\n" +
+		"#\t0x1\tmain.wait+0x1\t/src/main.go:1\n" +
+		"#\t0x2\t" + goprof.FiberBody + "+0x2\t/src/fiber.go:2\n" +
+		"\n" +
+		"1 @ 0x2\n" +
+		"# labels: {\"weft.actor\":\"a\", \"weft.fiber.id\":\"7\"}\n" +
+		"#\t0x3\tmain.timerCallback+0x1\t/src/main.go:3\n" +
+		"\n" +
+		"1 @ 0x3\n" +
+		"# labels: {\"weft.actor\":\"a\", \"weft.turn\":\"handler\"}\n" +
+		"#\t0x4\tmain.handle+0x1\t/src/main.go:4\n" +
+		"#\t0x5\t" + goprof.TurnBody + "+0x1\t/src/host.go:5\n"
+	got := goprof.Stacks(goprof.Parse([]byte(p)))
+	want := map[goprof.Code]string{
+		{Actor: "a", Fiber: "7"}: "main.wait\n\t/src/main.go:1\n" + goprof.FiberBody + "\n\t/src/fiber.go:2\n",
+		{Actor: "a"}:             "main.handle\n\t/src/main.go:4\n" + goprof.TurnBody + "\n\t/src/host.go:5\n",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Stacks() = %q; want %q", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("Stacks()[%v] = %q; want %q", k, got[k], w)
+		}
+	}
+}
