@@ -193,7 +193,7 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq()}
 		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir)}
 		if sys.clock != nil {
-			hopts = append(hopts, bridge.WithSchedulerOptions(fiber.WithClock(sys.clock)))
+			hopts = append(hopts, bridge.WithClock(sys.clock))
 		}
 		if sys.watching() {
 			s.mon = fiber.NewMonitor()

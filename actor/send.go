@@ -63,7 +63,7 @@ func TrySend[M any](to Ref[M], msg M) error {
 // the mailbox will wake the fiber.
 func SendWait[M any](f *fiber.Fiber, to Ref[M], msg M) error {
 	if f.Cancelled() {
-		return f.Suspend("send") // fails at once with the cancellation error
+		return f.Scheduler().Suspend(f, "send") // fails at once with the cancellation error
 	}
 	if to.mb == nil {
 		to.Send(msg)
@@ -82,11 +82,12 @@ func SendWait[M any](f *fiber.Fiber, to Ref[M], msg M) error {
 	}
 	// The notification may come from any goroutine: it posts the wake-up
 	// to f's scheduler, where w (owned by f's owner) is read.
-	s, w := f.Scheduler(), f.Waker()
+	s := f.Scheduler()
+	w := s.Waker(f)
 	p.Notify(func() { s.Post(func() { w.Wake(nil) }) })
 	what := "send to full mailbox of " + to.String()
 	for {
-		werr := f.Suspend(what)
+		werr := s.Suspend(f, what)
 		if done, err := p.Result(); done {
 			if err != nil {
 				return fmt.Errorf("actor: SendWait to %v: %w", to, err)
@@ -99,6 +100,6 @@ func SendWait[M any](f *fiber.Fiber, to Ref[M], msg M) error {
 		// The fate was decided between Result and Cancel, or f was woken
 		// by something else: wait for the notification (a cancelled f
 		// does not suspend, so this loop ends).
-		w = f.Waker()
+		w = s.Waker(f)
 	}
 }

@@ -12,8 +12,8 @@ import (
 // Clock is a manual virtual clock, a [fiber.Clock]: its time moves only
 // when [Clock.Advance] moves it, and its timers fire inside Advance, in
 // deadline order, timers due at the same instant in the order they were
-// set. Give it to an actor system with [actor.WithClock] (or to a
-// scheduler with [fiber.WithClock]): fiber sleeps, [github.com/weft-go/weft/bridge.Within]
+// set. Give it to an actor system with [actor.WithClock] (or to
+// [fiber.Run] with [fiber.WithClock]): fiber sleeps, [github.com/weft-go/weft/bridge.Within]
 // deadlines and deadlock probes then run on it.
 //
 // Create a Clock with [NewClock]; the zero value is not usable and a Clock

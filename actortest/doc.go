@@ -32,7 +32,7 @@
 //
 // [Clock] is a manual virtual clock for code that cannot live in a bubble
 // (an Example, a benchmark, a test that talks to the network): give it to
-// a system with [actor.WithClock] (or to a scheduler with
+// a system with [actor.WithClock] (or to [fiber.Run] with
 // [fiber.WithClock]) and move it with [Clock.Advance]. Its timers fire in
 // deadline order, ties in the order they were set, always.
 //

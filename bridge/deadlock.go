@@ -96,7 +96,7 @@ type probeLink struct {
 func (h *Host) tagServer(f *fiber.Fiber, sender *actor.PID) {
 	if h.detect > 0 && sender != nil && sender.RequestId != 0 {
 		tag := servingTag{sender.Id, sender.RequestId}
-		f.SetTag(tag)
+		h.sched.SetTag(f, tag)
 		h.indexServer(tag, f)
 	}
 }
@@ -112,7 +112,7 @@ func (h *Host) indexServer(tag servingTag, f *fiber.Fiber) {
 	h.probe.servers[tag] = f
 	if len(h.probe.servers) > 2*h.sched.Live()+64 {
 		for t, g := range h.probe.servers {
-			if g.State() == fiber.StateDone || g.Tag() != t {
+			if g.State() == fiber.StateDone || h.sched.Tag(g) != t {
 				delete(h.probe.servers, t)
 			}
 		}
@@ -195,7 +195,7 @@ func (h *Host) probeAt(p *probe, tag servingTag) {
 	if h.stopped {
 		return
 	}
-	if f := h.probe.servers[tag]; f != nil && f.State() != fiber.StateDone && f.Tag() == tag {
+	if f := h.probe.servers[tag]; f != nil && f.State() != fiber.StateDone && h.sched.Tag(f) == tag {
 		h.follow(p, f)
 	}
 }
@@ -410,14 +410,15 @@ func (e *DeadlockError) Stacks() string {
 // [errors.Is] matches either.
 func (e *DeadlockError) Unwrap() []error { return []error{ErrDeadlock, fiber.ErrDeadlock} }
 
-// serving is the spawn option that tags a fiber as the server of the
-// request sender made (before its first run, which may already wait).
-func (h *Host) serving(sender *actor.PID) fiber.SpawnOption {
+// spawnServing spawns a top-level fiber that serves the request sender
+// made: it is tagged so before its first run, which may already wait, and
+// indexed once spawned (probes reach the index only through posted
+// functions, which do not run during a spawn).
+func (h *Host) spawnServing(sender *actor.PID, name string, fn func(*fiber.Fiber) error, opts []fiber.SpawnOption) *fiber.Fiber {
 	tag := servingTag{sender.Id, sender.RequestId}
-	return func(f *fiber.Fiber) {
-		f.SetTag(tag)
-		h.indexServer(tag, f)
-	}
+	f := h.sched.SpawnTagged(name, tag, fn, opts...)
+	h.indexServer(tag, f)
+	return f
 }
 
 // pidString formats pid as "address/id".

@@ -324,7 +324,7 @@ func TestProbesBounded(t *testing.T) {
 				})
 				hosts <- h
 			}
-		}, bridge.WithDirectory(dir), bridge.WithSchedulerOptions(fiber.WithClock(clk)))
+		}, bridge.WithDirectory(dir), bridge.WithClock(clk))
 	}))
 	h := recv(t, hosts)
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)

@@ -51,7 +51,7 @@ type Host struct {
 	stopped      bool
 	stopErr      error // what closing the scheduler reported
 
-	schedExtra []fiber.Option        // WithSchedulerOptions, until NewHost builds the scheduler
+	clock      fiber.Clock           // WithClock, until NewHost builds the scheduler; nil: the real clock
 	mon        *fiber.Monitor        // WithMonitor; nil: none
 	turnLabels context.Context       // pprof labels of the turn goroutine while monitored
 	dir        *Directory            // WithDirectory; nil: none
@@ -85,11 +85,10 @@ func WithLogger(l *slog.Logger) Option { return func(h *Host) { h.logger = l } }
 // of its fibers' [fiber.Await] calls to return; the default is 5 seconds.
 func WithStopWait(d time.Duration) Option { return func(h *Host) { h.stopWait = d } }
 
-// WithSchedulerOptions passes options (such as [fiber.WithClock]) to the
-// host's fiber scheduler.
-func WithSchedulerOptions(opts ...fiber.Option) Option {
-	return func(h *Host) { h.schedExtra = append(h.schedExtra, opts...) }
-}
+// WithClock makes the host's fiber scheduler time sleeps, [Within] bounds
+// and deadlock probes with c instead of the real clock (see
+// [fiber.SchedulerConfig.Clock]).
+func WithClock(c fiber.Clock) Option { return func(h *Host) { h.clock = c } }
 
 // WithMonitor makes the host record in m what its actor runs: each turn of
 // its handler and each run of a fiber, so that a watchdog on another
@@ -106,12 +105,8 @@ func NewHost(opts ...Option) *Host {
 	for _, o := range opts {
 		o(h)
 	}
-	sopts := append(h.schedExtra, fiber.WithOwner(h), fiber.WithWake(h.wake), fiber.WithIdleHook(h.idle))
-	if h.mon != nil {
-		sopts = append(sopts, fiber.WithMonitor(h.mon))
-	}
-	h.sched = fiber.NewScheduler(sopts...)
-	h.schedExtra = nil
+	h.sched = fiber.NewScheduler(fiber.SchedulerConfig{Owner: h, Clock: h.clock, Wake: h.wake, Idle: h.idle, Monitor: h.mon})
+	h.clock = nil
 	return h
 }
 
@@ -169,7 +164,7 @@ func (h *Host) Turn() actor.Context { return h.turn }
 func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
 	if h.detect > 0 && h.turn != nil {
 		if sender := h.turn.Sender(); sender != nil && sender.RequestId != 0 {
-			return h.sched.Spawn(name, fn, append(opts[:len(opts):len(opts)], h.serving(sender))...)
+			return h.spawnServing(sender, name, fn, opts)
 		}
 	}
 	return h.sched.Spawn(name, fn, opts...)

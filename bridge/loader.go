@@ -69,9 +69,9 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 	}
 	if f.Cancelled() {
 		var zero V
-		return zero, f.Suspend("load " + l.name) // fails at once: ask for nothing
+		return zero, l.h.sched.Suspend(f, "load "+l.name) // fails at once: ask for nothing
 	}
-	w := f.Waker() // first: inside fiber.Critical it panics before anything is queued
+	w := l.h.sched.Waker(f) // first: inside fiber.Critical it panics before anything is queued
 	c := l.inflight[key]
 	if c == nil {
 		c = l.queued[key]
@@ -85,7 +85,7 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 		l.keys = append(l.keys, key)
 	}
 	c.waiters = append(c.waiters, w)
-	if err := f.Suspend("load " + l.name); err != nil {
+	if err := l.h.sched.Suspend(f, "load "+l.name); err != nil {
 		var zero V
 		return zero, err
 	}

@@ -86,9 +86,9 @@ func receive(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (any, *act
 	h := HostOf(f)
 	cfg := waitOptions(opts)
 	if f.Cancelled() {
-		return nil, nil, f.Suspend("receive") // fails at once with the cancellation error
+		return nil, nil, h.sched.Suspend(f, "receive") // fails at once with the cancellation error
 	}
-	r := &receiveWait{waker: f.Waker(), match: match}
+	r := &receiveWait{waker: h.sched.Waker(f), match: match}
 	h.receivers = append(h.receivers, r)
 	if err := suspendWithin(f, h, r.waker, "receive", cfg.timeout); err != nil {
 		h.removeReceiver(r)

@@ -127,12 +127,12 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 	h := HostOf(f)
 	cfg := waitOptions(opts)
 	if f.Cancelled() {
-		return zero, f.Suspend("request") // fails at once with the cancellation error
+		return zero, h.sched.Suspend(f, "request") // fails at once with the cancellation error
 	}
 	if h.replyPID == nil {
 		return zero, ErrNotRunning
 	}
-	w := f.Waker() // first: inside fiber.Critical it panics before anything is sent
+	w := h.sched.Waker(f) // first: inside fiber.Critical it panics before anything is sent
 	h.lastRequest++
 	if h.lastRequest == 0 { // 0 means "no request": skip it when wrapping
 		h.lastRequest++

@@ -35,12 +35,12 @@ func waitOptions(opts []WaitOption) waitConfig {
 // timeout if that is positive.
 func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout time.Duration) error {
 	if timeout <= 0 {
-		return f.Suspend(what)
+		return h.sched.Suspend(f, what)
 	}
 	t := h.sched.Clock().AfterFunc(timeout, func() {
 		h.sched.Post(func() { w.Wake(ErrTimeout) })
 	})
-	err := f.Suspend(what)
+	err := h.sched.Suspend(f, what)
 	t.Stop()
 	return err
 }

@@ -31,7 +31,7 @@ func Await[T any](f *Fiber, fn func(ctx context.Context) (T, error)) (T, error) 
 		return zero, f.cancelled
 	}
 	ctx, name := f.Context(), f.Name()
-	w := f.Waker()
+	w := f.waker()
 	var (
 		res T
 		err error

@@ -118,7 +118,7 @@ func parkedGoroutineBytes(n int) float64 {
 // the fibers did not all suspend and then all finish.
 func idleFiberBytes(b *testing.B, n int) float64 {
 	before := liveBytes()
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	var ev fiber.Event
 	done := 0
 	wait := func(f *fiber.Fiber) error {

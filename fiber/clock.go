@@ -4,7 +4,8 @@ import "time"
 
 // Clock is the source of time for [Fiber.Sleep]. The default is the real
 // clock (package time), which is also virtual inside a [testing/synctest]
-// bubble; [WithClock] installs another, such as a manual clock in tests.
+// bubble; [WithClock] (for [Run]) and [SchedulerConfig.Clock] install
+// another, such as a manual clock in tests. [Fiber.Now] reads it.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time
@@ -46,7 +47,7 @@ func (f *Fiber) Sleep(d time.Duration) error {
 	if f.cancelled != nil {
 		return f.cancelled
 	}
-	w := f.Waker()
+	w := f.waker()
 	s.timers++
 	t := s.clock.AfterFunc(d, func() {
 		s.Post(func() {
@@ -61,8 +62,8 @@ func (f *Fiber) Sleep(d time.Duration) error {
 	return err
 }
 
-// SleepUntil suspends f until the scheduler's clock reads t or later, as
-// [Fiber.Sleep] does.
+// SleepUntil suspends f until the scheduler's clock ([Fiber.Now]) reads t
+// or later, as [Fiber.Sleep] does.
 func (f *Fiber) SleepUntil(t time.Time) error {
 	return f.Sleep(t.Sub(f.s.clock.Now()))
 }

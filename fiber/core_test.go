@@ -61,7 +61,7 @@ func corePanicValue(fn func()) (v any) {
 }
 
 // coreSuspendForever suspends f until it is cancelled.
-func coreSuspendForever(f *fiber.Fiber) error { return f.Suspend("forever") }
+func coreSuspendForever(f *fiber.Fiber) error { return f.Scheduler().Suspend(f, "forever") }
 
 // coreClose closes s and fails t if Close fails.
 func coreClose(t *testing.T, s *fiber.Scheduler) {
@@ -179,7 +179,7 @@ func TestSpawnRunsChildUntilFirstSuspension(t *testing.T) {
 }
 
 func TestSpawnOfChildThatFinishesAtOnce(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	ran := false
 	s.Spawn("parent", func(p *fiber.Fiber) error {
 		c := p.Spawn("quick", func(*fiber.Fiber) error {
@@ -212,7 +212,7 @@ func TestReadyFibersRunInFIFOOrder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%d fibers %d rounds", tc.fibers, tc.rounds), func(t *testing.T) {
 			var tr coreTrace
-			s := fiber.NewScheduler()
+			s := fiber.NewScheduler(fiber.SchedulerConfig{})
 			for i := range tc.fibers {
 				s.Spawn(fmt.Sprintf("f%d", i), func(f *fiber.Fiber) error {
 					for r := range tc.rounds {
@@ -382,12 +382,12 @@ func TestJoinOnDoneFiberReturnsAtOnce(t *testing.T) {
 }
 
 func TestJoinWithSeveralJoiners(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	var tr coreTrace
 	var w fiber.Waker
 	child := s.Spawn("child", func(c *fiber.Fiber) error {
-		w = c.Waker()
-		if err := c.Suspend("signal"); err != nil {
+		w = c.Scheduler().Waker(c)
+		if err := c.Scheduler().Suspend(c, "signal"); err != nil {
 			return err
 		}
 		return errCoreChild
@@ -572,7 +572,7 @@ func TestRunDetectsDeadlockAfterCancelledSleep(t *testing.T) {
 			if err := f.Join(sleeper); !errors.Is(err, context.Canceled) {
 				t.Errorf("Join(cancelled sleeper) = %v; want context.Canceled", err)
 			}
-			return f.Suspend("nothing")
+			return f.Scheduler().Suspend(f, "nothing")
 		})
 		if !errors.Is(err, fiber.ErrDeadlock) {
 			t.Errorf("Run = %v; want ErrDeadlock", err)
@@ -593,7 +593,7 @@ func TestSuspensionPointsOfCancelledFiberReturnAtOnce(t *testing.T) {
 		{"Sleep", func(f, _ *fiber.Fiber) error { return f.Sleep(time.Hour) }},
 		{"Sleep(0)", func(f, _ *fiber.Fiber) error { return f.Sleep(0) }},
 		{"SleepUntil", func(f, _ *fiber.Fiber) error { return f.SleepUntil(time.Now().Add(time.Hour)) }},
-		{"Suspend", func(f, _ *fiber.Fiber) error { return f.Suspend("never woken") }},
+		{"Suspend", func(f, _ *fiber.Fiber) error { return f.Scheduler().Suspend(f, "never woken") }},
 		{"Join", func(f, other *fiber.Fiber) error { return f.Join(other) }},
 		{"Await", func(f, _ *fiber.Fiber) error {
 			_, err := fiber.Await(f, func(context.Context) (int, error) {
@@ -663,12 +663,12 @@ func TestCancelCause(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := fiber.NewScheduler()
+			s := fiber.NewScheduler(fiber.SchedulerConfig{})
 			var got, again error
 			var ctxBefore context.Context
 			victim := s.Spawn("victim", func(f *fiber.Fiber) error {
 				ctxBefore = f.Context()
-				got = f.Suspend("signal")
+				got = f.Scheduler().Suspend(f, "signal")
 				again = f.Yield()
 				return got
 			})
@@ -722,10 +722,10 @@ func TestCancelCause(t *testing.T) {
 }
 
 func TestCancelCascadesToDescendants(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	errs := map[string]error{}
 	suspend := func(f *fiber.Fiber) error {
-		err := f.Suspend("forever")
+		err := f.Scheduler().Suspend(f, "forever")
 		errs[f.Name()] = err
 		return err
 	}
@@ -779,11 +779,11 @@ func TestCancelCascadesToDescendants(t *testing.T) {
 }
 
 func TestCancelParentWaitingForChildren(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	var childErr error
 	parent := s.Spawn("parent", func(p *fiber.Fiber) error {
 		p.Spawn("child", func(c *fiber.Fiber) error {
-			childErr = c.Suspend("forever")
+			childErr = c.Scheduler().Suspend(c, "forever")
 			return childErr
 		})
 		return nil
@@ -792,7 +792,7 @@ func TestCancelParentWaitingForChildren(t *testing.T) {
 		t.Fatalf("parent.Info().WaitingOn = %q; want %q", got, "children")
 	}
 	// Only the end of its children can wake a parent waiting for them.
-	if parent.Waker().Wake(nil) {
+	if parent.Scheduler().Waker(parent).Wake(nil) {
 		t.Errorf("Wake of a parent waiting for its children = true; want false")
 	}
 	parent.Cancel(errCoreCause)
@@ -814,7 +814,7 @@ func TestCancelParentWaitingForChildren(t *testing.T) {
 func TestFiberContextIsCancelledWhenFiberFinishes(t *testing.T) {
 	for _, result := range []error{nil, errCoreChild} {
 		t.Run(fmt.Sprint(result), func(t *testing.T) {
-			s := fiber.NewScheduler()
+			s := fiber.NewScheduler(fiber.SchedulerConfig{})
 			var inside context.Context
 			f := s.Spawn("f", func(f *fiber.Fiber) error {
 				inside = f.Context()
@@ -847,7 +847,7 @@ type coreKey struct{}
 func TestFiberContextDerivesFromBaseContext(t *testing.T) {
 	base, cancel := context.WithCancelCause(context.WithValue(context.Background(), coreKey{}, "v"))
 	defer cancel(nil)
-	s := fiber.NewScheduler(fiber.WithContext(base))
+	s := fiber.NewScheduler(fiber.SchedulerConfig{Context: base})
 	f := s.Spawn("f", coreSuspendForever)
 	ctx := f.Context()
 	if got := ctx.Value(coreKey{}); got != "v" {
@@ -895,7 +895,7 @@ func TestRunContextCancellation(t *testing.T) {
 				child := f.Spawn("child", func(c *fiber.Fiber) error {
 					defer tr.add("child cleanup")
 					childCtx = c.Context()
-					return c.Suspend("forever")
+					return c.Scheduler().Suspend(c, "forever")
 				})
 				close(suspended)
 				return f.Join(child)
@@ -927,7 +927,7 @@ func TestRunWithCancellableContextDoesNotReportDeadlock(t *testing.T) {
 	}()
 	err := fiber.Run(ctx, func(f *fiber.Fiber) error {
 		close(suspended)
-		return f.Suspend("until the context is cancelled")
+		return f.Scheduler().Suspend(f, "until the context is cancelled")
 	})
 	<-done
 	if errors.Is(err, fiber.ErrDeadlock) || !coreIsCancel(err, errCoreCause) {
@@ -936,7 +936,7 @@ func TestRunWithCancellableContextDoesNotReportDeadlock(t *testing.T) {
 }
 
 func TestCloseCancelsFibersAndRunsCleanups(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	var tr coreTrace
 	a := s.Spawn("a", func(a *fiber.Fiber) error {
 		defer tr.add("a cleanup 1")
@@ -994,13 +994,13 @@ func TestCloseCancelsFibersAndRunsCleanups(t *testing.T) {
 // ---- Structured lifetime ----
 
 func TestParentWaitsForChildren(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	var tr coreTrace
 	var w fiber.Waker
 	parent := s.Spawn("parent", func(p *fiber.Fiber) error {
 		p.Spawn("child", func(c *fiber.Fiber) error {
-			w = c.Waker()
-			err := c.Suspend("signal")
+			w = c.Scheduler().Waker(c)
+			err := c.Scheduler().Suspend(c, "signal")
 			tr.add("child done")
 			return err
 		})
@@ -1081,7 +1081,7 @@ func TestUnsupervisedPanicFailsRun(t *testing.T) {
 				defer tr.add("main cleanup")
 				sib := f.Spawn("sibling", func(s *fiber.Fiber) error {
 					defer tr.add("sibling cleanup")
-					sibErr = s.Suspend("forever")
+					sibErr = s.Scheduler().Suspend(s, "forever")
 					return sibErr
 				})
 				f.Spawn("bomb", func(b *fiber.Fiber) error {
@@ -1183,7 +1183,7 @@ func TestPanicWithErrorUnwraps(t *testing.T) {
 
 func TestRunReadyReturnsPanicAndStops(t *testing.T) {
 	t.Run("while running", func(t *testing.T) {
-		s := fiber.NewScheduler()
+		s := fiber.NewScheduler(fiber.SchedulerConfig{})
 		var tr coreTrace
 		for _, name := range []string{"a", "bomb", "c"} {
 			s.Spawn(name, func(f *fiber.Fiber) error {
@@ -1217,7 +1217,7 @@ func TestRunReadyReturnsPanicAndStops(t *testing.T) {
 		coreClose(t, s)
 	})
 	t.Run("during Scheduler.Spawn", func(t *testing.T) {
-		s := fiber.NewScheduler()
+		s := fiber.NewScheduler(fiber.SchedulerConfig{})
 		if s.Failure() != nil {
 			t.Errorf("Failure() of a new scheduler = %v; want nil", s.Failure())
 		}
@@ -1235,7 +1235,7 @@ func TestRunReadyReturnsPanicAndStops(t *testing.T) {
 }
 
 func TestCloseReturnsPanicOfCleanup(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	s.Spawn("bomb", func(f *fiber.Fiber) error {
 		defer coreExplode()
 		return coreSuspendForever(f)
@@ -1437,12 +1437,12 @@ func TestAwaitPanicAfterCancelFailsScheduler(t *testing.T) {
 
 	t.Run("Scheduler", func(t *testing.T) {
 		wake := make(chan struct{}, 1)
-		s := fiber.NewScheduler(fiber.WithWake(func() {
+		s := fiber.NewScheduler(fiber.SchedulerConfig{Wake: func() {
 			select {
 			case wake <- struct{}{}:
 			default:
 			}
-		}))
+		}})
 		release := make(chan struct{})
 		f := s.Spawn("awaiter", func(f *fiber.Fiber) error {
 			_, err := fiber.Await(f, late(release))
@@ -1521,7 +1521,7 @@ func TestRunDetectsDeadlock(t *testing.T) {
 		{
 			name: "suspended forever",
 			main: func(f *fiber.Fiber) error {
-				return f.Join(f.Spawn("waiter", func(w *fiber.Fiber) error { return w.Suspend("forever") }))
+				return f.Join(f.Spawn("waiter", func(w *fiber.Fiber) error { return w.Scheduler().Suspend(w, "forever") }))
 			},
 			want: []string{`"waiter": Suspended on forever`, `"main": Suspended on join waiter`},
 		},
@@ -1561,7 +1561,7 @@ func TestDeadlockCancelsFibersWithErrDeadlock(t *testing.T) {
 	cleaned := false
 	err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
 		defer func() { cleaned = true }()
-		got = f.Suspend("forever")
+		got = f.Scheduler().Suspend(f, "forever")
 		return nil
 	})
 	if !errors.Is(err, fiber.ErrDeadlock) {
@@ -1576,7 +1576,7 @@ func TestDeadlockCancelsFibersWithErrDeadlock(t *testing.T) {
 
 func TestSchedulerPostAndWakeHook(t *testing.T) {
 	var hooks atomic.Int32
-	s := fiber.NewScheduler(fiber.WithWake(func() { hooks.Add(1) }))
+	s := fiber.NewScheduler(fiber.SchedulerConfig{Wake: func() { hooks.Add(1) }})
 	var got []int
 	post := func(from, to int) {
 		done := make(chan struct{})
@@ -1624,12 +1624,12 @@ func TestSchedulerPostAndWakeHook(t *testing.T) {
 }
 
 func TestPostedFunctionsMayPostSpawnAndWake(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	var tr coreTrace
 	var w fiber.Waker
 	sleeper := s.Spawn("sleeper", func(f *fiber.Fiber) error {
-		w = f.Waker()
-		err := f.Suspend("posted wake")
+		w = f.Scheduler().Waker(f)
+		err := f.Scheduler().Suspend(f, "posted wake")
 		tr.add("sleeper woke: %v", err)
 		return nil
 	})
@@ -1669,18 +1669,18 @@ func TestWaker(t *testing.T) {
 		t.Errorf("zero Waker.Fiber() = %v; want nil", f)
 	}
 
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	var w1, w2, w3 fiber.Waker
 	var early bool
 	var got []error
 	f := s.Spawn("f", func(f *fiber.Fiber) error {
-		w1 = f.Waker()
+		w1 = f.Scheduler().Waker(f)
 		early = w1.Wake(nil) // not suspended yet
-		got = append(got, f.Suspend("first"))
-		w2 = f.Waker()
-		got = append(got, f.Suspend("second"))
-		w3 = f.Waker()
-		got = append(got, f.Suspend("third"))
+		got = append(got, f.Scheduler().Suspend(f, "first"))
+		w2 = f.Scheduler().Waker(f)
+		got = append(got, f.Scheduler().Suspend(f, "second"))
+		w3 = f.Scheduler().Waker(f)
+		got = append(got, f.Scheduler().Suspend(f, "third"))
 		return nil
 	})
 	if early {
@@ -1733,7 +1733,7 @@ func TestWaker(t *testing.T) {
 
 func TestCloseWaitsForAwaitCalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := fiber.NewScheduler()
+		s := fiber.NewScheduler(fiber.SchedulerConfig{})
 		release := make(chan struct{})
 		var finished atomic.Bool
 		f := s.Spawn("blocker", func(f *fiber.Fiber) error {
@@ -1810,20 +1810,20 @@ func TestStateString(t *testing.T) {
 func TestIntrospection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		wake := make(chan struct{}, 1)
-		s := fiber.NewScheduler(fiber.WithWake(func() {
+		s := fiber.NewScheduler(fiber.SchedulerConfig{Wake: func() {
 			select {
 			case wake <- struct{}{}:
 			default:
 			}
-		}))
+		}})
 		start := time.Now()
 		release := make(chan struct{})
 
 		sleeper := s.Spawn("sleeper", func(f *fiber.Fiber) error { return f.Sleep(time.Second) })
-		worker := s.Spawn("worker", func(f *fiber.Fiber) error { return f.Suspend("custom wait") })
+		worker := s.Spawn("worker", func(f *fiber.Fiber) error { return f.Scheduler().Suspend(f, "custom wait") })
 		s.Spawn("joiner", func(f *fiber.Fiber) error { return f.Join(worker) })
 		parent := s.Spawn("parent", func(p *fiber.Fiber) error {
-			p.Spawn("kid", func(k *fiber.Fiber) error { return k.Suspend("kid wait") })
+			p.Spawn("kid", func(k *fiber.Fiber) error { return k.Scheduler().Suspend(k, "kid wait") })
 			return nil
 		})
 		s.Spawn("awaiter", func(f *fiber.Fiber) error {
@@ -1950,7 +1950,7 @@ func TestMisusePanics(t *testing.T) {
 			return corePanicValue(func() { o.SleepUntil(time.Now().Add(time.Hour)) })
 		}, "Sleep"},
 		{"Suspend from the owner", func(s *fiber.Scheduler, o *fiber.Fiber) any {
-			return corePanicValue(func() { o.Suspend("x") })
+			return corePanicValue(func() { o.Scheduler().Suspend(o, "x") })
 		}, "outside the fiber"},
 		{"Await from the owner", func(s *fiber.Scheduler, o *fiber.Fiber) any {
 			return corePanicValue(func() { fiber.Await(o, blocking) })
@@ -1965,7 +1965,7 @@ func TestMisusePanics(t *testing.T) {
 			return inFiber(s, func(*fiber.Fiber) { o.Sleep(time.Second) })
 		}, "Sleep"},
 		{"Suspend on another fiber", func(s *fiber.Scheduler, o *fiber.Fiber) any {
-			return inFiber(s, func(*fiber.Fiber) { o.Suspend("x") })
+			return inFiber(s, func(*fiber.Fiber) { o.Scheduler().Suspend(o, "x") })
 		}, "outside the fiber"},
 		{"Await on another fiber", func(s *fiber.Scheduler, o *fiber.Fiber) any {
 			return inFiber(s, func(*fiber.Fiber) { fiber.Await(o, blocking) })
@@ -1990,7 +1990,7 @@ func TestMisusePanics(t *testing.T) {
 			return inFiber(s, func(f *fiber.Fiber) { f.Join(f) })
 		}, "itself"},
 		{"Join across schedulers", func(s *fiber.Scheduler, o *fiber.Fiber) any {
-			s2 := fiber.NewScheduler()
+			s2 := fiber.NewScheduler(fiber.SchedulerConfig{})
 			defer s2.Close(context.Background())
 			foreign := s2.Spawn("foreign", coreSuspendForever)
 			return inFiber(s, func(f *fiber.Fiber) { f.Join(foreign) })
@@ -2001,15 +2001,60 @@ func TestMisusePanics(t *testing.T) {
 		{"Fiber.Spawn with nil fn", func(s *fiber.Scheduler, o *fiber.Fiber) any {
 			return inFiber(s, func(f *fiber.Fiber) { f.Spawn("x", nil) })
 		}, "nil"},
+		{"Scheduler.SpawnTagged from a fiber", func(s *fiber.Scheduler, o *fiber.Fiber) any {
+			return inFiber(s, func(*fiber.Fiber) { s.SpawnTagged("x", 1, nop) })
+		}, "Scheduler.SpawnTagged"},
+		{"Group.Go from the owner", func(s *fiber.Scheduler, o *fiber.Fiber) any {
+			var g fiber.Group
+			return corePanicValue(func() { g.Go(o, "x", nop) })
+		}, "Group.Go"},
+		{"Spawn with a nil SpawnOption", func(s *fiber.Scheduler, o *fiber.Fiber) any {
+			return corePanicValue(func() { s.Spawn("x", nop, nil) })
+		}, "nil SpawnOption"},
+		{"Run with a nil Option", func(s *fiber.Scheduler, o *fiber.Fiber) any {
+			return corePanicValue(func() { fiber.Run(context.Background(), nop, nil) })
+		}, "nil Option"},
+		{"WithProfileLabels with an odd length", func(s *fiber.Scheduler, o *fiber.Fiber) any {
+			return corePanicValue(func() { fiber.WithProfileLabels("k") })
+		}, "odd"},
+		{"SetProfileLabels with an odd length", func(s *fiber.Scheduler, o *fiber.Fiber) any {
+			return corePanicValue(func() { s.SetProfileLabels("k", "v", "k2") })
+		}, "odd"},
+	}
+	foreign := []struct {
+		name string
+		call func(s2 *fiber.Scheduler, o *fiber.Fiber)
+	}{
+		{"Waker", func(s2 *fiber.Scheduler, o *fiber.Fiber) { s2.Waker(o) }},
+		{"Suspend", func(s2 *fiber.Scheduler, o *fiber.Fiber) { s2.Suspend(o, "x") }},
+		{"SetTag", func(s2 *fiber.Scheduler, o *fiber.Fiber) { s2.SetTag(o, 1) }},
+		{"Tag", func(s2 *fiber.Scheduler, o *fiber.Fiber) { s2.Tag(o) }},
+	}
+	for _, fc := range foreign {
+		tests = append(tests, struct {
+			name   string
+			misuse func(s *fiber.Scheduler, o *fiber.Fiber) any
+			want   string
+		}{"Scheduler." + fc.name + " of another scheduler's fiber", func(s *fiber.Scheduler, o *fiber.Fiber) any {
+			s2 := fiber.NewScheduler(fiber.SchedulerConfig{})
+			defer s2.Close(context.Background())
+			return corePanicValue(func() { fc.call(s2, o) })
+		}, "another scheduler"})
+	}
+	tests = append(tests, []struct {
+		name   string
+		misuse func(s *fiber.Scheduler, o *fiber.Fiber) any
+		want   string
+	}{
 		{"Spawn on a closed scheduler", func(s *fiber.Scheduler, o *fiber.Fiber) any {
-			s2 := fiber.NewScheduler()
+			s2 := fiber.NewScheduler(fiber.SchedulerConfig{})
 			s2.Close(context.Background())
 			return corePanicValue(func() { s2.Spawn("x", nop) })
 		}, "closed"},
-	}
+	}...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := fiber.NewScheduler()
+			s := fiber.NewScheduler(fiber.SchedulerConfig{})
 			other := s.Spawn("other", coreSuspendForever)
 			v := tc.misuse(s, other)
 			msg, ok := v.(string)
@@ -2028,5 +2073,39 @@ func TestMisusePanics(t *testing.T) {
 				t.Errorf("other.Err() after Close = %v; want a cancellation by ErrStopped", err)
 			}
 		})
+	}
+}
+
+// fixedClock reads a time that never moves; its timers are package time's.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+func (c fixedClock) AfterFunc(d time.Duration, fn func()) fiber.Timer { return time.AfterFunc(d, fn) }
+
+// TestNowReadsTheSchedulersClock checks that Fiber.Now reads the clock Run
+// and SchedulerConfig install, and the real clock by default.
+func TestNowReadsTheSchedulersClock(t *testing.T) {
+	at := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	var got time.Time
+	err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
+		got = f.Now()
+		return nil
+	}, fiber.WithClock(fixedClock{at}))
+	if err != nil || !got.Equal(at) {
+		t.Errorf("Run(WithClock): Now() = %v, Run = %v; want %v, nil", got, err, at)
+	}
+
+	s := fiber.NewScheduler(fiber.SchedulerConfig{Clock: fixedClock{at}})
+	s.Spawn("now", func(f *fiber.Fiber) error { got = f.Now(); return nil })
+	coreClose(t, s)
+	if !got.Equal(at) {
+		t.Errorf("SchedulerConfig{Clock}: Now() = %v; want %v", got, at)
+	}
+
+	before := time.Now()
+	_ = fiber.Run(context.Background(), func(f *fiber.Fiber) error { got = f.Now(); return nil })
+	if got.Before(before) || got.After(time.Now()) {
+		t.Errorf("default clock: Now() = %v; want between %v and now", got, before)
 	}
 }

@@ -40,7 +40,7 @@ func ExampleRun() {
 // feeds them from its own code or through Post (from any goroutine), runs
 // them with RunReady, and stops them with Close.
 func ExampleScheduler() {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	inbox := fiber.NewChan[string](0)
 	s.Spawn("printer", func(f *fiber.Fiber) error {
 		defer fmt.Println("printer: cleanup")
@@ -88,6 +88,35 @@ func ExampleScheduler() {
 	// printer: stopped: true
 	// printer: cleanup
 	// live fibers: 0
+}
+
+// An owner builds a wait of its own, as the actor bridge does for replies:
+// it takes a Waker for the fiber, files it where the event will find it,
+// and suspends the fiber; the owner's own code wakes it later.
+func ExampleScheduler_Suspend() {
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
+	var waiting []fiber.Waker // the owner's record of fibers awaiting a signal
+	s.Spawn("waiter", func(f *fiber.Fiber) error {
+		waiting = append(waiting, s.Waker(f))
+		err := s.Suspend(f, "signal")
+		fmt.Println("waiter: woken with", err)
+		return nil
+	})
+	in := s.Fibers()[0]
+	fmt.Println("owner: waiter is", in.State, "on", in.WaitingOn)
+
+	for _, w := range waiting {
+		w.Wake(nil) // makes the fiber ready; it runs in the next RunReady
+	}
+	if err := s.RunReady(); err != nil {
+		fmt.Println("RunReady:", err)
+	}
+	if err := s.Close(context.Background()); err != nil {
+		fmt.Println("Close:", err)
+	}
+	// Output:
+	// owner: waiter is Suspended on signal
+	// waiter: woken with <nil>
 }
 
 // A child runs at once, until its first suspension point; Join waits for it

@@ -35,10 +35,11 @@ const (
 // such as [Fiber.Yield], [Fiber.Sleep], [Fiber.Join], [Mutex.Lock] or
 // [Chan.Recv]), so code between two suspension points needs no locks.
 //
-// A Fiber is created by [Scheduler.Spawn], [Fiber.Spawn], [Group.Go] or
-// [Run]; the zero value is not usable and a Fiber must not be copied. Its
-// methods, like every operation on fiber sync primitives, must be called from
-// the scheduler's owner: from inside one of its fibers, or from the code
+// A Fiber is created by [Run], [Fiber.Spawn], [Group.Go] or the
+// scheduler's owner ([Scheduler.Spawn], which an actor's Go calls); the
+// zero value is not usable and a Fiber must not be copied. Its methods,
+// like every operation on fiber sync primitives, must be called from the
+// scheduler's owner: from inside one of its fibers, or from the code
 // driving the scheduler. Methods that suspend must be called by the fiber
 // itself, on its own handle; they panic otherwise.
 type Fiber struct {
@@ -75,7 +76,7 @@ type Fiber struct {
 	waitFor   any // *Fiber (join) or *Mutex (its holder): the fiber this wait depends on
 	waitSince time.Time
 
-	tag any // the owner's annotation (SetTag)
+	tag any // the owner's annotation (Scheduler.SetTag)
 
 	joiners   waitq[struct{}]
 	labels    context.Context // profiler labels (WithProfileLabels), set by the fiber on itself
@@ -116,15 +117,41 @@ func (l *fiberList) remove(f *Fiber) {
 	l.n--
 }
 
-// SpawnOption configures one spawned fiber.
-type SpawnOption func(*Fiber)
+// SpawnOption configures one spawned fiber ([Fiber.Spawn], [Group.Go],
+// [Scheduler.Spawn]). The option is [Supervised]. A SpawnOption is an
+// immutable value: it may be copied and reused, by any goroutine.
+type SpawnOption interface {
+	apply(*spawnConfig)
+}
+
+// spawnConfig is what spawning a fiber takes besides its name and function.
+type spawnConfig struct {
+	supervised bool
+	group      *Group // Group.Go: the group the fiber joins
+	tag        any    // Scheduler.SpawnTagged
+}
+
+// spawnOptions applies opts to a zero spawnConfig.
+func spawnOptions(opts []SpawnOption) spawnConfig {
+	var c spawnConfig
+	for _, o := range opts {
+		if o == nil {
+			misuse("Spawn with a nil SpawnOption")
+		}
+		o.apply(&c)
+	}
+	return c
+}
+
+// supervisedOption is the SpawnOption Supervised returns.
+type supervisedOption struct{}
+
+func (supervisedOption) apply(c *spawnConfig) { c.supervised = true }
 
 // Supervised makes the spawning parent responsible for the child's panics: a
 // panic in the child does not fail the scheduler's owner; it becomes the
 // [*PanicError] that [Fiber.Join] (or [Group.Wait]) returns.
-func Supervised() SpawnOption {
-	return func(f *Fiber) { f.supervised = true }
-}
+func Supervised() SpawnOption { return supervisedOption{} }
 
 // Spawn starts a child fiber of f running fn and returns its handle. The
 // child runs at once, until its first suspension point, before Spawn returns;
@@ -140,7 +167,7 @@ func (f *Fiber) Spawn(name string, fn func(*Fiber) error, opts ...SpawnOption) *
 	if f.s.current != f {
 		misuse("Fiber.Spawn called from outside the fiber")
 	}
-	return f.s.spawn(f, name, fn, opts)
+	return f.s.spawn(f, name, fn, spawnOptions(opts))
 }
 
 // body is the coroutine function of a fiber.
@@ -302,7 +329,8 @@ func (f *Fiber) Cancel(cause error) {
 
 // Context returns a context that is cancelled, with f's cancellation cause,
 // when f is cancelled or finishes. It carries the values of the scheduler's
-// base context (see [WithContext]). Pass it to blocking calls made through
+// base context (the context given to [Run], or
+// [SchedulerConfig.Context]). Pass it to blocking calls made through
 // [Await].
 func (f *Fiber) Context() context.Context {
 	if f.ctx == nil {
@@ -343,8 +371,16 @@ func (f *Fiber) Err() error {
 // Cancelled reports whether f has been cancelled.
 func (f *Fiber) Cancelled() bool { return f.cancelled != nil }
 
-// Scheduler returns the scheduler f belongs to.
+// Scheduler returns the scheduler f belongs to. It is the owners' door,
+// for code that drives fibers or builds waits of its own (package bridge
+// finds an actor's host through it, with [Scheduler.Owner]; a wait parks f
+// with [Scheduler.Waker] and [Scheduler.Suspend]); users never need it.
 func (f *Fiber) Scheduler() *Scheduler { return f.s }
+
+// Now returns the current time by the clock of f's scheduler: the clock
+// [Fiber.Sleep] and [Fiber.SleepUntil] measure against (the real clock
+// unless the owner installed another, see [WithClock]).
+func (f *Fiber) Now() time.Time { return f.s.clock.Now() }
 
 // Info describes one fiber at one moment, for introspection. It is a plain
 // value: it may be copied and read from any goroutine.
@@ -419,15 +455,6 @@ func (f *Fiber) WaitingFor() *Fiber {
 	return nil
 }
 
-// Tag returns the value the scheduler's owner recorded with [Fiber.SetTag],
-// or nil.
-func (f *Fiber) Tag() any { return f.tag }
-
-// SetTag records v with f for the scheduler's owner, which gives it a
-// meaning: package bridge records there which request a fiber serves. The
-// fiber runtime never reads it. It must be called by the owner.
-func (f *Fiber) SetTag(v any) { f.tag = v }
-
 // Critical runs fn on f as a critical section that must not suspend: if fn
 // reaches a suspension point of f (a wait, a sleep, a yield, even one that
 // would fail at once because f is cancelled), Critical panics with a
@@ -452,56 +479,7 @@ func criticalMisuse(f *Fiber, what string) {
 	misuse("suspension point (" + what + ") reached inside Critical by fiber " + strconv.Quote(f.Name()))
 }
 
-// Waker wakes one suspension of a fiber: the next call to [Fiber.Suspend]
-// made after [Fiber.Waker] returned it. The zero value wakes nothing. A
-// Waker may be copied; it must be used from the scheduler's owner (use
-// [Scheduler.Post] to wake a fiber from another goroutine).
-type Waker struct {
-	f   *Fiber
-	seq uint64
-}
-
-// Waker returns a Waker for f's next suspension. Owners that deliver
-// wake-ups themselves (such as the actor bridge) take a Waker, file it where
-// the event will find it, then call [Fiber.Suspend].
-//
-// Inside [Critical], Waker panics as a suspension point does: owners take a
-// Waker before they file anything, so a wait that must not happen leaves
-// nothing behind.
-func (f *Fiber) Waker() Waker {
-	if f.critical > 0 {
-		criticalMisuse(f, "waker")
-	}
-	return Waker{f: f, seq: f.seq}
-}
-
-// Wake makes the fiber ready again, so that its pending [Fiber.Suspend]
-// returns err. It reports false, and does nothing, if that suspension is
-// over (the fiber was already woken, was cancelled, or has not suspended).
-func (w Waker) Wake(err error) bool {
-	if w.f == nil || w.f.seq != w.seq || w.f.shielded {
-		return false
-	}
-	return w.f.s.wake(w.f, err)
-}
-
-// Fiber returns the fiber w wakes.
-func (w Waker) Fiber() *Fiber { return w.f }
-
-// Suspend suspends f until a [Waker] taken from f before the call wakes it,
-// and returns the error given to [Waker.Wake]. what describes the wait for
-// introspection. If f is cancelled, Suspend returns the cancellation error (at
-// once if f was already cancelled). It is the building block of waits that
-// owners implement themselves; under [Run], a fiber suspended this way counts
-// as waiting on nothing for deadlock detection unless a timer or an
-// [Await] call is pending.
-//
-// Suspend is a suspension point: it must be called by f itself.
-func (f *Fiber) Suspend(what string) error {
-	return f.suspend(what, "", nil)
-}
-
-// newFiber is split out of spawn so that spawn stays small.
+// newCoroutine is split out of spawn so that spawn stays small.
 func newCoroutine(f *Fiber) {
 	f.next, _ = iter.Pull(f.body)
 }

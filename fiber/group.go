@@ -24,15 +24,12 @@ type Group struct {
 //
 // Go does not suspend. It must be called from inside f.
 func (g *Group) Go(f *Fiber, name string, fn func(*Fiber) error, opts ...SpawnOption) *Fiber {
-	opts = append(opts[:len(opts):len(opts)], func(c *Fiber) {
-		m := &waiter[struct{}]{f: c}
-		c.onExit = func(*Fiber) { g.exited(m) }
-		g.members.push(m)
-		if g.err != nil && c.cancelled == nil {
-			c.cancelled = cancelErr(g.err)
-		}
-	})
-	return f.Spawn(name, func(c *Fiber) error {
+	if f.s.current != f {
+		misuse("Group.Go called from outside the fiber")
+	}
+	cfg := spawnOptions(opts)
+	cfg.group = g
+	return f.s.spawn(f, name, func(c *Fiber) error {
 		err := fn(c)
 		if err != nil {
 			// Fail the group now, before the member's own children are
@@ -40,7 +37,18 @@ func (g *Group) Go(f *Fiber, name string, fn func(*Fiber) error, opts ...SpawnOp
 			g.fail(err)
 		}
 		return err
-	}, opts...)
+	}, cfg)
+}
+
+// join makes the new fiber c, not yet running, a member of the group; a
+// member of a group that already failed starts cancelled with its error.
+func (g *Group) join(c *Fiber) {
+	m := &waiter[struct{}]{f: c}
+	c.onExit = func(*Fiber) { g.exited(m) }
+	g.members.push(m)
+	if g.err != nil && c.cancelled == nil {
+		c.cancelled = cancelErr(g.err)
+	}
 }
 
 // fail records the group's first error and cancels the live members with it,

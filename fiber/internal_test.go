@@ -109,7 +109,7 @@ func TestCancelErr(t *testing.T) {
 }
 
 func TestCancelledSleepReleasesItsTimer(t *testing.T) {
-	s := NewScheduler()
+	s := NewScheduler(SchedulerConfig{})
 	f := s.Spawn("sleeper", func(f *Fiber) error { return f.Sleep(time.Hour) })
 	if s.timers != 1 {
 		t.Fatalf("timers while sleeping = %d; want 1", s.timers)
@@ -131,7 +131,7 @@ func TestCancelledSleepReleasesItsTimer(t *testing.T) {
 // RunReady. The inbox must survive it: later posts all run, once each, in
 // order.
 func TestInboxSurvivesPanickingPostedFunction(t *testing.T) {
-	s := NewScheduler()
+	s := NewScheduler(SchedulerConfig{})
 	var got []string
 	post := func(name string, then ...func()) {
 		s.Post(func() {
@@ -182,7 +182,7 @@ func TestInboxSurvivesPanickingPostedFunction(t *testing.T) {
 // A posted function that panics does not take the functions posted after it
 // down with it: they run in the next RunReady.
 func TestPanickingPostKeepsLaterPosts(t *testing.T) {
-	s := NewScheduler()
+	s := NewScheduler(SchedulerConfig{})
 	ran := 0
 	s.Post(func() { panic("boom") })
 	s.Post(func() { ran++ })

@@ -33,7 +33,7 @@ func TestCritical(t *testing.T) {
 		{"await", func(f *fiber.Fiber) {
 			fiber.Await(f, func(context.Context) (int, error) { return 0, nil })
 		}, "await"},
-		{"cancelled", func(f *fiber.Fiber) { f.Cancel(nil); f.Suspend("custom") }, "custom"},
+		{"cancelled", func(f *fiber.Fiber) { f.Cancel(nil); f.Scheduler().Suspend(f, "custom") }, "custom"},
 		{"nested", func(f *fiber.Fiber) { fiber.Critical(f, func() { f.Yield() }) }, "yield"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,8 +69,8 @@ func TestCritical(t *testing.T) {
 		}
 	})
 	t.Run("outside the fiber", func(t *testing.T) {
-		s := fiber.NewScheduler()
-		f := s.Spawn("idle", func(f *fiber.Fiber) error { return f.Suspend("forever") })
+		s := fiber.NewScheduler(fiber.SchedulerConfig{})
+		f := s.Spawn("idle", func(f *fiber.Fiber) error { return f.Scheduler().Suspend(f, "forever") })
 		defer coreClose(t, s)
 		defer func() {
 			if r := recover(); r == nil || !strings.HasPrefix(r.(string), "fiber: Critical called from outside") {
@@ -86,7 +86,7 @@ func TestCritical(t *testing.T) {
 // the mutex is handed on), its first live child at exit, and nil for a
 // wait on no particular fiber.
 func TestWaitingFor(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	defer coreClose(t, s)
 	var m fiber.Mutex
 	var ev fiber.Event
@@ -148,16 +148,32 @@ func name(f *fiber.Fiber) string {
 	return f.Name()
 }
 
-// TestTag checks that a tag stays with its fiber and that the runtime
-// leaves it alone.
+// TestTag checks that a tag stays with its fiber, that SpawnTagged sets it
+// before the fiber's first run, and that the runtime leaves it alone.
 func TestTag(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	defer coreClose(t, s)
-	a := s.Spawn("a", func(f *fiber.Fiber) error { return f.Suspend("a") }, func(f *fiber.Fiber) { f.SetTag("serves 1") })
-	b := s.Spawn("b", func(f *fiber.Fiber) error { return f.Suspend("b") })
-	b.SetTag(42)
-	if a.Tag() != "serves 1" || b.Tag() != 42 {
-		t.Errorf("tags = %v, %v; want serves 1, 42", a.Tag(), b.Tag())
+	var firstRun any
+	a := s.SpawnTagged("a", "serves 1", func(f *fiber.Fiber) error {
+		firstRun = f.Scheduler().Tag(f)
+		return f.Scheduler().Suspend(f, "a")
+	})
+	b := s.Spawn("b", func(f *fiber.Fiber) error { return f.Scheduler().Suspend(f, "b") })
+	if got := s.Tag(b); got != nil {
+		t.Errorf("Tag(b) = %v before SetTag; want nil", got)
+	}
+	s.SetTag(b, 42)
+	if firstRun != "serves 1" {
+		t.Errorf("Tag(a) in its first run = %v; want serves 1", firstRun)
+	}
+	if s.Tag(a) != "serves 1" || s.Tag(b) != 42 {
+		t.Errorf("tags = %v, %v; want serves 1, 42", s.Tag(a), s.Tag(b))
+	}
+	if err := s.RunReady(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Tag(a) != "serves 1" || s.Tag(b) != 42 {
+		t.Errorf("tags after RunReady = %v, %v; want serves 1, 42", s.Tag(a), s.Tag(b))
 	}
 }
 
@@ -166,7 +182,7 @@ func TestTag(t *testing.T) {
 // nothing after End; and that Info counts runs.
 func TestMonitor(t *testing.T) {
 	m := fiber.NewMonitor()
-	s := fiber.NewScheduler(fiber.WithMonitor(m))
+	s := fiber.NewScheduler(fiber.SchedulerConfig{Monitor: m})
 	defer coreClose(t, s)
 	if _, ok := m.Running(); ok {
 		t.Errorf("Running() before Begin reports a slice; want none")
@@ -215,7 +231,7 @@ func TestMonitor(t *testing.T) {
 // run and each resumption) and stamps its spawn time by the scheduler's
 // clock.
 func TestInfoRuns(t *testing.T) {
-	s := fiber.NewScheduler()
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	defer coreClose(t, s)
 	before := time.Now()
 	f := s.Spawn("yielder", func(f *fiber.Fiber) error {
@@ -224,7 +240,7 @@ func TestInfoRuns(t *testing.T) {
 				return err
 			}
 		}
-		return f.Suspend("forever")
+		return f.Scheduler().Suspend(f, "forever")
 	})
 	if err := s.RunReady(); err != nil {
 		t.Fatal(err)

@@ -9,10 +9,10 @@ import (
 // Monitor publishes what a scheduler is running, so that a watchdog on
 // another goroutine can spot code that runs too long without suspending (a
 // fiber slice, in Tarantool's words). The scheduler it is installed in
-// ([WithMonitor]) records every fiber it resumes; the owner brackets its
-// own code with [Monitor.Begin] and [Monitor.End] (an actor host does it
-// around each turn). [Monitor.Running] reads the current slice from any
-// goroutine.
+// ([WithMonitor] for [Run], [SchedulerConfig.Monitor] for other owners)
+// records every fiber it resumes; the owner brackets its own code with
+// [Monitor.Begin] and [Monitor.End] (an actor host does it around each
+// turn). [Monitor.Running] reads the current slice from any goroutine.
 //
 // A slice starts each time control changes hands: when a fiber is resumed,
 // when it suspends and control returns to the owner (or to the fiber that
@@ -49,14 +49,6 @@ type Slice struct {
 
 // NewMonitor returns a monitor with nothing running.
 func NewMonitor() *Monitor { return &Monitor{epoch: time.Now()} }
-
-// WithMonitor makes the scheduler record each fiber it resumes in m. A
-// monitor serves one scheduler. [Run] brackets its own code with
-// [Monitor.Begin] and [Monitor.End] (it ends while Run waits for an event
-// and when Run returns); other owners do it themselves.
-func WithMonitor(m *Monitor) Option {
-	return func(s *Scheduler) { s.mon = m }
-}
 
 // Begin records that the owner's own code starts running (a new slice with
 // no fiber). It must be called by the owner.

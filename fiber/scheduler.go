@@ -12,13 +12,26 @@ import (
 	"sync/atomic"
 )
 
-// Scheduler runs a set of fibers on behalf of one owner: an actor turn, or
-// [Run] on the calling goroutine. The owner drives it by spawning fibers
-// ([Scheduler.Spawn]) and calling [Scheduler.RunReady], which resumes ready
-// fibers one at a time until every fiber is suspended or done. Events from
-// other goroutines (timers, [Await] completions, anything sent with
-// [Scheduler.Post]) are queued and handled inside RunReady; the owner learns
-// that it should call RunReady through the [WithWake] hook.
+// Scheduler is the owner's side of the fiber runtime: it runs a set of
+// fibers on behalf of one owner, and it is the one type through which code
+// that owns fibers drives, wakes and extends them. Its clients are package
+// bridge (an actor's turns drive a scheduler), [Run] (the calling
+// goroutine drives one), and waits built outside this package that park a
+// fiber themselves (such as package actor's SendWait on a full mailbox).
+// Users never need it: they get fibers from [Run] or from an actor and call
+// the methods of [Fiber] and the sync primitives.
+//
+// The owner drives a scheduler by spawning fibers ([Scheduler.Spawn]) and
+// calling [Scheduler.RunReady], which resumes ready fibers one at a time
+// until every fiber is suspended or done, and stops it with
+// [Scheduler.Close]. Events from other goroutines (timers, [Await]
+// completions, anything sent with [Scheduler.Post]) are queued and handled
+// inside RunReady; the owner learns that it should call RunReady through
+// the [SchedulerConfig.Wake] hook. Owners build waits of their own with
+// [Scheduler.Waker] and [Scheduler.Suspend], run blocking calls of their
+// own machinery with [Scheduler.Offload], and annotate fibers with
+// [Scheduler.SetTag]. [Fiber.Scheduler] leads from a fiber to its
+// scheduler, and [Scheduler.Owner] from there to the owner.
 //
 // Create a Scheduler with [NewScheduler]; the zero value is not usable and a
 // Scheduler must not be copied. Only [Scheduler.Post] is safe for concurrent
@@ -61,75 +74,81 @@ type Scheduler struct {
 	lost    *PanicError   // first panic of an Await or Offload call that returned after Close
 }
 
-// Option configures a [Scheduler] (and [Run]).
-type Option func(*Scheduler)
+// SchedulerConfig configures a [Scheduler] made by [NewScheduler]; it is
+// the scheduler's one configuration mechanism (users configure [Run] with
+// an [Option] instead). The zero value is a valid configuration: no owner,
+// the background context, the real clock, no hooks and no monitor. A
+// SchedulerConfig is a plain value: it may be copied, and NewScheduler
+// keeps no reference to it.
+type SchedulerConfig struct {
+	// Owner is the value [Scheduler.Owner] returns: package bridge records
+	// its actor host there, so that waits called with only a fiber handle
+	// find the actor the fiber lives in. Nil means none.
+	Owner any
 
-// WithClock makes the scheduler time sleeps with c instead of the real
-// clock. Tests usually keep the real clock and run inside a
-// [testing/synctest] bubble instead, where it is virtual.
-func WithClock(c Clock) Option {
-	return func(s *Scheduler) { s.clock = c }
+	// Context is the base context that fiber contexts ([Fiber.Context])
+	// derive from; nil means [context.Background]. Cancelling it cancels
+	// the fiber contexts but not the fibers: the owner cancels fibers
+	// ([Run] does it for its own context).
+	Context context.Context
+
+	// Clock times sleeps ([Fiber.Sleep]) and stamps introspection; nil
+	// means the real clock (package time). Tests usually keep the real
+	// clock and run inside a [testing/synctest] bubble, where it is
+	// virtual.
+	Clock Clock
+
+	// Wake, if not nil, is called from whatever goroutine posts an event,
+	// when the scheduler's event queue goes from empty to non-empty: the
+	// owner should then call [Scheduler.RunReady] soon. It must not block
+	// and must not call back into the scheduler; an actor posts itself a
+	// message, [Run] signals a channel.
+	Wake func()
+
+	// Idle, if not nil, is called by [Scheduler.RunReady], on the owner,
+	// each time every fiber is suspended or done and no event is queued,
+	// before RunReady returns. If it makes a fiber ready or posts an
+	// event, RunReady carries on. It is the moment at which every fiber
+	// has said what it waits for: a batch loader issues its calls there.
+	Idle func()
+
+	// Monitor, if not nil, records each fiber the scheduler resumes (see
+	// [Monitor]); a monitor serves one scheduler. The owner brackets its
+	// own code with [Monitor.Begin] and [Monitor.End].
+	Monitor *Monitor
 }
 
-// WithContext sets the base context that fiber contexts ([Fiber.Context])
-// derive from; the default is [context.Background]. Cancelling it cancels
-// the fiber contexts but not the fibers: the owner cancels fibers (Run does
-// it for its own context).
-func WithContext(ctx context.Context) Option {
-	return func(s *Scheduler) { s.ctx = ctx }
-}
-
-// WithWake sets a function the scheduler calls, from whatever goroutine
-// posts an event, when its event queue goes from empty to non-empty: the
-// owner should then call [Scheduler.RunReady] soon. The hook must not block
-// and must not call back into the scheduler; an actor posts itself a
-// message, [Run] signals a channel.
-func WithWake(fn func()) Option {
-	return func(s *Scheduler) { s.wakeHook = fn }
-}
-
-// WithOwner records the scheduler's owner, returned by [Scheduler.Owner]:
-// the bridge records its actor host there, so that waits called with only a
-// fiber handle find the actor the fiber lives in.
-func WithOwner(owner any) Option {
-	return func(s *Scheduler) { s.owner = owner }
-}
-
-// WithProfileLabels gives every fiber of the scheduler pprof goroutine
-// labels: the given key/value pairs, "weft.fiber" (the fiber's name) and
-// "weft.spawned" (the function and line that spawned it, outside Weft), so
-// that CPU profiles, goroutine dumps (debug=1) and leak reports (package
-// leakcheck) name the fiber. Labels cost about a microsecond and 300 bytes
-// per spawn, so they are off by default; the actor bridge turns them on
-// with the actor's ID. The labels also mark goroutines started by [Await].
-func WithProfileLabels(kv ...string) Option {
-	return func(s *Scheduler) { s.SetProfileLabels(kv...) }
-}
-
-// SetProfileLabels sets the labels of fibers spawned from now on, as
-// [WithProfileLabels] does; with no arguments but labels turned on, fibers
-// get only "weft.fiber" and "weft.spawned". It must be called by the owner.
-func (s *Scheduler) SetProfileLabels(kv ...string) {
-	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(kv...))
-}
-
-// WithIdleHook sets a function that [Scheduler.RunReady] calls, on the
-// owner, each time every fiber is suspended or done and no event is queued,
-// before it returns. If the hook makes a fiber ready or posts an event,
-// RunReady carries on. It is the moment at which every fiber has said what
-// it waits for: a batch loader issues its calls there.
-func WithIdleHook(fn func()) Option {
-	return func(s *Scheduler) { s.idleHook = fn }
-}
-
-// NewScheduler returns a scheduler with no fibers.
-func NewScheduler(opts ...Option) *Scheduler {
-	s := &Scheduler{ctx: context.Background(), clock: realClock{}}
-	for _, o := range opts {
-		o(s)
+// NewScheduler returns a scheduler with no fibers, configured by cfg.
+// Profile labels, off by default, are turned on with
+// [Scheduler.SetProfileLabels].
+func NewScheduler(cfg SchedulerConfig) *Scheduler {
+	s := &Scheduler{ctx: cfg.Context, clock: cfg.Clock, owner: cfg.Owner, wakeHook: cfg.Wake, idleHook: cfg.Idle, mon: cfg.Monitor}
+	if s.ctx == nil {
+		s.ctx = context.Background()
+	}
+	if s.clock == nil {
+		s.clock = realClock{}
 	}
 	s.life, s.endLife = context.WithCancelCause(s.ctx)
 	return s
+}
+
+// SetProfileLabels gives the fibers spawned from now on pprof goroutine
+// labels: the given key/value pairs, "weft.fiber" (the fiber's name),
+// "weft.fiber.id" (its ID) and "weft.spawned" (the function and line that
+// spawned it, outside Weft), so that CPU profiles, goroutine dumps
+// (debug=1) and leak reports (package leakcheck) name the fiber; the
+// labels also mark goroutines started by [Await]. With no arguments,
+// fibers get only the labels of their own. Labels cost about a microsecond
+// and 300 bytes per spawn, so they are off until the first call; the actor
+// bridge turns them on, with the actor's ID, when its actor starts. Run's
+// equivalent is [WithProfileLabels]. It must be called by the owner; it
+// panics if kv has an odd length.
+func (s *Scheduler) SetProfileLabels(kv ...string) {
+	if len(kv)%2 != 0 {
+		misuse("SetProfileLabels with an odd number of strings")
+	}
+	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(kv...))
 }
 
 // misuse panics with a "fiber: " message; used for API misuse only.
@@ -140,7 +159,7 @@ func misuse(msg string) {
 // Spawn starts a top-level fiber running fn and returns its handle. The
 // fiber runs at once, until its first suspension point, before Spawn
 // returns. name labels the fiber in introspection and panics; it may be
-// empty. Use [Fiber.Spawn] to spawn from inside a fiber.
+// empty. Inside a fiber, [Fiber.Spawn] spawns a child instead.
 //
 // Spawn must be called by the owner, outside any fiber, and not after
 // [Scheduler.Close].
@@ -148,10 +167,23 @@ func (s *Scheduler) Spawn(name string, fn func(*Fiber) error, opts ...SpawnOptio
 	if s.current != nil {
 		misuse("Scheduler.Spawn called from inside a fiber; use Fiber.Spawn")
 	}
-	return s.spawn(nil, name, fn, opts)
+	return s.spawn(nil, name, fn, spawnOptions(opts))
 }
 
-func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, opts []SpawnOption) *Fiber {
+// SpawnTagged is [Scheduler.Spawn] for a fiber that carries tag (see
+// [Scheduler.SetTag]) from before its first run: package bridge tags the
+// fiber that serves a request this way, since that fiber may already wait
+// in its first run.
+func (s *Scheduler) SpawnTagged(name string, tag any, fn func(*Fiber) error, opts ...SpawnOption) *Fiber {
+	if s.current != nil {
+		misuse("Scheduler.SpawnTagged called from inside a fiber; use Fiber.Spawn")
+	}
+	cfg := spawnOptions(opts)
+	cfg.tag = tag
+	return s.spawn(nil, name, fn, cfg)
+}
+
+func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg spawnConfig) *Fiber {
 	if fn == nil {
 		misuse("Spawn with a nil function")
 	}
@@ -159,12 +191,12 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, opt
 		misuse("Spawn on a closed scheduler")
 	}
 	s.lastID++
-	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning}
+	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning, supervised: cfg.supervised, tag: cfg.tag}
 	if t := s.clock.Now(); !t.IsZero() {
 		f.spawned = t.UnixNano()
 	}
-	for _, o := range opts {
-		o(f)
+	if cfg.group != nil {
+		cfg.group.join(f)
 	}
 	if parent != nil {
 		parent.children.push(f)
@@ -316,9 +348,9 @@ func (s *Scheduler) fail(pe *PanicError) {
 }
 
 // Post queues fn to run on the owner, inside the next [Scheduler.RunReady],
-// and calls the [WithWake] hook if the queue was empty. Functions run in the
-// order they were posted; fn runs outside any fiber and may wake fibers
-// (through a [Waker]) or spawn them. Post reports false, and drops fn, once
+// and calls the [SchedulerConfig.Wake] hook if the queue was empty.
+// Functions run in the order they were posted; fn runs outside any fiber
+// and may wake fibers (through a [Waker]) or spawn them. Post reports false, and drops fn, once
 // the scheduler is closed.
 //
 // Post is safe for concurrent use; a call to Post synchronizes before fn runs.
@@ -440,10 +472,10 @@ func (s *Scheduler) Failure() error {
 	return s.failure
 }
 
-// Owner returns the value recorded with [WithOwner], or nil.
+// Owner returns the owner recorded in [SchedulerConfig.Owner], or nil.
 func (s *Scheduler) Owner() any { return s.owner }
 
-// Clock returns the scheduler's clock (see [WithClock]).
+// Clock returns the scheduler's clock (see [SchedulerConfig.Clock]).
 func (s *Scheduler) Clock() Clock { return s.clock }
 
 // Live returns the number of fibers that are not done.
@@ -565,69 +597,4 @@ func (s *Scheduler) describe() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// Run runs fn as the fiber "main" of a new scheduler driven by the calling
-// goroutine, and returns when main and all its descendants are done and
-// every [Await] call has returned. It returns main's error, or the
-// [*PanicError] of the first unsupervised panic (after cancelling every
-// fiber with it).
-//
-// Cancelling ctx cancels the fibers with [context.Cause] of ctx. If ctx can
-// never be cancelled and every fiber is suspended with no timer or Await
-// call pending, nothing can wake them: Run cancels them with [ErrDeadlock]
-// and returns an error wrapping it that lists what each fiber waited on.
-func Run(ctx context.Context, fn func(*Fiber) error, opts ...Option) error {
-	wakeCh := make(chan struct{}, 1)
-	opts = append(opts[:len(opts):len(opts)], WithContext(ctx), WithWake(func() {
-		select {
-		case wakeCh <- struct{}{}:
-		default:
-		}
-	}))
-	s := NewScheduler(opts...)
-	stop := context.AfterFunc(ctx, func() {
-		s.Post(func() { s.Cancel(context.Cause(ctx)) })
-	})
-	defer stop()
-	var failure error
-	if s.mon != nil {
-		s.mon.Begin() // Run is the owner: its own code runs until it waits
-		defer s.mon.End()
-	}
-	main := s.Spawn("main", fn)
-	for {
-		if err := s.RunReady(); err != nil && failure == nil {
-			failure = err
-			s.Cancel(err)
-			continue
-		}
-		if main.state == StateDone {
-			break
-		}
-		if !s.Idle() {
-			continue
-		}
-		if ctx.Done() == nil && s.timers == 0 && s.awaitsRunning() == 0 && s.Idle() {
-			if failure == nil {
-				failure = fmt.Errorf("%w:\n%s", ErrDeadlock, s.describe())
-			}
-			s.Cancel(ErrDeadlock)
-			continue
-		}
-		if s.mon != nil {
-			s.mon.End()
-			<-wakeCh
-			s.mon.Begin()
-		} else {
-			<-wakeCh
-		}
-	}
-	if err := s.Close(context.Background()); err != nil && failure == nil {
-		failure = err
-	}
-	if failure != nil {
-		return failure
-	}
-	return main.err
 }

@@ -1527,7 +1527,7 @@ var syncBlockers = []struct {
 func TestSyncWaitingOn(t *testing.T) {
 	for _, tt := range syncBlockers {
 		t.Run(tt.name, func(t *testing.T) {
-			s := fiber.NewScheduler()
+			s := fiber.NewScheduler(fiber.SchedulerConfig{})
 			b := s.Spawn("blocked", tt.block)
 			syncEq(t, "State()", b.State(), fiber.StateSuspended)
 			in := b.Info()
@@ -1643,7 +1643,7 @@ func TestSyncOwnerWakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := fiber.NewScheduler()
+			s := fiber.NewScheduler(fiber.SchedulerConfig{})
 			wait, wake := tt.setup(s)
 			var got string
 			var gotErr error
@@ -1675,12 +1675,12 @@ func TestSyncOwnerWakesViaPost(t *testing.T) {
 	// Another goroutine feeds a fiber through Scheduler.Post; the hook tells
 	// the owner to run the scheduler.
 	wakeCh := make(chan struct{}, 1)
-	s := fiber.NewScheduler(fiber.WithWake(func() {
+	s := fiber.NewScheduler(fiber.SchedulerConfig{Wake: func() {
 		select {
 		case wakeCh <- struct{}{}:
 		default:
 		}
-	}))
+	}})
 	// Posted functions run in batches, before the fibers they wake: the
 	// buffer holds what one batch may send.
 	const n = 50

@@ -22,7 +22,8 @@
 //		an actor.System was not shut down: 4 worker goroutine(s) alive (call System.Shutdown)
 //
 // Fiber names, actors and spawn sites come from the pprof labels that
-// package fiber sets when labels are on ([fiber.WithProfileLabels]; the
+// package fiber sets when labels are on ([fiber.WithProfileLabels] for
+// [fiber.Run], [fiber.Scheduler.SetProfileLabels] for other owners; the
 // actor bridge turns them on for every actor); without them a fiber is
 // still found and reported by what it waits on and who called it.
 //

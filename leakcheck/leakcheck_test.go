@@ -58,11 +58,10 @@ func TestRawGoroutine(t *testing.T) {
 // leakedScheduler returns a scheduler with fibers left suspended, and a
 // function that cleans them up.
 func leakedScheduler(t *testing.T, labels bool, spawn func(s *fiber.Scheduler)) (cleanup func()) {
-	var opts []fiber.Option
+	s := fiber.NewScheduler(fiber.SchedulerConfig{})
 	if labels {
-		opts = append(opts, fiber.WithProfileLabels("weft.actor", "test-actor"))
+		s.SetProfileLabels("weft.actor", "test-actor")
 	}
-	s := fiber.NewScheduler(opts...)
 	spawn(s)
 	return func() {
 		if err := s.Close(context.Background()); err != nil {

@@ -37,7 +37,6 @@ func Fiber(f *fiber.Fiber, name string, fn func(*fiber.Fiber) error, opts ...Opt
 	if cfg.kindSet {
 		kind = cfg.kind
 	}
-	clock := f.Scheduler().Clock()
 	var h history
 	for {
 		child := f.Spawn(name, fn, fiber.Supervised())
@@ -63,7 +62,7 @@ func Fiber(f *fiber.Fiber, name string, fn func(*fiber.Fiber) error, opts ...Opt
 		case Resume:
 			ev.Directive = Restart // a finished fiber cannot resume
 		}
-		now := clock.Now()
+		now := f.Now()
 		n, ok := h.admit(now, cfg.max, cfg.window)
 		ev.Failures = n
 		if !ok {
@@ -82,7 +81,7 @@ func Fiber(f *fiber.Fiber, name string, fn func(*fiber.Fiber) error, opts ...Opt
 				return err
 			}
 		}
-		h.restarted = clock.Now()
+		h.restarted = f.Now()
 	}
 }
 
