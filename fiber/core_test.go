@@ -2008,9 +2008,6 @@ func TestMisusePanics(t *testing.T) {
 			var g fiber.Group
 			return corePanicValue(func() { g.Go(o, "x", nop) })
 		}, "Group.Go"},
-		{"Spawn with a nil SpawnOption", func(s *fiber.Scheduler, o *fiber.Fiber) any {
-			return corePanicValue(func() { s.Spawn("x", nop, nil) })
-		}, "nil SpawnOption"},
 		{"Run with a nil Option", func(s *fiber.Scheduler, o *fiber.Fiber) any {
 			return corePanicValue(func() { fiber.Run(context.Background(), nop, nil) })
 		}, "nil Option"},
@@ -2107,5 +2104,53 @@ func TestNowReadsTheSchedulersClock(t *testing.T) {
 	_ = fiber.Run(context.Background(), func(f *fiber.Fiber) error { got = f.Now(); return nil })
 	if got.Before(before) || got.After(time.Now()) {
 		t.Errorf("default clock: Now() = %v; want between %v and now", got, before)
+	}
+}
+
+// TestSpawnOptionsCombine checks that the zero SpawnOption changes nothing
+// and that Supervised holds whatever options come with it, for each way of
+// spawning.
+func TestSpawnOptionsCombine(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       []fiber.SpawnOption
+		supervised bool
+	}{
+		{"none", nil, false},
+		{"zero", []fiber.SpawnOption{{}}, false},
+		{"supervised", []fiber.SpawnOption{fiber.Supervised()}, true},
+		{"supervised then zero", []fiber.SpawnOption{fiber.Supervised(), {}}, true},
+		{"zero then supervised", []fiber.SpawnOption{{}, fiber.Supervised()}, true},
+	}
+	spawners := []struct {
+		name  string
+		spawn func(f *fiber.Fiber, fn func(*fiber.Fiber) error, opts []fiber.SpawnOption) *fiber.Fiber
+	}{
+		{"Fiber.Spawn", func(f *fiber.Fiber, fn func(*fiber.Fiber) error, opts []fiber.SpawnOption) *fiber.Fiber {
+			return f.Spawn("child", fn, opts...)
+		}},
+		{"Group.Go", func(f *fiber.Fiber, fn func(*fiber.Fiber) error, opts []fiber.SpawnOption) *fiber.Fiber {
+			return new(fiber.Group).Go(f, "child", fn, opts...)
+		}},
+	}
+	for _, sp := range spawners {
+		for _, tc := range tests {
+			t.Run(sp.name+"/"+tc.name, func(t *testing.T) {
+				var joinErr error
+				err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
+					child := sp.spawn(f, func(*fiber.Fiber) error { coreExplode(); return nil }, tc.opts)
+					joinErr = f.Join(child)
+					return nil
+				})
+				var pe *fiber.PanicError
+				if tc.supervised {
+					if err != nil || !errors.As(joinErr, &pe) {
+						t.Errorf("Run = %v, Join = %v; want nil and a *PanicError", err, joinErr)
+					}
+				} else if !errors.As(err, &pe) {
+					t.Errorf("Run = %v; want the child's *PanicError", err)
+				}
+			})
+		}
 	}
 }

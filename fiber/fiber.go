@@ -118,10 +118,13 @@ func (l *fiberList) remove(f *Fiber) {
 }
 
 // SpawnOption configures one spawned fiber ([Fiber.Spawn], [Group.Go],
-// [Scheduler.Spawn]). The option is [Supervised]. A SpawnOption is an
-// immutable value: it may be copied and reused, by any goroutine.
-type SpawnOption interface {
-	apply(*spawnConfig)
+// [Scheduler.Spawn]). The option is [Supervised]; the zero SpawnOption
+// changes nothing. A SpawnOption is a plain value, opaque and immutable: it
+// may be copied and reused, by any goroutine. It is a struct rather than an
+// interface so that spawning, with or without options, allocates nothing
+// for them.
+type SpawnOption struct {
+	supervised bool
 }
 
 // spawnConfig is what spawning a fiber takes besides its name and function.
@@ -131,27 +134,19 @@ type spawnConfig struct {
 	tag        any    // Scheduler.SpawnTagged
 }
 
-// spawnOptions applies opts to a zero spawnConfig.
+// spawnOptions merges opts into a spawnConfig.
 func spawnOptions(opts []SpawnOption) spawnConfig {
 	var c spawnConfig
 	for _, o := range opts {
-		if o == nil {
-			misuse("Spawn with a nil SpawnOption")
-		}
-		o.apply(&c)
+		c.supervised = c.supervised || o.supervised
 	}
 	return c
 }
 
-// supervisedOption is the SpawnOption Supervised returns.
-type supervisedOption struct{}
-
-func (supervisedOption) apply(c *spawnConfig) { c.supervised = true }
-
 // Supervised makes the spawning parent responsible for the child's panics: a
 // panic in the child does not fail the scheduler's owner; it becomes the
 // [*PanicError] that [Fiber.Join] (or [Group.Wait]) returns.
-func Supervised() SpawnOption { return supervisedOption{} }
+func Supervised() SpawnOption { return SpawnOption{supervised: true} }
 
 // Spawn starts a child fiber of f running fn and returns its handle. The
 // child runs at once, until its first suspension point, before Spawn returns;
