@@ -3,8 +3,9 @@ package fiber
 // This file holds the owner's means to park and wake fibers from waits
 // built outside the package, and to annotate fibers.
 
-// Waker wakes one suspension of a fiber: the first [Scheduler.Suspend] of
-// that fiber after [Scheduler.Waker] returned the Waker. It is owner
+// Waker wakes one suspension of a fiber: its next suspension after
+// [Scheduler.Waker] returned the Waker, which owners make with
+// [Scheduler.Suspend] right after filing the Waker. It is owner
 // machinery: users never need it. The zero value wakes nothing. A Waker is
 // a small value and may be copied; it must be used by the scheduler's owner
 // (to wake a fiber from another goroutine, post the call with
