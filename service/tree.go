@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
@@ -145,6 +146,12 @@ type Supervisor struct {
 // done first, Start returns [context.Cause] of ctx and the tree stops in
 // the background (System.Shutdown waits for it).
 //
+// The tree's strategy also supervises the tree's own actor, as
+// protoactor's guardian of that strategy (see actor.WithSupervisor), and
+// protoactor keeps its guardians until the system shuts down: each Start
+// leaves about 2 KB with sys once the service has ended (the tree's state
+// is not kept).
+//
 // Start panics if a child has an empty or duplicate name or no start
 // function.
 func (t Tree) Start(ctx context.Context, sys *actor.System, name string) (*Supervisor, error) {
@@ -173,8 +180,10 @@ func (t Tree) Start(ctx context.Context, sys *actor.System, name string) (*Super
 	for i := range specs {
 		ta.kids = append(ta.kids, &kid{spec: &specs[i]})
 	}
-	ta.strat = (*supervise.Strategy)(base).Derive(ta.kindOf, supervise.Hooks{
-		Intercept: ta.intercept, Order: ta.order, Execute: ta.execute, Resumed: ta.resumed, Exit: ta.exit,
+	ta.link = &treeLink{}
+	ta.link.ta.Store(ta)
+	ta.strat = (*supervise.Strategy)(base).Derive(ta.link.kindOf, supervise.Hooks{
+		Intercept: ta.link.intercept, Order: ta.link.order, Execute: ta.link.execute, Resumed: ta.link.resumed, Exit: ta.link.exit,
 	})
 	ref, err := actor.Spawn(sys, name, func() actor.Behavior[any] { return ta }, actor.WithSupervisor((*supervision.Strategy)(ta.strat)))
 	if err != nil {
@@ -368,6 +377,7 @@ type treeActor struct {
 	kids         []*kid          // in spec order
 	byID         map[string]*kid // by PID ID
 	strat        *supervise.Strategy
+	link         *treeLink // the strategy's way to the tree
 	startTimeout time.Duration
 	self         *actor.Self[any]
 	sup          pa.Supervisor // the actor's protoactor context
@@ -431,8 +441,9 @@ func (t *treeActor) Stopping(*actor.Self[any]) {
 	t.strat.Stop()
 }
 
-// Stopped ends the service.
+// Stopped ends the service, and unlinks the strategy from the tree.
 func (t *treeActor) Stopped(*actor.Self[any]) {
+	t.link.ta.Store(nil)
 	t.svc.finish(t.exitErr, errors.Join(t.stopErrs...))
 }
 
@@ -777,6 +788,55 @@ func (t *treeActor) exit(ev supervise.Event) {
 		err = fmt.Errorf("%w: %q: %w", ErrEscalated, ev.Name, reasonErr(ev.Reason))
 	}
 	t.post(&exitCmd{err: err})
+}
+
+// treeLink connects a tree's strategy to the tree until the tree's actor
+// has stopped. The strategy is also the guardian of the tree's actor, and
+// protoactor keeps its guardians for the life of the actor system: through
+// the link, a guardian left behind does not keep the tree's state (its
+// children's start functions included) alive. ta is set before the actor
+// runs and cleared when it has stopped; the hooks read it on the actor's
+// goroutine or, for execute, on a timer's.
+type treeLink struct{ ta atomic.Pointer[treeActor] }
+
+func (l *treeLink) intercept(sup pa.Supervisor, child *pa.PID, reason any) bool {
+	if t := l.ta.Load(); t != nil {
+		return t.intercept(sup, child, reason)
+	}
+	sup.StopChildren(child)
+	return true
+}
+
+func (l *treeLink) order() []*pa.PID {
+	if t := l.ta.Load(); t != nil {
+		return t.order()
+	}
+	return nil
+}
+
+func (l *treeLink) execute(sup pa.Supervisor, restart, stop []*pa.PID) {
+	if t := l.ta.Load(); t != nil {
+		t.execute(sup, restart, stop)
+	}
+}
+
+func (l *treeLink) resumed(child *pa.PID) {
+	if t := l.ta.Load(); t != nil {
+		t.resumed(child)
+	}
+}
+
+func (l *treeLink) exit(ev supervise.Event) {
+	if t := l.ta.Load(); t != nil {
+		t.exit(ev)
+	}
+}
+
+func (l *treeLink) kindOf(child *pa.PID) supervision.RestartKind {
+	if t := l.ta.Load(); t != nil {
+		return t.kindOf(child)
+	}
+	return supervision.Temporary
 }
 
 // reasonErr returns a failure reason as an error.

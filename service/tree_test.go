@@ -3,11 +3,13 @@ package service_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+	"weak"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
@@ -442,4 +444,33 @@ func TestTreeOwnFailure(t *testing.T) {
 			t.Errorf("Stop after the end = %v", err)
 		}
 	})
+}
+
+// TestTreeReleasedAfterStop checks that a stopped tree's state (here, what
+// its children's start functions hold) is not kept alive by the guardian
+// of its strategy, which protoactor keeps as long as the actor system.
+func TestTreeReleasedAfterStop(t *testing.T) {
+	sys := actor.NewSystem()
+	defer sys.Shutdown(context.Background())
+	svc, payload := startHeavyTree(t, sys)
+	if err := svc.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.GC()
+	if payload.Value() != nil {
+		t.Error("a stopped tree's start function is still reachable")
+	}
+}
+
+// startHeavyTree starts a tree whose only reference to a large payload is
+// its child's start function.
+func startHeavyTree(t *testing.T, sys *actor.System) (*service.Supervisor, weak.Pointer[[1 << 16]byte]) {
+	payload := new([1 << 16]byte)
+	p := suptest.NewProbe()
+	start := service.StartActor(func() actor.Behavior[string] {
+		payload[0]++
+		return &suptest.Worker{Name: "a", Probe: p, Inc: int(payload[0])}
+	})
+	return startTree(t, sys, service.Tree{Children: []service.Child{{Name: "a", Start: start}}}), weak.Make(payload)
 }

@@ -115,8 +115,8 @@ func Restarted(name string, inc int) []string {
 // Make incarnations with [NewWorker], or set the fields; a Worker belongs
 // to one incarnation of one actor.
 type Worker struct {
-	Name  string
-	Probe *Probe
+	Name  string        // the records' prefix
+	Probe *Probe        // where it records
 	Inc   int           // incarnation number
 	At    bool          // record the lifecycle with the virtual time
 	Gate  chan struct{} // what "block" waits for
