@@ -8,6 +8,7 @@ import (
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/mailbox"
+	"github.com/weft-go/weft/supervision"
 )
 
 // Behavior is what an actor with protocol M does with each message. Its
@@ -155,8 +156,8 @@ func (s *Self[M]) receive(c pa.Context) {
 type SpawnOption func(*spawnConfig)
 
 type spawnConfig struct {
-	props   []pa.PropsOption
-	mailbox pa.MailboxProducer
+	mailbox    pa.MailboxProducer
+	supervisor *supervision.Strategy
 }
 
 // WithMailbox gives the actor a mailbox made by producer (see package
@@ -168,16 +169,19 @@ func WithMailbox(producer pa.MailboxProducer) SpawnOption {
 }
 
 // WithSupervisor sets the strategy that supervises the actor's children
-// (see package supervision).
-func WithSupervisor(strategy pa.SupervisorStrategy) SpawnOption {
-	return func(c *spawnConfig) { c.props = append(c.props, pa.WithSupervisor(strategy)) }
-}
-
-// WithGuardian sets the strategy that supervises a top-level actor itself
-// (protoactor ignores WithSupervisor for an actor's own failures: that is
-// its parent's business).
-func WithGuardian(strategy pa.SupervisorStrategy) SpawnOption {
-	return func(c *spawnConfig) { c.props = append(c.props, pa.WithGuardian(strategy)) }
+// (see package [supervision]): it decides what happens when one fails.
+// For a top-level actor ([Spawn]), which has no parent to decide for it,
+// the strategy supervises the actor itself too, as protoactor's guardian
+// of the strategy: one guardian per [*supervision.Strategy] value for the
+// life of the system, so share one strategy among many top-level actors
+// rather than making one per actor. A guardian has no supervisor to
+// escalate to: where the strategy would escalate a top-level actor's
+// failure, it stops the actor. A child ([SpawnChild]) is supervised by
+// its parent's strategy. Without WithSupervisor, or with a nil strategy,
+// children and top-level actors get protoactor's default: restart, at
+// most 10 times in 10 seconds.
+func WithSupervisor(strategy *supervision.Strategy) SpawnOption {
+	return func(c *spawnConfig) { c.supervisor = strategy }
 }
 
 // props builds the protoactor props of an actor with behavior produce. The
@@ -202,7 +206,13 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 		s.host = bridge.NewHost(hopts...)
 		return hostedActor[M]{s}
 	}
-	popts := append([]pa.PropsOption{pa.WithDispatcher(sys.disp)}, c.props...)
+	popts := []pa.PropsOption{pa.WithDispatcher(sys.disp)}
+	if c.supervisor != nil {
+		popts = append(popts, pa.WithSupervisor(c.supervisor))
+		if top {
+			popts = append(popts, pa.WithGuardian(c.supervisor))
+		}
+	}
 	if c.mailbox != nil {
 		popts = append(popts, pa.WithMailbox(func() pa.Mailbox {
 			mb := c.mailbox()
@@ -253,8 +263,8 @@ func Spawn[M any](sys *System, name string, produce func() Behavior[M], opts ...
 }
 
 // SpawnChild starts an actor as a child of the actor parent belongs to: it
-// is supervised by the parent's strategy ([WithSupervisor]) and stopped
-// with it. Call it from the parent's turns.
+// is supervised by the parent's strategy (the parent's [WithSupervisor])
+// and stopped with it. Call it from the parent's turns.
 func SpawnChild[M, P any](parent *Self[P], name string, produce func() Behavior[M], opts ...SpawnOption) (Ref[M], error) {
 	p, cell := props(parent.sys, produce, false, opts)
 	c := parent.host.Turn()

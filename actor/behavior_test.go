@@ -15,6 +15,7 @@ import (
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/supervision"
 )
 
 // isStopCancel reports whether err is what a fiber's suspension point
@@ -264,23 +265,14 @@ type failure struct {
 	message any
 }
 
-// recordingStrategy is a protoactor supervisor strategy that records each
-// failure and applies directive.
-type recordingStrategy struct {
-	directive pa.Directive
-	failures  chan failure
-}
-
-func (s *recordingStrategy) HandleFailure(_ *pa.ActorSystem, sup pa.Supervisor, child *pa.PID, _ *pa.RestartStatistics, reason, message any) {
-	s.failures <- failure{who: child, reason: reason, message: message}
-	switch s.directive {
-	case pa.StopDirective:
-		sup.StopChildren(child)
-	case pa.RestartDirective:
-		sup.RestartChildren(child)
-	default:
-		sup.ResumeChildren(child)
-	}
+// recordingStrategy returns a strategy that applies directive to every
+// failure and records each on the returned channel.
+func recordingStrategy(directive supervision.Directive, buffer int) (*supervision.Strategy, chan failure) {
+	failures := make(chan failure, buffer)
+	return supervision.OneForOne(supervision.WithDecider(supervision.Always(directive)),
+		supervision.WithObserver(func(e supervision.Event) {
+			failures <- failure{who: e.Child, reason: e.Reason, message: e.Message}
+		})), failures
 }
 
 // bombMsg is the protocol of the bomb actor.
@@ -298,12 +290,12 @@ func TestFailureGoesToSupervisor(t *testing.T) {
 	tests := []struct {
 		name      string
 		msg       bombMsg
-		directive pa.Directive
+		directive supervision.Directive
 		check     func(reason any) string // "" if the reason is right
 		want      []string
 	}{
 		{
-			name: "HandlerPanicStop", msg: panicNow{}, directive: pa.StopDirective,
+			name: "HandlerPanicStop", msg: panicNow{}, directive: supervision.Stop,
 			check: func(reason any) string {
 				if reason != "boom" {
 					return fmt.Sprintf("%#v; want %q", reason, "boom")
@@ -313,11 +305,11 @@ func TestFailureGoesToSupervisor(t *testing.T) {
 			want: []string{"#1:Started", "#1:Stopping", "#1:cleanup", "#1:Stopped"},
 		},
 		{
-			name: "FiberPanicStop", msg: detonate{}, directive: pa.StopDirective,
+			name: "FiberPanicStop", msg: detonate{}, directive: supervision.Stop,
 			want: []string{"#1:Started", "#1:Stopping", "#1:cleanup", "#1:Stopped"},
 		},
 		{
-			name: "FiberPanicRestart", msg: detonate{}, directive: pa.RestartDirective,
+			name: "FiberPanicRestart", msg: detonate{}, directive: supervision.Restart,
 			want: []string{"#1:Started", "#1:Restarting", "#1:cleanup", "#2:Started"},
 		},
 	}
@@ -339,7 +331,7 @@ func TestFailureGoesToSupervisor(t *testing.T) {
 			}
 			sys := newSystem(t)
 			var log eventLog
-			strategy := &recordingStrategy{directive: tt.directive, failures: make(chan failure, 10)}
+			strategy, failures := recordingStrategy(tt.directive, 10)
 			settled := make(chan struct{}) // the last hook of want ran
 			settle := sync.OnceFunc(func() { close(settled) })
 			var produced atomic.Int32
@@ -370,9 +362,9 @@ func TestFailureGoesToSupervisor(t *testing.T) {
 					},
 					stopped: func(*actor.Self[bombMsg]) { settle() },
 				}
-			}, actor.WithGuardian(strategy))
+			}, actor.WithSupervisor(strategy))
 			ref.Send(tt.msg)
-			f := recv(t, strategy.failures, "the failure")
+			f := recv(t, failures, "the failure")
 			if problem := tt.check(f.reason); problem != "" {
 				t.Errorf("failure reason = %s", problem)
 			}
@@ -384,7 +376,7 @@ func TestFailureGoesToSupervisor(t *testing.T) {
 			}
 			recv(t, settled, "the directive's effect")
 			select {
-			case f := <-strategy.failures:
+			case f := <-failures:
 				t.Errorf("second failure: %v %T %v; want none", f.who, f.reason, f.reason)
 			default:
 			}

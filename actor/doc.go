@@ -44,8 +44,9 @@
 // Stopped (or the restart) completes. A panic in the behavior or in a
 // fiber (an unsupervised one, see [fiber.Supervised]) fails the actor; the
 // [*fiber.PanicError] of a fiber keeps its name and stack, and the actor's
-// supervisor decides what happens next ([WithSupervisor],
-// [WithGuardian]).
+// supervisor decides what happens next: the strategy of package
+// [github.com/weft-go/weft/supervision] given to its parent with
+// [WithSupervisor], or, for a top-level actor, given to the actor itself.
 //
 // [System.Shutdown] stops every actor, waits for them and their fibers, and
 // leaves no goroutine behind.

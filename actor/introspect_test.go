@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/internal/goprof"
 	"github.com/weft-go/weft/mailbox"
+	"github.com/weft-go/weft/supervision"
 )
 
 // spin runs without suspending until stop is set: a deliberate stall. It
@@ -95,14 +95,14 @@ func TestWatchdogFails(t *testing.T) {
 		reports <- s
 		stop.Store(true)
 	}}))
-	strategy := &recordingStrategy{directive: pa.StopDirective, failures: make(chan failure, 4)}
-	ref := spawn(t, sys, "staller", staller(&stop), actor.WithGuardian(strategy))
+	strategy, failures := recordingStrategy(supervision.Stop, 4)
+	ref := spawn(t, sys, "staller", staller(&stop), actor.WithSupervisor(strategy))
 	ref.Send("fiber")
 	st := recv(t, reports, "the stall report")
 	if !st.Fail || st.Fiber != "spinner" {
 		t.Errorf("report = %v, Fail %v; want fiber spinner, Fail", st, st.Fail)
 	}
-	f := recv(t, strategy.failures, "the failure")
+	f := recv(t, failures, "the failure")
 	var se *actor.StallError
 	err, _ := f.reason.(error)
 	if !errors.As(err, &se) || !errors.Is(err, actor.ErrStalled) || se.Fiber != "spinner" || !f.who.Equal(ref.PID()) {

@@ -3,6 +3,8 @@ package supervision_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -10,20 +12,9 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/suptest"
 	"github.com/weft-go/weft/supervision"
 )
-
-// restarted is what a worker records when it is restarted: the old
-// incarnation's Restarting hook, its fiber's cleanup, the new Started.
-func restarted(name string, inc int) []string {
-	return []string{
-		name + ":restarting#" + itoa(inc),
-		name + ":cleanup#" + itoa(inc),
-		name + ":started#" + itoa(inc+1),
-	}
-}
-
-func itoa(n int) string { return string(rune('0' + n)) }
 
 // TestPoliciesWithActors pins the restart sets of each policy with real
 // Weft actors: every restarted child goes through Restarting, the
@@ -41,22 +32,22 @@ func TestPoliciesWithActors(t *testing.T) {
 	for _, tt := range tests {
 		for _, msg := range []string{"boom", "fiberboom"} {
 			s := tt.policy()
-			bubble(t, s.Policy().String()+"/"+msg, func(t *testing.T) {
+			suptest.Bubble(t, s.Policy().String()+"/"+msg, func(t *testing.T) {
 				sys := actor.NewSystem()
-				defer shutdown(t, sys)
-				p := newProbe()
-				_, kids := spawnParent(t, sys, s, p, false, "a", "b", "c", "d")
+				defer suptest.Shutdown(t, sys)
+				p := suptest.NewProbe()
+				_, kids := suptest.SpawnParent(t, sys, s, p, false, "a", "b", "c", "d")
 				synctest.Wait()
-				p.take()
+				p.Take()
 				kids["b"].Send(msg)
 				synctest.Wait()
-				log := p.take()
+				log := p.Take()
 				for _, n := range []string{"a", "b", "c", "d"} {
 					var want []string
 					if strings.Contains(strings.Join(tt.restarted, ""), n) {
-						want = restarted(n, 1)
+						want = suptest.Restarted(n, 1)
 					}
-					if got := filter(log, n); !equal(got, want) {
+					if got := suptest.Filter(log, n); !slices.Equal(got, want) {
 						t.Errorf("%s: log = %q; want %q", n, got, want)
 					}
 				}
@@ -70,11 +61,11 @@ func TestPoliciesWithActors(t *testing.T) {
 func TestFiberPanicReason(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
 		var reason any
 		s := supervision.OneForOne(supervision.WithObserver(func(e supervision.Event) { reason = e.Reason }))
-		_, kids := spawnParent(t, sys, s, p, false, "a")
+		_, kids := suptest.SpawnParent(t, sys, s, p, false, "a")
 		kids["a"].Send("fiberboom")
 		synctest.Wait()
 		var pe *fiber.PanicError
@@ -89,42 +80,42 @@ func TestFiberPanicReason(t *testing.T) {
 // ExceededError, which then stops the parent and its children, and that
 // failures spread out over time do not.
 func TestEscalationAfterIntensity(t *testing.T) {
-	bubble(t, "burst", func(t *testing.T) {
+	suptest.Bubble(t, "burst", func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
-		_, kids := spawnParent(t, sys, supervision.OneForOne(supervision.WithIntensity(2, time.Minute)), p, false, "a", "b")
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
+		_, kids := suptest.SpawnParent(t, sys, supervision.OneForOne(supervision.WithIntensity(2, time.Minute)), p, false, "a", "b")
 		synctest.Wait()
-		p.take()
+		p.Take()
 		for range 3 {
 			kids["a"].Send("boom")
 			synctest.Wait()
 		}
-		log := p.take()
-		want := `guardian:supervision: restart intensity exceeded: "parent/a" needed more than 2 restart(s) within 1m0s; last reason: boom a`
-		if g := filter(log, "guardian"); len(g) != 1 || g[0] != want {
-			t.Errorf("guardian log = %q; want [%q]", g, want)
+		log := p.Take()
+		want := `root:supervision: restart intensity exceeded: "root/parent/a" needed more than 2 restart(s) within 1m0s; last reason: boom a`
+		if g := suptest.Filter(log, "root"); len(g) != 1 || g[0] != want {
+			t.Errorf("root log = %q; want [%q]", g, want)
 		}
-		wantA := append(append(restarted("a", 1), restarted("a", 2)...), "a:cleanup#3", "a:stopped#3")
-		if got := filter(log, "a"); !equal(got, wantA) {
+		wantA := append(append(suptest.Restarted("a", 1), suptest.Restarted("a", 2)...), "a:cleanup#3", "a:stopped#3")
+		if got := suptest.Filter(log, "a"); !slices.Equal(got, wantA) {
 			t.Errorf("a's log = %q; want %q", got, wantA)
 		}
-		if got := filter(log, "b"); !equal(got, []string{"b:cleanup#1", "b:stopped#1"}) {
+		if got := suptest.Filter(log, "b"); !slices.Equal(got, []string{"b:cleanup#1", "b:stopped#1"}) {
 			t.Errorf("b's log = %q; want it stopped with the parent", got)
 		}
 	})
-	bubble(t, "spread out", func(t *testing.T) {
+	suptest.Bubble(t, "spread out", func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
-		_, kids := spawnParent(t, sys, supervision.OneForOne(supervision.WithIntensity(2, time.Minute)), p, false, "a")
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
+		_, kids := suptest.SpawnParent(t, sys, supervision.OneForOne(supervision.WithIntensity(2, time.Minute)), p, false, "a")
 		for range 6 {
 			kids["a"].Send("boom")
 			synctest.Wait()
 			time.Sleep(31 * time.Second) // virtual time
 		}
-		if g := filter(p.take(), "guardian"); len(g) != 0 {
-			t.Errorf("guardian log = %q; want nothing", g)
+		if g := suptest.Filter(p.Take(), "root"); len(g) != 0 {
+			t.Errorf("root log = %q; want nothing", g)
 		}
 	})
 }
@@ -134,22 +125,22 @@ func TestEscalationAfterIntensity(t *testing.T) {
 func TestBackoffWithActors(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
 		s := supervision.OneForOne(
 			supervision.WithIntensity(-1, 0),
 			supervision.WithBackoff(supervision.Backoff{Base: 100 * time.Millisecond, Cap: 500 * time.Millisecond, ResetAfter: time.Minute}))
-		_, kids := spawnParent(t, sys, s, p, true, "a")
-		p.waitFor(t, "a:started#1")
+		_, kids := suptest.SpawnParent(t, sys, s, p, true, "a")
+		p.WaitFor(t, "a:started#1")
 		for range 5 {
 			kids["a"].Send("boom")
-			p.waitFor(t, "a:started")
+			p.WaitFor(t, "a:started")
 		}
 		time.Sleep(time.Minute) // virtual time: quiet period
 		kids["a"].Send("boom")
-		p.waitFor(t, "a:started")
+		p.WaitFor(t, "a:started")
 		var starts []string
-		for _, s := range p.take() {
+		for _, s := range p.Take() {
 			if strings.HasPrefix(s, "a:started") {
 				starts = append(starts, s)
 			}
@@ -163,7 +154,7 @@ func TestBackoffWithActors(t *testing.T) {
 			"a:started#6@1.7s",
 			"a:started#7@1m1.8s", // reset after a quiet minute
 		}
-		if !equal(starts, want) {
+		if !slices.Equal(starts, want) {
 			t.Errorf("starts = %q; want %q", starts, want)
 		}
 	})
@@ -172,30 +163,30 @@ func TestBackoffWithActors(t *testing.T) {
 // TestRestartKindsWithActors checks that a Temporary child is stopped, not
 // restarted, and that Resume keeps the incarnation.
 func TestRestartKindsWithActors(t *testing.T) {
-	bubble(t, "temporary", func(t *testing.T) {
+	suptest.Bubble(t, "temporary", func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
-		_, kids := spawnParent(t, sys, supervision.OneForOne(supervision.WithRestart(supervision.Temporary)), p, false, "a")
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
+		_, kids := suptest.SpawnParent(t, sys, supervision.OneForOne(supervision.WithRestart(supervision.Temporary)), p, false, "a")
 		synctest.Wait()
-		p.take()
+		p.Take()
 		kids["a"].Send("boom")
 		synctest.Wait()
-		if got := p.take(); !equal(got, []string{"a:cleanup#1", "a:stopped#1"}) {
+		if got := p.Take(); !slices.Equal(got, []string{"a:cleanup#1", "a:stopped#1"}) {
 			t.Errorf("log = %q; want a stopped", got)
 		}
 	})
-	bubble(t, "resume", func(t *testing.T) {
+	suptest.Bubble(t, "resume", func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
-		_, kids := spawnParent(t, sys, supervision.OneForOne(supervision.WithDecider(supervision.Always(supervision.Resume))), p, false, "a")
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
+		_, kids := suptest.SpawnParent(t, sys, supervision.OneForOne(supervision.WithDecider(supervision.Always(supervision.Resume))), p, false, "a")
 		synctest.Wait()
-		p.take()
+		p.Take()
 		kids["a"].Send("boom")
 		kids["a"].Send("ping")
 		synctest.Wait()
-		if got := p.take(); !equal(got, []string{"a:ping"}) {
+		if got := p.Take(); !slices.Equal(got, []string{"a:ping"}) {
 			t.Errorf("log = %q; want a resumed", got)
 		}
 	})
@@ -207,9 +198,9 @@ func TestRestartKindsWithActors(t *testing.T) {
 func TestProtoactorChildrenOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
-		parentRef, kids := spawnParent(t, sys, supervision.OneForOne(), p, false, "a", "b", "c", "d")
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
+		parentRef, kids := suptest.SpawnParent(t, sys, supervision.OneForOne(), p, false, "a", "b", "c", "d")
 		children := func() string {
 			s, err := actor.Call[string](context.Background(), parentRef, "children")
 			if err != nil {
@@ -217,43 +208,84 @@ func TestProtoactorChildrenOrder(t *testing.T) {
 			}
 			return s
 		}
-		if got, want := children(), "parent/a parent/b parent/c parent/d"; got != want {
+		if got, want := children(), "root/parent/a root/parent/b root/parent/c root/parent/d"; got != want {
 			t.Errorf("Children() = %q; want %q", got, want)
 		}
 		kids["b"].Send("exit")
 		synctest.Wait()
-		if got, want := children(), "parent/a parent/d parent/c"; got != want {
+		if got, want := children(), "root/parent/a root/parent/d root/parent/c"; got != want {
 			t.Errorf("Children() after b ended = %q; want %q", got, want)
 		}
 	})
 }
 
-// TestGuardian checks a strategy given to a top-level actor with
-// actor.WithGuardian: it restarts the actor itself, after its backoff; a
-// guardian does not know its children, so AllForOne acts like OneForOne.
-func TestGuardian(t *testing.T) {
+// TestTopLevel checks a strategy given to top-level actors with
+// actor.WithSupervisor: it supervises each actor itself (as protoactor's
+// guardian of the strategy) and restarts it after its backoff; a guardian
+// does not know its children, so AllForOne acts like OneForOne.
+func TestTopLevel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
 		s := supervision.AllForOne(supervision.WithBackoff(supervision.Backoff{Base: time.Second}))
-		solo, err := actor.Spawn(sys, "solo", newWorker("solo", p, true), actor.WithGuardian(s))
+		solo, err := actor.Spawn(sys, "solo", suptest.NewWorker("solo", p, true), actor.WithSupervisor(s))
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := actor.Spawn(sys, "other", newWorker("other", p, true), actor.WithGuardian(s))
+		other, err := actor.Spawn(sys, "other", suptest.NewWorker("other", p, true), actor.WithSupervisor(s))
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = other
 		synctest.Wait()
-		p.take()
+		p.Take()
 		solo.Send("boom")
-		p.waitFor(t, "solo:started#2")
+		p.WaitFor(t, "solo:started#2")
 		synctest.Wait()
 		want := []string{"solo:restarting#1@1s", "solo:cleanup#1", "solo:started#2@1s"}
-		if got := p.take(); !equal(got, want) {
+		if got := p.Take(); !slices.Equal(got, want) {
 			t.Errorf("log = %q; want %q", got, want)
 		}
 	})
+}
+
+// TestTopLevelEscalation checks that escalating from the guardian of
+// top-level actors, which has no supervisor above it (protoactor's guardian
+// panics, killing the process), stops the failed actor instead: on an
+// exceeded intensity, with the ExceededError in the event, and on a
+// decider's Escalate.
+func TestTopLevelEscalation(t *testing.T) {
+	tests := []struct {
+		name  string
+		opt   supervision.Option
+		fails int
+		err   error
+	}{
+		{"exceeded", supervision.WithIntensity(1, time.Minute), 2, supervision.ErrIntensityExceeded},
+		{"decider", supervision.WithDecider(supervision.Always(supervision.Escalate)), 1, nil},
+	}
+	for _, tt := range tests {
+		suptest.Bubble(t, tt.name, func(t *testing.T) {
+			sys := actor.NewSystem()
+			defer suptest.Shutdown(t, sys)
+			p := suptest.NewProbe()
+			var last supervision.Event
+			s := supervision.OneForOne(tt.opt, supervision.WithObserver(func(e supervision.Event) { last = e }))
+			solo, err := actor.Spawn(sys, "solo", suptest.NewWorker("solo", p, false), actor.WithSupervisor(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range tt.fails {
+				solo.Send("boom")
+				synctest.Wait()
+			}
+			if got := p.Take(); got[len(got)-1] != "solo:stopped#"+fmt.Sprint(tt.fails) {
+				t.Errorf("log = %q; want solo stopped", got)
+			}
+			if last.Directive != supervision.Stop || last.Supervisor != nil || !errors.Is(last.Err, tt.err) || (tt.err == nil) != (last.Err == nil) {
+				t.Errorf("last event = %+v; want Stop by the guardian, Err %v", last, tt.err)
+			}
+		})
+	}
 }

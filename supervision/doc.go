@@ -1,15 +1,17 @@
 // Package supervision provides supervision for Weft actors and fibers:
 // restart strategies (one-for-one, all-for-one, rest-for-one) with a
-// restart intensity and true exponential backoff, restart kinds
-// (permanent, transient, temporary), supervision trees that start and stop
-// a service's actors in order, and supervision of child fibers inside one
-// actor.
+// restart intensity and true exponential backoff, deciders and
+// directives, restart kinds (permanent, transient, temporary), and
+// supervision of child fibers inside one actor. Package
+// [github.com/weft-go/weft/service] builds service trees on these
+// strategies.
 //
 // # Strategies
 //
-// A [Strategy] is a protoactor-go actor.SupervisorStrategy: give it to a
-// supervisor with actor.WithSupervisor (or actor.WithGuardian for a
-// top-level actor's own failures):
+// A [Strategy] is given to an actor with
+// [github.com/weft-go/weft/actor.WithSupervisor]: it supervises the
+// actor's children and, for a top-level actor (which has no parent to
+// decide for it), the actor itself:
 //
 //	strategy := supervision.RestForOne(
 //		supervision.WithIntensity(5, time.Minute),
@@ -25,7 +27,8 @@
 // after it; the children are sent their restarts in start order. A
 // restarted Weft actor goes through its Restarting hook, the cancellation
 // of its fibers (their deferred cleanups run) and the Started hook of a
-// new incarnation, keeping its PID.
+// new incarnation, keeping its PID. Every decision is an [Event], for
+// observers ([WithObserver]).
 //
 // # Restart intensity and backoff
 //
@@ -45,19 +48,9 @@
 //
 // A [Permanent] child is always restarted, a [Transient] one only after a
 // failure (not after a normal stop), a [Temporary] one never (see
-// [WithRestart]). A strategy sees only failures; a [Tree] also sees its
-// children stop on their own, and starts a Permanent child anew.
-//
-// # Trees
-//
-// A [Tree] declares a service: ordered [ChildSpec]s, each with a start
-// function ([StartActor] for a Weft behavior), a restart kind and a stop
-// timeout. [Tree.Start] starts the children one at a time, in order, each
-// once the previous has handled its Started message; if one fails to
-// start, the others stop in reverse order and Start returns the error.
-// [Service.Stop] stops them in reverse order, gracefully (a poison pill)
-// and by force after each child's timeout. A tree restarts the children
-// of a group one at a time too, so the order of their hooks is exact.
+// [WithRestart]). A strategy sees only failures; a service tree
+// ([github.com/weft-go/weft/service.Tree]) also sees its children stop on
+// their own, and starts a Permanent child anew.
 //
 // # Fibers
 //
@@ -68,25 +61,21 @@
 //
 // # Dependencies
 //
-// The package sits beside package mailbox, under package actor in Weft's
-// layering, and imports: protoactor-go, whose SupervisorStrategy and
-// Supervisor interfaces the strategies implement; package fiber, for
-// [Fiber] and to recognize [*fiber.PanicError] reasons; package actor, for
-// trees, whose supervisor actor is a Weft actor (actor.Spawn, so that
-// System.Shutdown stops it) and whose children are spawned with
-// actor.SpawnChild; and package bridge, for the tree's waits (a child's
-// start handshake, its Terminated message) inside that actor's fibers.
-// Package actor does not import this package.
+// The package is a leaf under package actor in Weft's layering, beside
+// package mailbox: package actor takes its strategies. It imports
+// protoactor-go's actor package, whose SupervisorStrategy and Supervisor
+// interfaces the strategies implement and drive; package fiber, for
+// [Fiber] and to recognize [*fiber.PanicError] reasons; and the module's
+// internal strategy engine, which also lets service trees take parts of a
+// strategy's work over without that being part of this package's API.
 //
 // # Failures and panics
 //
 // Failures of supervised children are values, never re-panicked: a
 // strategy hands them to its decider and, when it escalates, to the
-// supervisor's own supervisor with the reason kept. A panicking start
-// function of a tree fails that child's start. Misuse (a Backoff factor
-// below 1, a child spec without a name or start function, duplicate
-// names, an invalid exceeded directive) panics with a message that starts
-// with "supervision: ".
+// supervisor's own supervisor with the reason kept. Misuse (a Backoff
+// factor below 1, an invalid exceeded directive) panics with a message
+// that starts with "supervision: ".
 //
 // # Concurrency
 //
@@ -94,7 +83,6 @@
 // strategy may supervise several actors, which protoactor runs on
 // different goroutines; its state is guarded by one mutex, and deciders,
 // restart-kind functions and observers are called on the supervisor's
-// goroutine. A [Service]'s methods are safe for concurrent use; the tree's
-// state belongs to its actor. [Fiber] belongs to its fiber, like every
-// fiber call. [Backoff], [Tree] and [ChildSpec] are plain values.
+// goroutine. [Fiber] belongs to its fiber, like every fiber call.
+// [Backoff] and [Event] are plain values.
 package supervision

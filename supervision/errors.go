@@ -13,24 +13,6 @@ import (
 // intensity allows.
 var ErrIntensityExceeded = errors.New("supervision: restart intensity exceeded")
 
-// ErrEscalated is wrapped by the error a [Service] ends with (see
-// [Service.Err]) when its strategy's decider escalated a child's failure:
-// a tree has no supervisor to escalate to, so it stops.
-var ErrEscalated = errors.New("supervision: failure escalated")
-
-// ErrStartFailed is wrapped by the error [Tree.Start] returns when a child
-// could not be started: its start function failed or panicked, it failed
-// while handling Started, or it did not answer within the start timeout.
-var ErrStartFailed = errors.New("supervision: child failed to start")
-
-// ErrStopTimeout is wrapped by the error [Service.Stop] returns for a child
-// that had not stopped even after it was stopped by force.
-var ErrStopTimeout = errors.New("supervision: child did not stop in time")
-
-// ErrStopped is the cancellation cause of a [Tree] start or restart that a
-// [Service.Stop] (or the end of the service) interrupted.
-var ErrStopped = errors.New("supervision: service stopped")
-
 // ExceededError reports that a child, or a group of children, failed more
 // often than the restart intensity allows: more than Max restarts within
 // Window. It matches [ErrIntensityExceeded] under [errors.Is], and so does
@@ -67,4 +49,9 @@ func (e *ExceededError) Unwrap() []error {
 		return []error{ErrIntensityExceeded, err}
 	}
 	return []error{ErrIntensityExceeded}
+}
+
+// newExceeded returns the [*ExceededError] of a strategy's child.
+func newExceeded(child *pa.PID, name string, maxRestarts int, window time.Duration, reason any) error {
+	return &ExceededError{Child: child, Name: name, Max: maxRestarts, Window: window, Reason: reason}
 }

@@ -85,66 +85,6 @@ func ExampleOneForOne() {
 	// worker started
 }
 
-// Query is the protocol of the example's api service.
-type Query struct{ Q string }
-
-// component is a service component that reports its lifecycle.
-type component struct {
-	name string
-	out  chan<- string
-}
-
-func (c *component) Started(*actor.Self[Query]) { c.out <- c.name + " started" }
-func (c *component) Receive(self *actor.Self[Query], q Query) {
-	self.Respond(c.name + " answers " + q.Q)
-}
-func (c *component) Stopping(*actor.Self[Query]) {}
-func (c *component) Stopped(*actor.Self[Query])  { c.out <- c.name + " stopped" }
-
-// A service tree: the children start in order, each once the previous one
-// has started, and stop in reverse order. RestForOne restarts a failed
-// child and the ones started after it (which depend on it).
-func ExampleTree() {
-	sys := actor.NewSystem()
-	defer sys.Shutdown(context.Background())
-
-	out := make(chan string, 100)
-	child := func(name string) supervision.ChildSpec {
-		return supervision.ChildSpec{
-			Name:        name,
-			Start:       supervision.StartActor(func() actor.Behavior[Query] { return &component{name, out} }),
-			StopTimeout: time.Second,
-		}
-	}
-	tree := supervision.Tree{
-		Strategy: supervision.RestForOne(supervision.WithIntensity(3, 5*time.Second)),
-		Children: []supervision.ChildSpec{child("db"), child("cache"), child("api")},
-	}
-	ctx := context.Background()
-	svc, err := tree.Start(ctx, sys, "service")
-	if err != nil {
-		panic(err)
-	}
-	api, _ := supervision.Lookup[Query](svc, "api")
-	answer, err := actor.Call[string](ctx, api, Query{"ping"})
-	fmt.Println(answer, err)
-	if err := svc.Stop(ctx); err != nil {
-		panic(err)
-	}
-	close(out)
-	for line := range out {
-		fmt.Println(line)
-	}
-	// Output:
-	// api answers ping <nil>
-	// db started
-	// cache started
-	// api started
-	// api stopped
-	// cache stopped
-	// db stopped
-}
-
 // A fiber supervises a child fiber inside one actor (or under fiber.Run):
 // the child is restarted after each failure, with backoff, until it
 // succeeds.

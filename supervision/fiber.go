@@ -2,6 +2,7 @@ package supervision
 
 import (
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/supervise"
 )
 
 // Fiber runs fn as a supervised child fiber of f, named name, and restarts
@@ -32,12 +33,11 @@ import (
 // Fiber is a suspension point: it must be called by f itself.
 func Fiber(f *fiber.Fiber, name string, fn func(*fiber.Fiber) error, opts ...Option) error {
 	cfg := newConfig(PolicyOneForOne, opts)
-	cfg.backoff.validate()
 	kind := Transient
-	if cfg.kindSet {
-		kind = cfg.kind
+	if cfg.KindSet {
+		kind = cfg.Kind
 	}
-	var h history
+	var h supervise.History
 	for {
 		child := f.Spawn(name, fn, fiber.Supervised())
 		err := f.Join(child)
@@ -50,44 +50,37 @@ func Fiber(f *fiber.Fiber, name string, fn func(*fiber.Fiber) error, opts ...Opt
 		if kind == Temporary || (kind == Transient && err == nil) {
 			return err
 		}
-		ev := Event{Name: name, Directive: Restart}
+		ev := supervise.Event{Name: name, Directive: Restart}
 		if err != nil {
 			ev.Reason = err
-			ev.Directive = cfg.decider(err)
+			ev.Directive = cfg.Decider(err)
 		}
 		switch ev.Directive {
 		case Stop, Escalate:
-			cfg.observe(ev)
+			cfg.Observe(ev)
 			return err
 		case Resume:
 			ev.Directive = Restart // a finished fiber cannot resume
 		}
 		now := f.Now()
-		n, ok := h.admit(now, cfg.max, cfg.window)
+		n, ok := h.Admit(now, cfg.Max, cfg.Window)
 		ev.Failures = n
 		if !ok {
-			ex := &ExceededError{Name: name, Max: cfg.max, Window: cfg.window}
+			ex := &ExceededError{Name: name, Max: cfg.Max, Window: cfg.Window}
 			if err != nil {
 				ex.Reason = err
 			}
 			ev.Directive, ev.Err = Stop, ex
-			cfg.observe(ev)
+			cfg.Observe(ev)
 			return ex
 		}
-		ev.Delay = h.delay(now, &cfg.backoff)
-		cfg.observe(ev)
+		ev.Delay = h.NextDelay(now, &cfg)
+		cfg.Observe(ev)
 		if ev.Delay > 0 {
 			if err := f.Sleep(ev.Delay); err != nil {
 				return err
 			}
 		}
-		h.restarted = f.Now()
-	}
-}
-
-// observe passes ev to the observer, if any.
-func (c *config) observe(ev Event) {
-	if c.observer != nil {
-		c.observer(ev)
+		h.Restarted(f.Now())
 	}
 }

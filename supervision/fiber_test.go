@@ -4,25 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/suptest"
 	"github.com/weft-go/weft/supervision"
 )
 
 // script returns a child fiber function that plays one step per
 // incarnation: "panic", "error", "nil", or "sleep" (until cancelled); each
 // incarnation records its start (with the virtual time) and its cleanup.
-func script(p *probe, steps ...string) func(*fiber.Fiber) error {
+func script(p *suptest.Probe, steps ...string) func(*fiber.Fiber) error {
 	n := 0
 	return func(f *fiber.Fiber) error {
 		n++
 		i := n
-		p.addAt(fmt.Sprintf("child:start#%d", i))
-		defer p.add("child:cleanup#%d", i)
+		p.AddAt(fmt.Sprintf("child:start#%d", i))
+		defer p.Add("child:cleanup#%d", i)
 		step := "nil"
 		if i <= len(steps) {
 			step = steps[i-1]
@@ -76,15 +78,15 @@ func TestFiber(t *testing.T) {
 				"child:start#4@10.4s", "child:cleanup#4", "child:start#5@10.6s", "child:cleanup#5"}, ""},
 	}
 	for _, tt := range tests {
-		bubble(t, tt.name, func(t *testing.T) {
-			p := newProbe()
+		suptest.Bubble(t, tt.name, func(t *testing.T) {
+			p := suptest.NewProbe()
 			err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
 				return supervision.Fiber(f, "child", script(p, tt.steps...), tt.opts...)
 			})
 			if got := fmt.Sprint(err); (tt.err == "" && err != nil) || (tt.err != "" && got != tt.err) {
 				t.Errorf("Fiber = %v; want %q", err, tt.err)
 			}
-			if got := p.take(); !equal(got, tt.log) {
+			if got := p.Take(); !slices.Equal(got, tt.log) {
 				t.Errorf("log = %q; want %q", got, tt.log)
 			}
 		})
@@ -95,18 +97,18 @@ func TestFiber(t *testing.T) {
 // panicking child the decider stops, the ExceededError, and the
 // cancellation error of a cancelled parent (the child's cleanup has run).
 func TestFiberErrors(t *testing.T) {
-	bubble(t, "panic", func(t *testing.T) {
+	suptest.Bubble(t, "panic", func(t *testing.T) {
 		err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
-			return supervision.Fiber(f, "child", script(newProbe(), "panic"), supervision.WithDecider(supervision.Always(supervision.Escalate)))
+			return supervision.Fiber(f, "child", script(suptest.NewProbe(), "panic"), supervision.WithDecider(supervision.Always(supervision.Escalate)))
 		})
 		var pe *fiber.PanicError
 		if !errors.As(err, &pe) || pe.Fiber != "child" || pe.Value != "panic #1" {
 			t.Errorf("Fiber = %v; want the child's PanicError", err)
 		}
 	})
-	bubble(t, "exceeded", func(t *testing.T) {
+	suptest.Bubble(t, "exceeded", func(t *testing.T) {
 		err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
-			return supervision.Fiber(f, "child", script(newProbe(), "error"), supervision.WithIntensity(0, 0))
+			return supervision.Fiber(f, "child", script(suptest.NewProbe(), "error"), supervision.WithIntensity(0, 0))
 		})
 		var ex *supervision.ExceededError
 		if !errors.Is(err, supervision.ErrIntensityExceeded) || !errors.As(err, &ex) || ex.Name != "child" || ex.Child != nil {
@@ -114,8 +116,8 @@ func TestFiberErrors(t *testing.T) {
 		}
 	})
 	for _, steps := range [][]string{{"sleep"}, {"error"}} {
-		bubble(t, "cancelled while "+steps[0], func(t *testing.T) {
-			p := newProbe()
+		suptest.Bubble(t, "cancelled while "+steps[0], func(t *testing.T) {
+			p := suptest.NewProbe()
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
 			var got error
@@ -126,7 +128,7 @@ func TestFiberErrors(t *testing.T) {
 			if !errors.Is(got, context.DeadlineExceeded) || !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("Fiber = %v, Run = %v; want DeadlineExceeded", got, err)
 			}
-			if log := p.take(); !equal(log, []string{"child:start#1@0s", "child:cleanup#1"}) {
+			if log := p.Take(); !slices.Equal(log, []string{"child:start#1@0s", "child:cleanup#1"}) {
 				t.Errorf("log = %q", log)
 			}
 		})
@@ -139,39 +141,39 @@ func TestFiberErrors(t *testing.T) {
 func TestFiberInActor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
 		ref, err := actor.Spawn(sys, "host", func() actor.Behavior[string] {
 			return &fiberHost{p: p}
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.waitFor(t, "child:start#2") // at 1s
+		p.WaitFor(t, "child:start#2") // at 1s
 		ref.Send("ping")              // served while the supervisor waits 2s
-		p.waitFor(t, "host:ping")
-		p.waitFor(t, "child:start#3")
+		p.WaitFor(t, "host:ping")
+		p.WaitFor(t, "child:start#3")
 		synctest.Wait()
 		want := []string{"child:start#1@0s", "child:cleanup#1", "child:start#2@1s", "child:cleanup#2", "host:ping@1s", "child:start#3@3s", "child:cleanup#3"}
-		if got := p.take(); !equal(got, want) {
+		if got := p.Take(); !slices.Equal(got, want) {
 			t.Errorf("log = %q; want %q", got, want)
 		}
 		ref.Send("stop") // during the 4s backoff
-		p.waitFor(t, "host:supervisor")
-		if got := p.take(); !equal(got, []string{"host:supervisor: canceled=true"}) {
+		p.WaitFor(t, "host:supervisor")
+		if got := p.Take(); !slices.Equal(got, []string{"host:supervisor: canceled=true"}) {
 			t.Errorf("log = %q", got)
 		}
 	})
 }
 
 // fiberHost runs a fiber supervisor whose child always fails.
-type fiberHost struct{ p *probe }
+type fiberHost struct{ p *suptest.Probe }
 
 func (h *fiberHost) Started(self *actor.Self[string]) {
 	self.Go("supervisor", func(f *fiber.Fiber) error {
 		err := supervision.Fiber(f, "child", script(h.p, "error", "error", "error", "sleep"),
 			supervision.WithBackoff(supervision.Backoff{Base: time.Second}))
-		h.p.add("host:supervisor: canceled=%v", errors.Is(err, context.Canceled))
+		h.p.Add("host:supervisor: canceled=%v", errors.Is(err, context.Canceled))
 		return nil
 	})
 }
@@ -179,7 +181,7 @@ func (h *fiberHost) Started(self *actor.Self[string]) {
 func (h *fiberHost) Receive(self *actor.Self[string], msg string) {
 	switch msg {
 	case "ping":
-		h.p.addAt("host:ping")
+		h.p.AddAt("host:ping")
 	case "stop":
 		self.Stop()
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/internal/suptest"
 	"github.com/weft-go/weft/supervision"
 )
 
@@ -94,7 +96,7 @@ func (f *fakeSup) Self() *pa.PID            { return f.self }
 func (f *fakeSup) Children() []*pa.PID      { return f.kids }
 func (f *fakeSup) EscalateFailure(r, _ any) { f.rec(fmt.Sprintf("escalate %v", r)) }
 func (f *fakeSup) RestartChildren(p ...*pa.PID) {
-	f.rec(fmt.Sprintf("restart %s @%v", names(p), time.Since(epoch)))
+	f.rec(fmt.Sprintf("restart %s @%v", names(p), time.Since(suptest.Epoch)))
 }
 func (f *fakeSup) StopChildren(p ...*pa.PID)   { f.rec("stop " + names(p)) }
 func (f *fakeSup) ResumeChildren(p ...*pa.PID) { f.rec("resume " + names(p)) }
@@ -181,11 +183,11 @@ func TestStrategySets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, pol := range policies {
-			bubble(t, tt.name+"/"+pol.name, func(t *testing.T) {
+			suptest.Bubble(t, tt.name+"/"+pol.name, func(t *testing.T) {
 				f := newFakeSup(t, "a", "b", "c", "d")
 				s := pol.new(tt.opts...)
 				f.fail(s, tt.fail, "oops")
-				if got, want := f.take(), tt.policy[pol.name]; !equal(got, want) {
+				if got, want := f.take(), tt.policy[pol.name]; !slices.Equal(got, want) {
 					t.Errorf("calls = %q; want %q", got, want)
 				}
 			})
@@ -206,7 +208,7 @@ func TestRestForOneStartOrder(t *testing.T) {
 		f.kids = []*pa.PID{f.kid("a"), f.kid("d"), f.kid("c")}
 		f.spawn("e")
 		f.fail(s, "c", "x")
-		if got, want := f.take(), []string{"restart c d e @0s"}; !equal(got, want) {
+		if got, want := f.take(), []string{"restart c d e @0s"}; !slices.Equal(got, want) {
 			t.Errorf("calls = %q; want %q", got, want)
 		}
 	})
@@ -217,7 +219,7 @@ func TestRestForOneStartOrder(t *testing.T) {
 // escalation (or stop) with an ExceededError.
 func TestIntensity(t *testing.T) {
 	{
-		bubble(t, "per child", func(t *testing.T) {
+		suptest.Bubble(t, "per child", func(t *testing.T) {
 			f := newFakeSup(t, "a", "b")
 			s := supervision.OneForOne(supervision.WithIntensity(2, time.Second))
 			f.fail(s, "a", "x")
@@ -231,22 +233,22 @@ func TestIntensity(t *testing.T) {
 				"restart a @100ms", "restart b @100ms",
 				`escalate supervision: restart intensity exceeded: "sup/a" needed more than 2 restart(s) within 1s; last reason: x3`,
 			}
-			if got := f.take(); !equal(got, want) {
+			if got := f.take(); !slices.Equal(got, want) {
 				t.Errorf("calls = %q; want %q", got, want)
 			}
 		})
-		bubble(t, "per group", func(t *testing.T) {
+		suptest.Bubble(t, "per group", func(t *testing.T) {
 			f := newFakeSup(t, "a", "b")
 			s := supervision.AllForOne(supervision.WithIntensity(2, time.Second), supervision.WithExceeded(supervision.Stop))
 			f.fail(s, "a", "x")
 			f.fail(s, "b", "x")
 			f.fail(s, "a", "x")
 			want := []string{"restart a b @0s", "restart a b @0s", "stop a b"}
-			if got := f.take(); !equal(got, want) {
+			if got := f.take(); !slices.Equal(got, want) {
 				t.Errorf("calls = %q; want %q", got, want)
 			}
 		})
-		bubble(t, "spread out", func(t *testing.T) {
+		suptest.Bubble(t, "spread out", func(t *testing.T) {
 			f := newFakeSup(t, "a")
 			s := supervision.OneForOne(supervision.WithIntensity(2, time.Second))
 			for range 10 {
@@ -259,7 +261,7 @@ func TestIntensity(t *testing.T) {
 				}
 			}
 		})
-		bubble(t, "zero", func(t *testing.T) {
+		suptest.Bubble(t, "zero", func(t *testing.T) {
 			f := newFakeSup(t, "a")
 			var ev supervision.Event
 			s := supervision.OneForOne(supervision.WithIntensity(0, time.Second),
@@ -313,7 +315,7 @@ func TestBackoffDelaysRestarts(t *testing.T) {
 			"restart a @12.55s",  // 12.475 + 75ms
 			"restart b @12.625s", // 12.55 + 75ms
 		}
-		if !equal(got, want) {
+		if !slices.Equal(got, want) {
 			t.Errorf("restarts = %q; want %q", got, want)
 		}
 		var delays []time.Duration
@@ -334,7 +336,7 @@ func TestBackoffDelaysRestarts(t *testing.T) {
 func TestPendingGroupRestart(t *testing.T) {
 	b := supervision.Backoff{Base: time.Second}
 	{
-		bubble(t, "absorbed", func(t *testing.T) {
+		suptest.Bubble(t, "absorbed", func(t *testing.T) {
 			f := newFakeSup(t, "a", "b", "c")
 			var evs []supervision.Event
 			s := supervision.RestForOne(supervision.WithBackoff(b),
@@ -352,7 +354,7 @@ func TestPendingGroupRestart(t *testing.T) {
 				t.Errorf("events = %+v", evs)
 			}
 		})
-		bubble(t, "stop", func(t *testing.T) {
+		suptest.Bubble(t, "stop", func(t *testing.T) {
 			f := newFakeSup(t, "a", "b")
 			s := supervision.OneForOne(supervision.WithBackoff(b))
 			f.fail(s, "a", "x")
@@ -360,11 +362,11 @@ func TestPendingGroupRestart(t *testing.T) {
 			s.Stop()
 			f.fail(s, "b", "x")
 			time.Sleep(time.Hour) // virtual time: the cancelled timer never fires
-			if got, want := f.take(), []string{"stop a", "stop b"}; !equal(got, want) {
+			if got, want := f.take(), []string{"stop a", "stop b"}; !slices.Equal(got, want) {
 				t.Errorf("calls = %q; want %q", got, want)
 			}
 		})
-		bubble(t, "replaced", func(t *testing.T) {
+		suptest.Bubble(t, "replaced", func(t *testing.T) {
 			f := newFakeSup(t, "a", "b")
 			s := supervision.OneForOne(supervision.WithBackoff(b))
 			f.fail(s, "a", "x")
@@ -373,7 +375,7 @@ func TestPendingGroupRestart(t *testing.T) {
 			f.sys.ProcessRegistry.Remove(f.kid("a"))
 			f.sys.ProcessRegistry.Add(&nopProcess{id: "a2"}, "sup/a")
 			time.Sleep(time.Hour) // virtual time
-			if got, want := f.take(), []string{"restart b @1s"}; !equal(got, want) {
+			if got, want := f.take(), []string{"restart b @1s"}; !slices.Equal(got, want) {
 				t.Errorf("calls = %q; want %q", got, want)
 			}
 		})
@@ -401,8 +403,45 @@ func TestSupervisorEvents(t *testing.T) {
 
 var errStop = errors.New("stop me")
 
-// bubble runs fn as subtest name inside a testing/synctest bubble.
-func bubble(t *testing.T, name string, fn func(t *testing.T)) {
-	t.Helper()
-	t.Run(name, func(t *testing.T) { synctest.Test(t, fn) })
+// guardianSup is a fakeSup seen as protoactor's guardian of top-level
+// actors: it has no Self, and does not know its children.
+type guardianSup struct{ f *fakeSup }
+
+func (g guardianSup) Children() []*pa.PID          { panic("guardian does not hold its children PIDs") }
+func (g guardianSup) EscalateFailure(_, _ any)     { panic("guardian cannot escalate failure") }
+func (g guardianSup) RestartChildren(p ...*pa.PID) { g.f.RestartChildren(p...) }
+func (g guardianSup) StopChildren(p ...*pa.PID)    { g.f.StopChildren(p...) }
+func (g guardianSup) ResumeChildren(p ...*pa.PID)  { g.f.ResumeChildren(p...) }
+func (g guardianSup) fail(s *supervision.Strategy, name string) {
+	s.HandleFailure(g.f.sys, g, g.f.kid(name), nil, "x", nil)
+}
+
+// TestGuardianHistories checks that a guardian's per-child restart counts
+// survive the failures of many other actors (the strategy forgets only the
+// counts of actors that are gone), and that the guardian stops, rather
+// than escalates, a child that exceeds the intensity.
+func TestGuardianHistories(t *testing.T) {
+	var others []string
+	for i := range 40 {
+		others = append(others, fmt.Sprint("k", i))
+	}
+	f := newFakeSup(t, append([]string{"a"}, others...)...)
+	g := guardianSup{f}
+	s := supervision.OneForOne(supervision.WithIntensity(2, time.Hour))
+	g.fail(s, "a")
+	g.fail(s, "a")
+	for _, n := range others {
+		g.fail(s, n)
+	}
+	for _, n := range others[:20] {
+		f.sys.ProcessRegistry.Remove(f.kid(n)) // gone: their counts may go
+	}
+	for _, n := range others[20:] {
+		g.fail(s, n)
+	}
+	f.take()
+	g.fail(s, "a")
+	if got, want := f.take(), []string{"stop a"}; !slices.Equal(got, want) {
+		t.Errorf("calls = %q; want %q", got, want)
+	}
 }

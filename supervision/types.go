@@ -1,77 +1,65 @@
 package supervision
 
-import pa "github.com/asynkron/protoactor-go/actor"
+import "github.com/weft-go/weft/internal/supervise"
 
-//go:generate go run golang.org/x/tools/cmd/stringer@v0.52.0 -type=Directive
-//go:generate go run golang.org/x/tools/cmd/stringer@v0.52.0 -type=RestartKind
-//go:generate go run golang.org/x/tools/cmd/stringer@v0.52.0 -type=Policy -trimprefix=Policy
 //go:generate go run golang.org/x/tools/cmd/stringer@v0.52.0 -type=Jitter
 
 // Directive is what a [Decider] tells a supervisor to do with a failed
-// child. The zero value is [Restart].
-type Directive uint8
+// child. The zero value is [Restart]. Its String method returns the
+// constant's name ("Restart").
+type Directive = supervise.Directive
 
 // The directives, as in protoactor-go and Erlang/OTP.
 const (
 	// Restart replaces the failed child (and, under [AllForOne] and
 	// [RestForOne], its group) with a fresh incarnation, subject to the
 	// restart intensity and the backoff. The child keeps its PID.
-	Restart Directive = iota
+	Restart = supervise.Restart
 	// Resume lets the failed child carry on with its next message, state
 	// kept; only that child is affected, whatever the policy.
-	Resume
+	Resume = supervise.Resume
 	// Stop stops the failed child (and its group under [AllForOne] and
 	// [RestForOne]) for good.
-	Stop
+	Stop = supervise.Stop
 	// Escalate fails the supervisor itself with the same reason, so that
-	// its own supervisor decides.
-	Escalate
+	// its own supervisor decides. The guardian of top-level actors has no
+	// supervisor above it: there, Escalate stops the failed child.
+	Escalate = supervise.Escalate
 )
 
-// proto returns the protoactor directive of d, for supervisor events.
-func (d Directive) proto() pa.Directive {
-	switch d {
-	case Resume:
-		return pa.ResumeDirective
-	case Stop:
-		return pa.StopDirective
-	case Escalate:
-		return pa.EscalateDirective
-	default:
-		return pa.RestartDirective
-	}
-}
-
 // RestartKind says when a child is restarted, as in Erlang/OTP child
-// specifications. The zero value is [Permanent].
-type RestartKind uint8
+// specifications. The zero value is [Permanent]. Its String method returns
+// the constant's name ("Permanent").
+type RestartKind = supervise.RestartKind
 
 // The restart kinds.
 const (
 	// Permanent children are always restarted: after a failure, and also
-	// (in a [Tree], and for [Fiber]) after they end normally.
-	Permanent RestartKind = iota
+	// (in a service tree, see [github.com/weft-go/weft/service.Tree], and
+	// for [Fiber]) after they end normally.
+	Permanent = supervise.Permanent
 	// Transient children are restarted only after an abnormal end (a panic
 	// or an error), never after a normal stop.
-	Transient
+	Transient = supervise.Transient
 	// Temporary children are never restarted: a failed temporary child is
 	// stopped, and one in a group being restarted is stopped instead.
-	Temporary
+	Temporary = supervise.Temporary
 )
 
 // Policy says which children a [Strategy] restarts (or stops) when one
-// fails. The zero value is [PolicyOneForOne].
-type Policy uint8
+// fails. The zero value is [PolicyOneForOne]. Its String method returns
+// the name without its prefix ("OneForOne").
+type Policy = supervise.Policy
 
 // The policies; see [OneForOne], [AllForOne] and [RestForOne].
 const (
 	// PolicyOneForOne acts on the failed child only.
-	PolicyOneForOne Policy = iota
+	PolicyOneForOne = supervise.PolicyOneForOne
 	// PolicyAllForOne acts on every child of the supervisor.
-	PolicyAllForOne
+	PolicyAllForOne = supervise.PolicyAllForOne
 	// PolicyRestForOne acts on the failed child and the children started
 	// after it.
-	PolicyRestForOne
+	PolicyRestForOne = supervise.PolicyRestForOne
 )
 
 // Jitter says how a [Backoff] randomizes its delays. The zero value is

@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/supervision"
 )
 
 // Server is an IRC server. Create one with [New], run it with
@@ -29,7 +29,7 @@ type Server struct {
 	serving      bool
 	closed       bool // Shutdown was called
 	sys          *actor.System
-	connStrategy pa.SupervisorStrategy // one value: protoactor keeps a guardian per strategy
+	stopStrategy *supervision.Strategy // one value: protoactor keeps a guardian per strategy
 	registry     actor.Ref[registryMsg]
 	ln           net.Listener
 	acceptDone   chan struct{} // closed when the accept loop has returned
@@ -57,15 +57,18 @@ func New(cfg Config) *Server {
 	}
 }
 
-// stopOnFailure returns the supervision of connection actors and
-// channels: a panic is logged (with the fiber's name and stack) and stops
-// the actor, whose client is disconnected and cleaned up; the rest of the
-// server carries on.
-func (s *Server) stopOnFailure() pa.SupervisorStrategy {
-	return pa.NewOneForOneStrategy(0, 0, func(reason any) pa.Directive {
+// stopOnFailure returns the supervision of the registry, the channels
+// (the registry's children) and the connection actors: a panic is logged
+// (with the fiber's name and stack) and stops the actor. A connection's
+// client is disconnected and cleaned up, a failed channel is forgotten by
+// the registry, and the rest of the server carries on; a failed registry
+// stops with its channels (restarting it would forget every nickname and
+// channel while connections still hold them).
+func (s *Server) stopOnFailure() *supervision.Strategy {
+	return supervision.OneForOne(supervision.WithDecider(func(reason any) supervision.Directive {
 		s.cfg.Logger.Error("actor failed; stopping it", "reason", reason)
-		return pa.StopDirective
-	})
+		return supervision.Stop
+	}))
 }
 
 // ListenAndServe listens on the configured address and serves (see
@@ -103,9 +106,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		sysOpts = append(sysOpts, actor.WithWatchdog(actor.Watchdog{Warn: s.cfg.Limits.SliceWarn}))
 	}
 	s.sys = actor.NewSystem(sysOpts...)
-	s.connStrategy = s.stopOnFailure()
+	s.stopStrategy = s.stopOnFailure()
 	reg, err := actor.Spawn(s.sys, "registry", func() actor.Behavior[registryMsg] { return newRegistry(s.info) },
-		actor.WithSupervisor(s.stopOnFailure()))
+		actor.WithSupervisor(s.stopStrategy))
 	if err != nil {
 		s.mu.Unlock()
 		_ = ln.Close()
@@ -199,7 +202,7 @@ func (s *Server) start(nc net.Conn) {
 	s.mu.Unlock()
 	c := newConn(s, id, nc)
 	ref, err := actor.Spawn(s.sys, "conn-"+strconv.FormatUint(id, 10), func() actor.Behavior[connMsg] { return c },
-		actor.WithGuardian(s.connStrategy))
+		actor.WithSupervisor(s.stopStrategy))
 	if err != nil {
 		_ = nc.Close()
 		s.connGone(id)

@@ -1,26 +1,30 @@
-package supervision_test
+package service_test
 
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+	"weak"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/internal/suptest"
+	"github.com/weft-go/weft/service"
 	"github.com/weft-go/weft/supervision"
 )
 
 // spec returns the spec of a worker child.
-func spec(name string, p *probe, kind supervision.RestartKind) supervision.ChildSpec {
-	return supervision.ChildSpec{Name: name, Start: supervision.StartActor(newWorker(name, p, false)), Restart: kind}
+func spec(name string, p *suptest.Probe, kind supervision.RestartKind) service.Child {
+	return service.Child{Name: name, Start: service.StartActor(suptest.NewWorker(name, p, false)), Restart: kind}
 }
 
 // startTree starts tree and fails t on error.
-func startTree(t *testing.T, sys *actor.System, tree supervision.Tree) *supervision.Service {
+func startTree(t *testing.T, sys *actor.System, tree service.Tree) *service.Supervisor {
 	t.Helper()
 	svc, err := tree.Start(context.Background(), sys, "tree")
 	if err != nil {
@@ -30,9 +34,9 @@ func startTree(t *testing.T, sys *actor.System, tree supervision.Tree) *supervis
 }
 
 // send sends msg to the running child name of svc.
-func send(t *testing.T, svc *supervision.Service, name, msg string) {
+func send(t *testing.T, svc *service.Supervisor, name, msg string) {
 	t.Helper()
-	ref, ok := supervision.Lookup[string](svc, name)
+	ref, ok := service.Lookup[string](svc, name)
 	if !ok {
 		t.Fatalf("child %q is not running", name)
 	}
@@ -45,12 +49,12 @@ func send(t *testing.T, svc *supervision.Service, name, msg string) {
 func TestTreeStartAndStopOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
-		svc := startTree(t, sys, supervision.Tree{Children: []supervision.ChildSpec{
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
+		svc := startTree(t, sys, service.Tree{Children: []service.Child{
 			spec("a", p, supervision.Permanent), spec("b", p, supervision.Transient), spec("c", p, supervision.Temporary),
 		}})
-		if got, want := p.take(), []string{"a:started#1", "b:started#1", "c:started#1"}; !equal(got, want) {
+		if got, want := p.Take(), []string{"a:started#1", "b:started#1", "c:started#1"}; !slices.Equal(got, want) {
 			t.Errorf("start log = %q; want %q", got, want)
 		}
 		if pid := svc.PID("b"); pid == nil || pid.Id != "tree/b" {
@@ -60,7 +64,7 @@ func TestTreeStartAndStopOrder(t *testing.T) {
 			t.Errorf("Stop: %v", err)
 		}
 		want := []string{"c:cleanup#1", "c:stopped#1", "b:cleanup#1", "b:stopped#1", "a:cleanup#1", "a:stopped#1"}
-		if got := p.take(); !equal(got, want) {
+		if got := p.Take(); !slices.Equal(got, want) {
 			t.Errorf("stop log = %q; want %q", got, want)
 		}
 		if err := svc.Stop(context.Background()); err != nil {
@@ -74,7 +78,7 @@ func TestTreeStartAndStopOrder(t *testing.T) {
 		if err := svc.Err(); err != nil {
 			t.Errorf("Err = %v; want nil", err)
 		}
-		if _, ok := supervision.Lookup[string](svc, "a"); ok {
+		if _, ok := service.Lookup[string](svc, "a"); ok {
 			t.Error("Lookup(a) found a child after Stop")
 		}
 	})
@@ -85,35 +89,35 @@ func TestTreeStartAndStopOrder(t *testing.T) {
 // error; later children are not started.
 func TestTreeStartFailure(t *testing.T) {
 	boom := errors.New("no database")
-	failing := map[string]supervision.StartFunc{
+	failing := map[string]service.StartFunc{
 		"error": func(*actor.Self[any], string) (*pa.PID, error) { return nil, boom },
 		"panic": func(*actor.Self[any], string) (*pa.PID, error) { panic("start panic") },
-		"panics in Started": supervision.StartActor(func() actor.Behavior[string] {
+		"panics in Started": service.StartActor(func() actor.Behavior[string] {
 			return &panicky{}
 		}),
 		"not a child": func(self *actor.Self[any], _ string) (*pa.PID, error) {
-			ref, err := actor.Spawn(self.System(), "stray", newWorker("stray", newProbe(), false))
+			ref, err := actor.Spawn(self.System(), "stray", suptest.NewWorker("stray", suptest.NewProbe(), false))
 			return ref.PID(), err
 		},
 	}
 	for name, start := range failing {
-		bubble(t, name, func(t *testing.T) {
+		suptest.Bubble(t, name, func(t *testing.T) {
 			sys := actor.NewSystem()
-			defer shutdown(t, sys)
-			p := newProbe()
-			_, err := supervision.Tree{Children: []supervision.ChildSpec{
+			defer suptest.Shutdown(t, sys)
+			p := suptest.NewProbe()
+			_, err := service.Tree{Children: []service.Child{
 				spec("a", p, supervision.Permanent), spec("b", p, supervision.Permanent),
 				{Name: "x", Start: start},
 				spec("c", p, supervision.Permanent),
 			}}.Start(context.Background(), sys, "tree")
-			if !errors.Is(err, supervision.ErrStartFailed) || !strings.Contains(err.Error(), `"x"`) {
+			if !errors.Is(err, service.ErrStartFailed) || !strings.Contains(err.Error(), `"x"`) {
 				t.Errorf("Start error = %v; want ErrStartFailed for x", err)
 			}
 			if name == "error" && !errors.Is(err, boom) {
 				t.Errorf("Start error = %v; want it to wrap the start function's", err)
 			}
 			want := []string{"a:started#1", "b:started#1", "b:cleanup#1", "b:stopped#1", "a:cleanup#1", "a:stopped#1"}
-			if got := p.take(); !equal(got, want) {
+			if got := p.Take(); !slices.Equal(got, want) {
 				t.Errorf("log = %q; want %q", got, want)
 			}
 		})
@@ -140,19 +144,19 @@ func TestTreeStopDeadlines(t *testing.T) {
 	}{
 		{"graceful", 500 * time.Millisecond, []string{"a:ping", "a:cleanup#1", "a:stopped#1"}, 500 * time.Millisecond, nil},
 		{"forced", 1500 * time.Millisecond, []string{"a:cleanup#1", "a:stopped#1"}, 1500 * time.Millisecond, nil},
-		{"timeout", 3 * time.Second, []string{"a:cleanup#1", "a:stopped#1"}, 2 * time.Second, supervision.ErrStopTimeout},
+		{"timeout", 3 * time.Second, []string{"a:cleanup#1", "a:stopped#1"}, 2 * time.Second, service.ErrStopTimeout},
 	}
 	for _, tt := range tests {
-		bubble(t, tt.name, func(t *testing.T) {
+		suptest.Bubble(t, tt.name, func(t *testing.T) {
 			sys := actor.NewSystem()
-			defer shutdown(t, sys)
-			p := newProbe()
+			defer suptest.Shutdown(t, sys)
+			p := suptest.NewProbe()
 			gate := make(chan struct{})
-			svc := startTree(t, sys, supervision.Tree{Children: []supervision.ChildSpec{{
+			svc := startTree(t, sys, service.Tree{Children: []service.Child{{
 				Name: "a", StopTimeout: time.Second,
-				Start: supervision.StartActor(func() actor.Behavior[string] { return &worker{name: "a", p: p, inc: 1, gate: gate} }),
+				Start: service.StartActor(func() actor.Behavior[string] { return &suptest.Worker{Name: "a", Probe: p, Inc: 1, Gate: gate} }),
 			}}})
-			p.take()
+			p.Take()
 			send(t, svc, "a", "block")
 			send(t, svc, "a", "ping")
 			go func() {
@@ -169,7 +173,7 @@ func TestTreeStopDeadlines(t *testing.T) {
 			}
 			time.Sleep(time.Until(start.Add(tt.release))) // virtual time
 			synctest.Wait()
-			if got := p.take(); !equal(got, tt.log) {
+			if got := p.Take(); !slices.Equal(got, tt.log) {
 				t.Errorf("log = %q; want %q", got, tt.log)
 			}
 		})
@@ -184,24 +188,24 @@ func TestTreeRestartOrder(t *testing.T) {
 		policy func(...supervision.Option) *supervision.Strategy
 		want   []string
 	}{
-		{supervision.OneForOne, restarted("b", 1)},
-		{supervision.AllForOne, slices.Concat(restarted("a", 1), restarted("b", 1), restarted("c", 1), restarted("d", 1))},
-		{supervision.RestForOne, slices.Concat(restarted("b", 1), restarted("c", 1), restarted("d", 1))},
+		{supervision.OneForOne, suptest.Restarted("b", 1)},
+		{supervision.AllForOne, slices.Concat(suptest.Restarted("a", 1), suptest.Restarted("b", 1), suptest.Restarted("c", 1), suptest.Restarted("d", 1))},
+		{supervision.RestForOne, slices.Concat(suptest.Restarted("b", 1), suptest.Restarted("c", 1), suptest.Restarted("d", 1))},
 	}
 	for _, tt := range tests {
 		s := tt.policy()
-		bubble(t, s.Policy().String(), func(t *testing.T) {
+		suptest.Bubble(t, s.Policy().String(), func(t *testing.T) {
 			sys := actor.NewSystem()
-			defer shutdown(t, sys)
-			p := newProbe()
-			svc := startTree(t, sys, supervision.Tree{Strategy: s, Children: []supervision.ChildSpec{
+			defer suptest.Shutdown(t, sys)
+			p := suptest.NewProbe()
+			svc := startTree(t, sys, service.Tree{Strategy: s, Children: []service.Child{
 				spec("a", p, supervision.Permanent), spec("b", p, supervision.Permanent),
 				spec("c", p, supervision.Transient), spec("d", p, supervision.Permanent),
 			}})
-			p.take()
+			p.Take()
 			send(t, svc, "b", "boom")
 			synctest.Wait()
-			if got := p.take(); !equal(got, tt.want) {
+			if got := p.Take(); !slices.Equal(got, tt.want) {
 				t.Errorf("log = %q; want %q", got, tt.want)
 			}
 			if err := svc.Stop(context.Background()); err != nil {
@@ -225,28 +229,28 @@ func TestTreeRestartKinds(t *testing.T) {
 		strategy *supervision.Strategy
 	}{
 		{"permanent exit", supervision.Permanent, "exit", []string{"x:cleanup#1", "x:stopped#1", "x:started#2"}, true, nil},
-		{"permanent boom", supervision.Permanent, "boom", restarted("x", 1), true, nil},
+		{"permanent boom", supervision.Permanent, "boom", suptest.Restarted("x", 1), true, nil},
 		{"transient exit", supervision.Transient, "exit", []string{"x:cleanup#1", "x:stopped#1"}, false, nil},
-		{"transient boom", supervision.Transient, "boom", restarted("x", 1), true, nil},
+		{"transient boom", supervision.Transient, "boom", suptest.Restarted("x", 1), true, nil},
 		{"temporary exit", supervision.Temporary, "exit", []string{"x:cleanup#1", "x:stopped#1"}, false, nil},
 		{"temporary boom", supervision.Temporary, "boom", []string{"x:cleanup#1", "x:stopped#1"}, false, nil},
 		{"permanent exit, all for one", supervision.Permanent, "exit",
 			[]string{"x:cleanup#1", "x:stopped#1", "t:cleanup#1", "t:stopped#1", "a:restarting#1", "a:cleanup#1", "a:started#2", "x:started#2"}, true, supervision.AllForOne()},
 	}
 	for _, tt := range tests {
-		bubble(t, tt.name, func(t *testing.T) {
+		suptest.Bubble(t, tt.name, func(t *testing.T) {
 			sys := actor.NewSystem()
-			defer shutdown(t, sys)
-			p := newProbe()
-			children := []supervision.ChildSpec{spec("x", p, tt.kind)}
+			defer suptest.Shutdown(t, sys)
+			p := suptest.NewProbe()
+			children := []service.Child{spec("x", p, tt.kind)}
 			if tt.strategy != nil {
-				children = []supervision.ChildSpec{spec("a", p, supervision.Permanent), spec("x", p, tt.kind), spec("t", p, supervision.Temporary)}
+				children = []service.Child{spec("a", p, supervision.Permanent), spec("x", p, tt.kind), spec("t", p, supervision.Temporary)}
 			}
-			svc := startTree(t, sys, supervision.Tree{Strategy: tt.strategy, Children: children})
-			p.take()
+			svc := startTree(t, sys, service.Tree{Strategy: tt.strategy, Children: children})
+			p.Take()
 			send(t, svc, "x", tt.msg)
 			synctest.Wait()
-			if got := p.take(); !equal(got, tt.log) {
+			if got := p.Take(); !slices.Equal(got, tt.log) {
 				t.Errorf("log = %q; want %q", got, tt.log)
 			}
 			if running := svc.PID("x") != nil; running != tt.running {
@@ -270,14 +274,14 @@ func TestTreeIntensityExceeded(t *testing.T) {
 		want     error
 	}{
 		{"exceeded", supervision.OneForOne(supervision.WithIntensity(1, time.Minute)), 2, supervision.ErrIntensityExceeded},
-		{"escalated", supervision.OneForOne(supervision.WithDecider(supervision.Always(supervision.Escalate))), 1, supervision.ErrEscalated},
+		{"escalated", supervision.OneForOne(supervision.WithDecider(supervision.Always(supervision.Escalate))), 1, service.ErrEscalated},
 	}
 	for _, tt := range tests {
-		bubble(t, tt.name, func(t *testing.T) {
+		suptest.Bubble(t, tt.name, func(t *testing.T) {
 			sys := actor.NewSystem()
-			defer shutdown(t, sys)
-			p := newProbe()
-			svc := startTree(t, sys, supervision.Tree{Strategy: tt.strategy, Children: []supervision.ChildSpec{
+			defer suptest.Shutdown(t, sys)
+			p := suptest.NewProbe()
+			svc := startTree(t, sys, service.Tree{Strategy: tt.strategy, Children: []service.Child{
 				spec("a", p, supervision.Permanent), spec("b", p, supervision.Permanent), spec("c", p, supervision.Permanent),
 			}})
 			for range tt.fails {
@@ -288,7 +292,7 @@ func TestTreeIntensityExceeded(t *testing.T) {
 			if err := svc.Err(); !errors.Is(err, tt.want) || !strings.Contains(err.Error(), "boom b") {
 				t.Errorf("Err = %v; want %v", err, tt.want)
 			}
-			log := p.take()
+			log := p.Take()
 			var stops []string
 			for _, s := range log {
 				if strings.Contains(s, ":stopped") {
@@ -309,26 +313,26 @@ func TestTreeIntensityExceeded(t *testing.T) {
 func TestTreeBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
 		s := supervision.AllForOne(supervision.WithBackoff(supervision.Backoff{Base: time.Second}))
-		svc := startTree(t, sys, supervision.Tree{Strategy: s, Children: []supervision.ChildSpec{
-			{Name: "a", Start: supervision.StartActor(newWorker("a", p, true))},
-			{Name: "b", Start: supervision.StartActor(newWorker("b", p, true))},
+		svc := startTree(t, sys, service.Tree{Strategy: s, Children: []service.Child{
+			{Name: "a", Start: service.StartActor(suptest.NewWorker("a", p, true))},
+			{Name: "b", Start: service.StartActor(suptest.NewWorker("b", p, true))},
 		}})
-		p.take()
+		p.Take()
 		for range 3 {
 			send(t, svc, "b", "boom")
-			p.waitFor(t, "b:started")
+			p.WaitFor(t, "b:started")
 		}
 		var starts []string
-		for _, s := range p.take() {
+		for _, s := range p.Take() {
 			if strings.Contains(s, "started") {
 				starts = append(starts, s)
 			}
 		}
 		want := []string{"a:started#2@1s", "b:started#2@1s", "a:started#3@3s", "b:started#3@3s", "a:started#4@7s", "b:started#4@7s"}
-		if !equal(starts, want) {
+		if !slices.Equal(starts, want) {
 			t.Errorf("starts = %q; want %q", starts, want)
 		}
 		// A failure with a restart pending, then the system shuts down:
@@ -343,20 +347,20 @@ func TestTreeBackoff(t *testing.T) {
 func TestTreeShutdownBySystem(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		p := newProbe()
-		svc := startTree(t, sys, supervision.Tree{
+		p := suptest.NewProbe()
+		svc := startTree(t, sys, service.Tree{
 			Strategy: supervision.OneForOne(supervision.WithBackoff(supervision.Backoff{Base: time.Hour})),
-			Children: []supervision.ChildSpec{spec("a", p, supervision.Permanent), spec("b", p, supervision.Permanent)},
+			Children: []service.Child{spec("a", p, supervision.Permanent), spec("b", p, supervision.Permanent)},
 		})
 		send(t, svc, "a", "boom")
 		synctest.Wait()
-		shutdown(t, sys)
+		suptest.Shutdown(t, sys)
 		<-svc.Done()
 		if err := svc.Err(); err != nil {
 			t.Errorf("Err = %v", err)
 		}
-		log := p.take()
-		if got := filter(log, "b"); !equal(got, []string{"b:started#1", "b:cleanup#1", "b:stopped#1"}) {
+		log := p.Take()
+		if got := suptest.Filter(log, "b"); !slices.Equal(got, []string{"b:started#1", "b:cleanup#1", "b:stopped#1"}) {
 			t.Errorf("b's log = %q", got)
 		}
 	})
@@ -367,21 +371,21 @@ func TestTreeShutdownBySystem(t *testing.T) {
 func TestTreeStartCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actor.NewSystem()
-		defer shutdown(t, sys)
-		p := newProbe()
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
 		gate := make(chan struct{})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		_, err := supervision.Tree{Children: []supervision.ChildSpec{
+		_, err := service.Tree{Children: []service.Child{
 			spec("a", p, supervision.Permanent),
-			{Name: "slow", Start: supervision.StartActor(func() actor.Behavior[string] { return &blockStart{gate} })},
+			{Name: "slow", Start: service.StartActor(func() actor.Behavior[string] { return &blockStart{gate} })},
 		}}.Start(ctx, sys, "tree")
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Start = %v; want DeadlineExceeded", err)
 		}
 		close(gate)
 		synctest.Wait()
-		if got := p.take(); !equal(got, []string{"a:started#1", "a:cleanup#1", "a:stopped#1"}) {
+		if got := p.Take(); !slices.Equal(got, []string{"a:started#1", "a:cleanup#1", "a:stopped#1"}) {
 			t.Errorf("log = %q", got)
 		}
 	})
@@ -394,19 +398,79 @@ func (b *blockStart) Started(*actor.Self[string])         { <-b.gate }
 func (b *blockStart) Receive(*actor.Self[string], string) {}
 
 func TestTreeMisusePanics(t *testing.T) {
-	start := supervision.StartActor(newWorker("x", newProbe(), false))
-	for _, children := range [][]supervision.ChildSpec{
+	start := service.StartActor(suptest.NewWorker("x", suptest.NewProbe(), false))
+	for _, children := range [][]service.Child{
 		{{Start: start}},
 		{{Name: "a", Start: start}, {Name: "a", Start: start}},
 		{{Name: "a"}},
 	} {
 		func() {
 			defer func() {
-				if r, _ := recover().(string); !strings.HasPrefix(r, "supervision: ") {
-					t.Errorf("children %v: recover() = %q; want a supervision panic", children, r)
+				if r, _ := recover().(string); !strings.HasPrefix(r, "service: ") {
+					t.Errorf("children %v: recover() = %q; want a service panic", children, r)
 				}
 			}()
-			_, _ = supervision.Tree{Children: children}.Start(context.Background(), nil, "")
+			_, _ = service.Tree{Children: children}.Start(context.Background(), nil, "")
 		}()
 	}
+}
+
+// TestTreeOwnFailure checks that a failure of the tree's own actor (here
+// a panicking observer of its strategy) ends the service with an error
+// wrapping ErrTreeFailed, and stops its children.
+func TestTreeOwnFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sys := actor.NewSystem()
+		defer suptest.Shutdown(t, sys)
+		p := suptest.NewProbe()
+		broken := supervision.OneForOne(supervision.WithObserver(func(supervision.Event) { panic("observer bug") }))
+		svc := startTree(t, sys, service.Tree{Strategy: broken, Children: []service.Child{
+			spec("a", p, supervision.Permanent), spec("b", p, supervision.Permanent),
+		}})
+		p.Take()
+		send(t, svc, "a", "boom")
+		<-svc.Done()
+		if err := svc.Err(); !errors.Is(err, service.ErrTreeFailed) || !strings.Contains(err.Error(), "observer bug") {
+			t.Errorf("Err = %v; want ErrTreeFailed with the panic", err)
+		}
+		synctest.Wait()
+		log := p.Take()
+		for _, n := range []string{"a", "b"} {
+			if got := suptest.Filter(log, n); !slices.Contains(got, n+":stopped#1") {
+				t.Errorf("%s's log = %q; want it stopped", n, got)
+			}
+		}
+		if err := svc.Stop(context.Background()); err != nil {
+			t.Errorf("Stop after the end = %v", err)
+		}
+	})
+}
+
+// TestTreeReleasedAfterStop checks that a stopped tree's state (here, what
+// its children's start functions hold) is not kept alive by the guardian
+// of its strategy, which protoactor keeps as long as the actor system.
+func TestTreeReleasedAfterStop(t *testing.T) {
+	sys := actor.NewSystem()
+	defer sys.Shutdown(context.Background())
+	svc, payload := startHeavyTree(t, sys)
+	if err := svc.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.GC()
+	if payload.Value() != nil {
+		t.Error("a stopped tree's start function is still reachable")
+	}
+}
+
+// startHeavyTree starts a tree whose only reference to a large payload is
+// its child's start function.
+func startHeavyTree(t *testing.T, sys *actor.System) (*service.Supervisor, weak.Pointer[[1 << 16]byte]) {
+	payload := new([1 << 16]byte)
+	p := suptest.NewProbe()
+	start := service.StartActor(func() actor.Behavior[string] {
+		payload[0]++
+		return &suptest.Worker{Name: "a", Probe: p, Inc: int(payload[0])}
+	})
+	return startTree(t, sys, service.Tree{Children: []service.Child{{Name: "a", Start: start}}}), weak.Make(payload)
 }

@@ -1,4 +1,4 @@
-package supervision
+package service
 
 import (
 	"context"
@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/supervise"
+	"github.com/weft-go/weft/supervision"
 )
 
 // Default timeouts of a [Tree].
@@ -21,67 +24,73 @@ const (
 	// [Tree.StartTimeout] is zero.
 	DefaultStartTimeout = 5 * time.Second
 	// DefaultStopTimeout is how long a child may take to stop gracefully
-	// when [ChildSpec.StopTimeout] is zero.
+	// when [Child.StopTimeout] is zero.
 	DefaultStopTimeout = 5 * time.Second
 )
 
-// Tree declares a supervision tree for a service: a supervisor actor with
-// ordered children, each described by a [ChildSpec]. [Tree.Start] starts
-// it and returns the running [Service].
+// Tree declares a service: a supervisor actor with ordered children,
+// each described by a [Child]. [Tree.Start] starts it and returns the
+// running [Supervisor].
 //
 // The children start one at a time, in order: a child is spawned by its
 // start function, then the tree waits until it has handled its Started
 // message (it sends the child a protoactor *actor.Touch, which protoactor
-// answers after the child's Receive has seen it) before the next starts. If
-// a child fails to start, the children already started are stopped in
+// answers after the child's Receive has seen it) before the next starts.
+// If a child fails to start, the children already started are stopped in
 // reverse order and Start returns the error. The children stop in reverse
 // order too, each gracefully first (a poison pill, handled after the
 // messages already queued) and by force after its stop timeout.
 //
-// Failures are handled by the tree's [Strategy] (its policy, decider,
-// intensity, backoff and observer), with the restart kinds of the child
-// specs; a tree restarts the children of a group one at a time, in start
-// order, each after the previous has handled its Started. A [Permanent]
-// child that stops on its own is started again (this counts as a restart);
-// a [Transient] or [Temporary] one is not. A tree has no supervisor to
-// escalate to: when the restart intensity is exceeded, or the decider
-// escalates, the tree stops its children in reverse order and ends with
-// the [*ExceededError], or an error wrapping [ErrEscalated] (see
-// [Service.Err]).
+// Failures are handled by the tree's [supervision.Strategy] (its policy,
+// decider, intensity, backoff and observer), with the restart kinds of the
+// children; a tree restarts the children of a group one at a time, in
+// start order, each after the previous has handled its Started. A
+// [supervision.Permanent] child that stops on its own is started again
+// (this counts as a restart); a [supervision.Transient] or
+// [supervision.Temporary] one is not. A tree has no supervisor to escalate
+// to: when the restart intensity is exceeded, or the decider escalates,
+// the tree stops its children in reverse order and ends with the
+// [*supervision.ExceededError], or an error wrapping [ErrEscalated] (see
+// [Supervisor.Err]).
 //
 // System.Shutdown stops a running tree too, but as protoactor stops any
-// actor's children, all at once: call [Service.Stop] first for an orderly
-// stop.
+// actor's children, all at once: call [Supervisor.Stop] first for an
+// orderly stop.
 //
 // A Tree is a declaration: its zero value (no children) is usable, it may
 // be copied, and it may start several services. Its fields must not change
 // while Start runs.
 type Tree struct {
 	// Strategy gives the policy, decider, intensity, backoff and observer;
-	// nil means [OneForOne] with its defaults. The tree uses a copy of its
-	// configuration, so one Strategy may configure several trees; its
-	// [WithExceeded] and [WithRestart] settings do not apply.
-	Strategy *Strategy
-	// Children are the child specs, in start order. Their names must be
+	// nil means [supervision.OneForOne] with its defaults. The tree uses a
+	// copy of its configuration, so one Strategy may configure several
+	// trees; its [supervision.WithExceeded], [supervision.WithRestart] and
+	// [supervision.WithRestartFunc] settings do not apply.
+	Strategy *supervision.Strategy
+	// Children are the children, in start order. Their names must be
 	// unique and not empty.
-	Children []ChildSpec
+	Children []Child
 	// StartTimeout bounds how long each child may take to start or
 	// restart (to handle its Started message); zero means
 	// [DefaultStartTimeout].
 	StartTimeout time.Duration
 }
 
-// ChildSpec describes one child of a [Tree]. Its zero value is not usable:
-// Name and Start are required. A ChildSpec may be copied.
-type ChildSpec struct {
+// Child describes one child of a [Tree], as an Erlang/OTP child
+// specification does: its name, how to start it, when to restart it, how
+// long it may take to stop. Its zero value is not usable: Name and Start
+// are required. A Child is a plain value: copy it freely.
+type Child struct {
 	// Name names the child: the tree passes it to Start, reports it in
-	// errors and finds the child by it ([Service.PID], [Lookup]).
+	// errors and finds the child by it ([Supervisor.PID], [Lookup]).
 	Name string
-	// Start spawns the child (see [StartFunc]); the tree calls it again
-	// to start a [Permanent] child anew after it stopped on its own.
+	// Start spawns the child (see [StartFunc]); the tree calls it again to
+	// start a [supervision.Permanent] child anew after it stopped on its
+	// own.
 	Start StartFunc
-	// Restart is the child's restart kind; the zero value is [Permanent].
-	Restart RestartKind
+	// Restart is the child's restart kind; the zero value is
+	// [supervision.Permanent].
+	Restart supervision.RestartKind
 	// StopTimeout is how long the child may take to stop gracefully before
 	// it is stopped by force, and then again how long the tree waits for
 	// the forced stop; zero means [DefaultStopTimeout], and a negative
@@ -110,11 +119,13 @@ func StartActor[M any](produce func() actor.Behavior[M], opts ...actor.SpawnOpti
 	}
 }
 
-// Service is a running [Tree]: a supervisor actor and its children.
+// Supervisor is a running [Tree]: the handle of its supervisor actor,
+// which starts, restarts and stops the children.
 //
-// A Service is created by [Tree.Start]; the zero value is not usable and a
-// Service must not be copied. Its methods are safe for concurrent use.
-type Service struct {
+// A Supervisor is created by [Tree.Start]; the zero value is not usable
+// and a Supervisor must not be copied. Its methods are safe for concurrent
+// use.
+type Supervisor struct {
 	sys     *actor.System
 	pid     *pa.PID       // the tree actor; set before Start returns
 	done    chan struct{} // closed once the tree actor has stopped, children included
@@ -135,27 +146,33 @@ type Service struct {
 // done first, Start returns [context.Cause] of ctx and the tree stops in
 // the background (System.Shutdown waits for it).
 //
-// Start panics if a child spec has an empty or duplicate name or no start
+// The tree's strategy also supervises the tree's own actor, as
+// protoactor's guardian of that strategy (see actor.WithSupervisor), and
+// protoactor keeps its guardians until the system shuts down: each Start
+// leaves about 2 KB with sys once the service has ended (the tree's state
+// is not kept).
+//
+// Start panics if a child has an empty or duplicate name or no start
 // function.
-func (t Tree) Start(ctx context.Context, sys *actor.System, name string) (*Service, error) {
+func (t Tree) Start(ctx context.Context, sys *actor.System, name string) (*Supervisor, error) {
 	specs := slices.Clone(t.Children)
 	seen := make(map[string]bool, len(specs))
 	for _, c := range specs {
 		switch {
 		case c.Name == "":
-			panic("supervision: a child spec has no name")
+			panic("service: a child has no name")
 		case seen[c.Name]:
-			panic("supervision: duplicate child name " + c.Name)
+			panic("service: duplicate child name " + c.Name)
 		case c.Start == nil:
-			panic("supervision: child spec " + c.Name + " has no start function")
+			panic("service: child " + c.Name + " has no start function")
 		}
 		seen[c.Name] = true
 	}
 	base := t.Strategy
 	if base == nil {
-		base = OneForOne()
+		base = supervision.OneForOne()
 	}
-	svc := &Service{sys: sys, done: make(chan struct{}), started: make(chan error, 1), stopped: make(chan struct{}), pids: make(map[string]*pa.PID)}
+	svc := &Supervisor{sys: sys, done: make(chan struct{}), started: make(chan error, 1), stopped: make(chan struct{}), pids: make(map[string]*pa.PID)}
 	ta := &treeActor{svc: svc, byID: make(map[string]*kid), startTimeout: t.StartTimeout}
 	if ta.startTimeout <= 0 {
 		ta.startTimeout = DefaultStartTimeout
@@ -163,35 +180,50 @@ func (t Tree) Start(ctx context.Context, sys *actor.System, name string) (*Servi
 	for i := range specs {
 		ta.kids = append(ta.kids, &kid{spec: &specs[i]})
 	}
-	ta.strat = &Strategy{cfg: base.cfg}
-	ta.strat.cfg.kindOf = ta.kindOf
-	ta.strat.hooks = hooks{intercept: ta.intercept, order: ta.order, execute: ta.execute, resumed: ta.resumed, exit: ta.exit}
-	incarnations := 0
-	ref, err := actor.Spawn(sys, name, func() actor.Behavior[any] {
-		incarnations++
-		if incarnations > 1 {
-			return brokenTree{ta}
-		}
-		return ta
-	}, actor.WithSupervisor(ta.strat))
+	ta.link = &treeLink{}
+	ta.link.ta.Store(ta)
+	ta.strat = (*supervise.Strategy)(base).Derive(ta.link.kindOf, supervise.Hooks{
+		Intercept: ta.link.intercept, Order: ta.link.order, Execute: ta.link.execute, Resumed: ta.link.resumed, Exit: ta.link.exit,
+	})
+	ref, err := actor.Spawn(sys, name, func() actor.Behavior[any] { return ta }, actor.WithSupervisor((*supervision.Strategy)(ta.strat)))
 	if err != nil {
 		return nil, err
 	}
 	svc.pid = ref.PID()
 	select {
 	case err := <-svc.started:
-		if err != nil {
-			select {
-			case <-svc.done:
-			case <-ctx.Done():
-			}
-			return nil, err
+		return svc.startResult(ctx, err)
+	case <-svc.done:
+		select {
+		case err := <-svc.started:
+			return svc.startResult(ctx, err)
+		default:
 		}
-		return svc, nil
+		// The tree ended before its start sequence reported: its actor
+		// failed, or the system stopped it.
+		cause := svc.Err()
+		if cause == nil {
+			cause = ErrStopped
+		}
+		return nil, fmt.Errorf("%w: %w", ErrStartFailed, cause)
 	case <-ctx.Done():
 		svc.requestStop()
 		return nil, context.Cause(ctx)
 	}
+}
+
+// startResult returns what Start returns once the start sequence has
+// reported err: the service, or err once the tree has stopped (or ctx is
+// done).
+func (s *Supervisor) startResult(ctx context.Context, err error) (*Supervisor, error) {
+	if err == nil {
+		return s, nil
+	}
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+	}
+	return nil, err
 }
 
 // Stop stops the service: the children in reverse start order, each
@@ -199,14 +231,15 @@ func (t Tree) Start(ctx context.Context, sys *actor.System, name string) (*Servi
 // actor. It waits until they have all stopped and returns nil. If a child
 // did not stop even by force (its turn is blocked), Stop returns an error
 // wrapping [ErrStopTimeout] once the tree has given up waiting for it; the
-// tree's actor then stops after that child does ([Service.Done]). If ctx
-// is done first, Stop returns [context.Cause] of ctx and the service goes
-// on stopping.
+// tree's actor then stops after that child does ([Supervisor.Done]). If
+// ctx is done first, Stop returns [context.Cause] of ctx and the service
+// goes on stopping.
 //
 // Stop is safe to call more than once and concurrently: every call waits
 // for the same stop and returns the same result. It also returns at once,
-// with that result, once the service has ended on its own (see [Service.Err]).
-func (s *Service) Stop(ctx context.Context) error {
+// with that result, once the service has ended on its own (see
+// [Supervisor.Err]).
+func (s *Supervisor) Stop(ctx context.Context) error {
 	select {
 	case <-s.done:
 		return s.stopResult()
@@ -232,27 +265,28 @@ func (s *Service) Stop(ctx context.Context) error {
 }
 
 // Done returns a channel that is closed once the service has ended: its
-// children and its actor have stopped, after [Service.Stop], after the
+// children and its actor have stopped, after [Supervisor.Stop], after the
 // restart intensity was exceeded, or after the actor system stopped it.
-func (s *Service) Done() <-chan struct{} { return s.done }
+func (s *Supervisor) Done() <-chan struct{} { return s.done }
 
 // Err returns why the service ended: nil while it runs and after a
-// [Service.Stop] (or the actor system's shutdown), an [*ExceededError] if
-// the restart intensity was exceeded, an error wrapping [ErrEscalated] if
-// the decider escalated a failure.
-func (s *Service) Err() error {
+// [Supervisor.Stop] (or the actor system's shutdown), an
+// [*supervision.ExceededError] if the restart intensity was exceeded, an
+// error wrapping [ErrEscalated] if the decider escalated a failure, an
+// error wrapping [ErrTreeFailed] if the tree's own actor failed.
+func (s *Supervisor) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
 }
 
-// Self returns the PID of the tree's actor.
-func (s *Service) Self() *pa.PID { return s.pid }
+// Self returns the PID of the tree's supervisor actor.
+func (s *Supervisor) Self() *pa.PID { return s.pid }
 
 // PID returns the PID of the running child named name, or nil if it is not
 // running (not started yet, stopped, or between a stop and a new start).
 // A restarted child keeps its PID.
-func (s *Service) PID(name string) *pa.PID {
+func (s *Supervisor) PID(name string) *pa.PID {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.pids[name]
@@ -260,7 +294,7 @@ func (s *Service) PID(name string) *pa.PID {
 
 // Lookup returns a typed reference to the running child named name of s,
 // and false if it is not running. Nothing checks that the child speaks M.
-func Lookup[M any](s *Service, name string) (actor.Ref[M], bool) {
+func Lookup[M any](s *Supervisor, name string) (actor.Ref[M], bool) {
 	pid := s.PID(name)
 	if pid == nil {
 		return actor.Ref[M]{}, false
@@ -268,17 +302,17 @@ func Lookup[M any](s *Service, name string) (actor.Ref[M], bool) {
 	return actor.RefOf[M](s.sys, pid), true
 }
 
-func (s *Service) requestStop() {
+func (s *Supervisor) requestStop() {
 	s.sys.Raw().Root.Send(s.pid, &stopCmd{})
 }
 
-func (s *Service) stopResult() error {
+func (s *Supervisor) stopResult() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stopErr
 }
 
-func (s *Service) setPID(name string, pid *pa.PID) {
+func (s *Supervisor) setPID(name string, pid *pa.PID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if pid == nil {
@@ -290,7 +324,7 @@ func (s *Service) setPID(name string, pid *pa.PID) {
 
 // stopDone records the result of stopping the children and closes
 // stopped.
-func (s *Service) stopDone(stopErr error) {
+func (s *Supervisor) stopDone(stopErr error) {
 	s.mu.Lock()
 	s.stopErr = stopErr
 	s.mu.Unlock()
@@ -298,7 +332,7 @@ func (s *Service) stopDone(stopErr error) {
 }
 
 // finish records the end of the service and closes done.
-func (s *Service) finish(err, stopErr error) {
+func (s *Supervisor) finish(err, stopErr error) {
 	s.mu.Lock()
 	s.err, s.stopErr = err, stopErr
 	clear(s.pids)
@@ -338,11 +372,12 @@ const (
 // protoactor calls on the actor's goroutine between turns), except svc and
 // pid, which are set before the actor runs.
 type treeActor struct {
-	svc          *Service
+	svc          *Supervisor
 	pid          *pa.PID
 	kids         []*kid          // in spec order
 	byID         map[string]*kid // by PID ID
-	strat        *Strategy
+	strat        *supervise.Strategy
+	link         *treeLink // the strategy's way to the tree
 	startTimeout time.Duration
 	self         *actor.Self[any]
 	sup          pa.Supervisor // the actor's protoactor context
@@ -358,7 +393,7 @@ type treeActor struct {
 
 // kid is the tree's record of one child.
 type kid struct {
-	spec     *ChildSpec
+	spec     *Child
 	pid      *pa.PID // nil until first started
 	alive    bool    // started and not yet terminated
 	failed   bool    // failed, not yet restarted
@@ -372,7 +407,7 @@ type kid struct {
 func (t *treeActor) Started(self *actor.Self[any]) {
 	t.self, t.pid = self, self.Ref().PID()
 	t.sup, _ = self.Turn().(pa.Supervisor)
-	self.Go("supervision.tree", t.loop)
+	self.Go("service.tree", t.loop)
 }
 
 // Receive handles the tree's own messages and its children's ends.
@@ -406,8 +441,9 @@ func (t *treeActor) Stopping(*actor.Self[any]) {
 	t.strat.Stop()
 }
 
-// Stopped ends the service.
+// Stopped ends the service, and unlinks the strategy from the tree.
 func (t *treeActor) Stopped(*actor.Self[any]) {
+	t.link.ta.Store(nil)
 	t.svc.finish(t.exitErr, errors.Join(t.stopErrs...))
 }
 
@@ -431,7 +467,7 @@ func (t *treeActor) post(msg any) {
 // loop is the control fiber: it starts the children, carries out the
 // strategy's decisions one at a time, and stops the children.
 func (t *treeActor) loop(f *fiber.Fiber) error {
-	err := t.command(f, "supervision.start", t.startAll)
+	err := t.command(f, "service.start", t.startAll)
 	if t.startErr != nil {
 		err = t.startErr
 	} else if err == nil && t.stopReq {
@@ -456,8 +492,8 @@ func (t *treeActor) loop(f *fiber.Fiber) error {
 		}
 		c := t.cmds[0]
 		t.cmds = t.cmds[1:]
-		if err := t.command(f, "supervision.restart", func(f *fiber.Fiber) error { return t.run(f, c) }); err != nil && !f.Cancelled() {
-			t.svc.sys.Logger().Debug("supervision: restart interrupted",
+		if err := t.command(f, "service.restart", func(f *fiber.Fiber) error { return t.run(f, c) }); err != nil && !f.Cancelled() {
+			t.svc.sys.Logger().Debug("service: restart interrupted",
 				slog.Any("tree", t.pid), slog.Any("error", err))
 		}
 	}
@@ -603,7 +639,7 @@ func (t *treeActor) run(f *fiber.Fiber, c *execCmd) error {
 			}
 			// Starting anew failed: a failure like any other.
 			k.removed = false
-			t.strat.handle(t.svc.sys.Raw(), t.sup, k.pid, err, nil, t.strat.cfg.decider(err), true)
+			t.strat.Failed(t.svc.sys.Raw(), t.sup, k.pid, err)
 			return err
 		}
 	}
@@ -627,7 +663,7 @@ func (t *treeActor) stopKid(f *fiber.Fiber, k *kid) error {
 		if err == nil || !errors.Is(err, bridge.ErrTimeout) {
 			return err
 		}
-		t.svc.sys.Logger().Warn("supervision: child did not stop in time; stopping it by force",
+		t.svc.sys.Logger().Warn("service: child did not stop in time; stopping it by force",
 			slog.Any("tree", t.pid), slog.String("child", k.spec.Name), slog.Duration("timeout", timeout))
 	}
 	t.self.Turn().Stop(k.pid)
@@ -672,19 +708,19 @@ func (t *treeActor) terminated(who *pa.PID) {
 	case k.starting || t.phase == phaseStopping:
 	case k.failed:
 		k.removed = true // stopped by a decision of the strategy
-	case k.spec.Restart == Permanent:
-		t.strat.exited(t.svc.sys.Raw(), t.sup, k.pid)
+	case k.spec.Restart == supervision.Permanent:
+		t.strat.Exited(t.svc.sys.Raw(), t.sup, k.pid)
 	default:
 		k.removed = true
 	}
 }
 
 // kindOf is the strategy's restart kind of a child.
-func (t *treeActor) kindOf(child *pa.PID) RestartKind {
+func (t *treeActor) kindOf(child *pa.PID) supervision.RestartKind {
 	if k := t.byID[child.Id]; k != nil {
 		return k.spec.Restart
 	}
-	return Temporary
+	return supervision.Temporary
 }
 
 // order lists the children that are, or are to be, running, in start
@@ -702,7 +738,21 @@ func (t *treeActor) order() []*pa.PID {
 // intercept sees every failure first: it records it, wakes a fiber
 // waiting for that child, and keeps the strategy out of failures during
 // the start and stop phases, which stop the child.
+//
+// The tree's strategy is also the guardian of the tree's own actor (see
+// actor.WithSupervisor), so intercept sees that actor's failures too, on
+// its goroutine, between its turns: the code of the tree, or a decider or
+// observer it calls, panicked. The tree's state can no longer be trusted:
+// it stops (protoactor stops the children with it) and the service ends
+// with the failure.
 func (t *treeActor) intercept(sup pa.Supervisor, child *pa.PID, reason any) bool {
+	if t.pid == nil || child.Equal(t.pid) {
+		if t.exitErr == nil {
+			t.exitErr = fmt.Errorf("%w: %w", ErrTreeFailed, reasonErr(reason))
+		}
+		sup.StopChildren(child)
+		return true
+	}
 	k := t.byID[child.Id]
 	if k == nil || !child.Equal(k.pid) {
 		sup.StopChildren(child) // not a child the tree knows
@@ -730,34 +780,63 @@ func (t *treeActor) resumed(child *pa.PID) {
 	}
 }
 
-// exit stops the tree with err (the intensity was exceeded, or a failure
-// escalated).
-func (t *treeActor) exit(err error) {
+// exit stops the tree with the error of ev: the intensity was exceeded, or
+// a failure escalated. It may be called from the strategy's timer.
+func (t *treeActor) exit(ev supervise.Event) {
+	err := ev.Err
+	if err == nil {
+		err = fmt.Errorf("%w: %q: %w", ErrEscalated, ev.Name, reasonErr(ev.Reason))
+	}
 	t.post(&exitCmd{err: err})
 }
 
-// brokenTree is the behavior of a tree actor that protoactor restarted
-// after a failure of the tree's own code (such as a panicking observer):
-// it stops, and the service ends.
-type brokenTree struct{ t *treeActor }
+// treeLink connects a tree's strategy to the tree until the tree's actor
+// has stopped. The strategy is also the guardian of the tree's actor, and
+// protoactor keeps its guardians for the life of the actor system: through
+// the link, a guardian left behind does not keep the tree's state (its
+// children's start functions included) alive. ta is set before the actor
+// runs and cleared when it has stopped; the hooks read it on the actor's
+// goroutine or, for execute, on a timer's.
+type treeLink struct{ ta atomic.Pointer[treeActor] }
 
-func (b brokenTree) Started(self *actor.Self[any]) {
-	if b.t.exitErr == nil {
-		b.t.exitErr = errors.New("supervision: the tree's actor failed")
+func (l *treeLink) intercept(sup pa.Supervisor, child *pa.PID, reason any) bool {
+	if t := l.ta.Load(); t != nil {
+		return t.intercept(sup, child, reason)
 	}
-	self.Stop()
+	sup.StopChildren(child)
+	return true
 }
 
-func (brokenTree) Receive(*actor.Self[any], any) {}
-
-func (b brokenTree) Stopping(*actor.Self[any]) { b.t.strat.Stop() }
-
-func (b brokenTree) Stopped(*actor.Self[any]) {
-	select {
-	case b.t.svc.started <- b.t.exitErr: // if the start never reported
-	default:
+func (l *treeLink) order() []*pa.PID {
+	if t := l.ta.Load(); t != nil {
+		return t.order()
 	}
-	b.t.svc.finish(b.t.exitErr, errors.Join(b.t.stopErrs...))
+	return nil
+}
+
+func (l *treeLink) execute(sup pa.Supervisor, restart, stop []*pa.PID) {
+	if t := l.ta.Load(); t != nil {
+		t.execute(sup, restart, stop)
+	}
+}
+
+func (l *treeLink) resumed(child *pa.PID) {
+	if t := l.ta.Load(); t != nil {
+		t.resumed(child)
+	}
+}
+
+func (l *treeLink) exit(ev supervise.Event) {
+	if t := l.ta.Load(); t != nil {
+		t.exit(ev)
+	}
+}
+
+func (l *treeLink) kindOf(child *pa.PID) supervision.RestartKind {
+	if t := l.ta.Load(); t != nil {
+		return t.kindOf(child)
+	}
+	return supervision.Temporary
 }
 
 // reasonErr returns a failure reason as an error.

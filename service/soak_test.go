@@ -1,4 +1,4 @@
-package supervision_test
+package service_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/internal/suptest"
+	"github.com/weft-go/weft/service"
 	"github.com/weft-go/weft/supervision"
 )
 
@@ -21,23 +23,23 @@ import (
 // leak check see to that).
 func TestSoak(t *testing.T) {
 	for seed := range uint64(3) {
-		bubble(t, fmt.Sprint("seed ", seed), func(t *testing.T) {
+		suptest.Bubble(t, fmt.Sprint("seed ", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 42))
 			jitter := rand.New(rand.NewPCG(seed, 7)) // used by the strategy, under its lock
 			sys := actor.NewSystem()
-			p := newProbe()
+			p := suptest.NewProbe()
 			kinds := []supervision.RestartKind{supervision.Permanent, supervision.Permanent, supervision.Transient, supervision.Temporary}
-			var specs []supervision.ChildSpec
+			var specs []service.Child
 			for i := range 6 {
 				specs = append(specs, spec(fmt.Sprint("t", i), p, kinds[i%len(kinds)]))
 			}
-			svc := startTree(t, sys, supervision.Tree{
+			svc := startTree(t, sys, service.Tree{
 				Strategy: supervision.RestForOne(supervision.WithIntensity(-1, 0),
 					supervision.WithBackoff(supervision.Backoff{Base: time.Millisecond, Cap: 20 * time.Millisecond,
 						Jitter: supervision.FullJitter, Rand: jitter.Float64, ResetAfter: 100 * time.Millisecond})),
 				Children: specs,
 			})
-			_, plain := spawnParent(t, sys, supervision.AllForOne(supervision.WithIntensity(-1, 0)), p, false, "p0", "p1", "p2")
+			_, plain := suptest.SpawnParent(t, sys, supervision.AllForOne(supervision.WithIntensity(-1, 0)), p, false, "p0", "p1", "p2")
 			msgs := []string{"boom", "boom", "fiberboom", "fiberboom", "ping", "exit"}
 			deadline := time.Now().Add(5 * time.Second)
 			sent := 0
@@ -48,7 +50,7 @@ func TestSoak(t *testing.T) {
 						plain[fmt.Sprint("p", rng.IntN(3))].Send(msg)
 						sent++
 					}
-				} else if ref, ok := supervision.Lookup[string](svc, fmt.Sprint("t", rng.IntN(6))); ok {
+				} else if ref, ok := service.Lookup[string](svc, fmt.Sprint("t", rng.IntN(6))); ok {
 					ref.Send(msg)
 					sent++
 				}
@@ -60,13 +62,13 @@ func TestSoak(t *testing.T) {
 			if err := svc.Stop(context.Background()); err != nil {
 				t.Errorf("Stop: %v", err)
 			}
-			shutdown(t, sys)
+			suptest.Shutdown(t, sys)
 			synctest.Wait()
-			log := p.take()
+			log := p.Take()
 			restarts := 0
 			for _, name := range []string{"t0", "t1", "t2", "t3", "t4", "t5", "p0", "p1", "p2"} {
 				var started, ended, cleanups int
-				for _, s := range filter(log, name) {
+				for _, s := range suptest.Filter(log, name) {
 					switch {
 					case strings.Contains(s, ":started#"):
 						started++
