@@ -1,8 +1,10 @@
 package actor
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
@@ -52,7 +54,7 @@ type Restarter[M any] interface {
 }
 
 // Self is an actor's view of itself, handed to its behavior: its typed
-// reference, its fibers, the sender of the current message.
+// reference, its fibers, its watches.
 //
 // A Self belongs to its actor's turns: its methods must be called from the
 // behavior or from the actor's fibers (between suspension points), never
@@ -63,10 +65,19 @@ type Self[M any] struct {
 	ref      Ref[M]
 	behavior Behavior[M]
 	top      bool
-	cell     *mailboxCell
+	cell     *actorCell
 	mon      *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
 	seq      uint64         // incarnation order, for System.Top
+	escalate bool           // EscalateFiberErrors
+	open     openSet        // requests received and not answered
+	watches  map[pidKey]func(Terminated) M
+	log      *slog.Logger // the system's logger with the actor's name; set at Started
 }
+
+// pidKey identifies an actor whatever *PID value names it.
+type pidKey struct{ addr, id string }
+
+func keyOf(pid *pa.PID) pidKey { return pidKey{pid.GetAddress(), pid.GetId()} }
 
 // Ref returns the actor's own typed reference.
 func (s *Self[M]) Ref() Ref[M] { return s.ref }
@@ -74,52 +85,91 @@ func (s *Self[M]) Ref() Ref[M] { return s.ref }
 // System returns the actor's system.
 func (s *Self[M]) System() *System { return s.sys }
 
-// Host returns the bridge host that runs the actor's fibers.
-func (s *Self[M]) Host() *bridge.Host { return s.host }
-
-// Logger returns the system's logger.
-func (s *Self[M]) Logger() *slog.Logger { return s.sys.logger }
-
-// Turn returns the protoactor context of the current turn, for what Self
-// does not wrap. Do not keep it across a suspension point.
-func (s *Self[M]) Turn() pa.Context { return s.host.Turn() }
+// Logger returns the system's logger (see [WithLogger]), with the actor's
+// name attached as "actor".
+func (s *Self[M]) Logger() *slog.Logger { return s.log }
 
 // Go spawns a fiber of the actor. It runs until its first suspension point
-// before Go returns, then inside the actor's turns whenever it is ready. The
-// fiber is cancelled, and its cleanups run, when the actor stops or
-// restarts; its unsupervised panic fails the actor. Inside a fiber, spawn
-// children with [fiber.Fiber.Spawn].
+// before Go returns, then inside the actor's turns whenever it is ready.
+// The fiber is cancelled, and its cleanups run, when the actor stops or
+// restarts (its suspension points then return an error wrapping
+// [ErrStopped] or [ErrRestarted]); its unsupervised panic fails the actor.
+// An error it returns, other than its cancellation, is logged at error
+// level with the fiber's and the actor's names, and fails the actor too
+// if the actor was spawned with [EscalateFiberErrors]. Inside a fiber,
+// spawn children with [fiber.Fiber.Spawn].
+//
+// Spawning costs about what a goroutine does (see BenchmarkSpawn in
+// package fiber).
 func (s *Self[M]) Go(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
-	return s.host.Spawn(name, fn, opts...)
+	return s.host.Spawn(name, func(f *fiber.Fiber) error {
+		err := fn(f)
+		if err != nil && !f.Cancelled() {
+			s.fiberFailed(f, err)
+		}
+		return err
+	}, opts...)
 }
 
-// Sender returns the sender of the message being handled, or nil. A fiber
-// that answers a request after a suspension point must capture Sender
-// before it suspends (the turn that resumes it handles another message)
-// and reply with [Self.Reply].
-func (s *Self[M]) Sender() *pa.PID { return s.host.Turn().Sender() }
+// fiberFailed reports the error a fiber of Go returned.
+func (s *Self[M]) fiberFailed(f *fiber.Fiber, err error) {
+	fe := &FiberError{Actor: s.ref.String(), Fiber: f.Name(), Err: err}
+	s.sys.logger.Error("weft: fiber failed", slog.String("actor", fe.Actor), slog.String("fiber", fe.Fiber), slog.Any("error", err))
+	if s.escalate {
+		s.host.Abort(fe)
+	}
+}
 
-// Respond sends msg to the sender of the message being handled (the reply
-// to a [Call] or an [Ask]). From a fiber, use it only before the fiber's
-// first suspension point; afterwards use [Self.Reply] with the sender
-// captured earlier.
-func (s *Self[M]) Respond(msg any) { s.host.Turn().Respond(msg) }
-
-// Reply sends msg to to, typically a sender captured with [Self.Sender]
-// before a fiber suspended: the reply to a [Call] or an [Ask] made long
-// before. A nil to sends msg to dead letters, as Respond does without a
-// sender.
-func (s *Self[M]) Reply(to *pa.PID, msg any) { s.host.Turn().Send(to, msg) }
+// Raw returns protoactor-go's context of the current turn: with
+// [System.Raw], [Ref.PID] and [RefOf], the escape hatch to protoactor-go
+// for what Weft does not wrap. Do not keep it across a suspension point
+// (the next turn has another), and prefer Weft's own calls where they
+// exist: a reply sent through it bypasses [Reply]'s bookkeeping.
+func (s *Self[M]) Raw() pa.Context { return s.host.Turn() }
 
 // Stop stops the actor once the current turn ends: its fibers are
-// cancelled, their cleanups run, then its lifecycle hooks.
+// cancelled (with [ErrStopped]), their cleanups run, then its lifecycle
+// hooks. Requests it holds unanswered then fail their askers with
+// [ErrDeadTarget].
 func (s *Self[M]) Stop() { s.host.Turn().Stop(s.ref.pid) }
+
+// Watch makes the actor watch target: when target stops (or is found not
+// to exist, or its node becomes unreachable), notice's message is
+// delivered to the actor, as a message of its own protocol: to a fiber
+// waiting for it with [Receive], or else to the behavior. Watching an
+// actor already watched replaces its notice. The watch ends with the
+// notice or with [Self.Unwatch].
+//
+//	self.Watch(prices, func(t actor.Terminated) WatcherMsg { return PricesGone{Err: t.Err} })
+func (s *Self[M]) Watch(target Target, notice func(Terminated) M) {
+	pid := target.targetPID()
+	if pid == nil {
+		panic("actor: Watch of a zero Ref")
+	}
+	if s.watches == nil {
+		s.watches = make(map[pidKey]func(Terminated) M)
+	}
+	s.watches[keyOf(pid)] = notice
+	s.host.Watch(pid)
+}
+
+// Unwatch ends a watch made with [Self.Watch]; no notice is delivered for
+// target afterwards.
+func (s *Self[M]) Unwatch(target Target) {
+	pid := target.targetPID()
+	if pid == nil {
+		return
+	}
+	delete(s.watches, keyOf(pid))
+	s.host.Unwatch(pid)
+}
 
 // receive is the actor's protoactor behaviour, run by its host.
 func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
-		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), mb: s.cell.mb}
+		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), cell: s.cell}
+		s.log = s.sys.logger.With(slog.String("actor", s.ref.String()))
 		s.sys.register(&entry{seq: s.seq, pid: s.ref.pid, behavior: fmt.Sprintf("%T", s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
@@ -128,8 +178,10 @@ func (s *Self[M]) receive(c pa.Context) {
 		if h, ok := s.behavior.(Stopper[M]); ok {
 			h.Stopping(s)
 		}
+		s.host.Scheduler().Cancel(ErrStopped)
 	case *pa.Stopped:
 		s.sys.unregister(s.host)
+		s.open.failAll(s.sys.ps, fmt.Errorf("%w: %s stopped without answering", ErrDeadTarget, s.ref))
 		if h, ok := s.behavior.(Stopper[M]); ok {
 			h.Stopped(s)
 		}
@@ -139,17 +191,73 @@ func (s *Self[M]) receive(c pa.Context) {
 		if s.top {
 			s.sys.untrack(s.ref.pid)
 		}
+		close(s.cell.stopped)
 	case *pa.Restarting:
 		s.sys.unregister(s.host)
 		if h, ok := s.behavior.(Restarter[M]); ok {
 			h.Restarting(s)
 		}
+		s.host.Scheduler().Cancel(ErrRestarted)
 	case M:
 		s.behavior.Receive(s, m)
+	case *pa.Terminated:
+		s.terminated(m)
 	default:
 		s.sys.logger.Debug("weft: message outside the actor's protocol",
-			slog.Any("actor", c.Self()), slog.Any("message", m))
+			slog.String("actor", s.ref.String()), slog.String("type", fmt.Sprintf("%T", m)))
 	}
+}
+
+// terminated delivers the notice of a watched actor's termination.
+func (s *Self[M]) terminated(t *pa.Terminated) {
+	key := keyOf(t.Who)
+	notice, ok := s.watches[key]
+	if !ok {
+		return // a request target's watch, or a watch ended with Unwatch
+	}
+	delete(s.watches, key)
+	msg := notice(terminatedOf(t))
+	if !s.host.Offer(msg, nil) {
+		s.behavior.Receive(s, msg)
+	}
+}
+
+// failed logs the failure of a turn (a panic of the behavior, or of a
+// fiber, which the host re-raises as a *fiber.PanicError), then lets it go
+// on to protoactor, which hands it to the actor's supervisor.
+func (s *Self[M]) failed() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	attrs := []any{slog.String("actor", s.ref.String()), slog.Any("reason", r)}
+	var pe *fiber.PanicError
+	if err, ok := r.(error); !ok || !errors.As(err, &pe) {
+		attrs = append(attrs, slog.String("stack", string(debug.Stack())))
+	}
+	s.sys.logger.Error("weft: actor failed", attrs...)
+	panic(r)
+}
+
+// take records a request the actor receives as held by it, before its
+// turn hands it to a fiber or the behavior. A request that reaches a
+// stopping actor fails at once: nobody will answer it.
+func (s *Self[M]) take(msg any) {
+	c, ok := msg.(carrier)
+	if !ok {
+		return
+	}
+	st := c.replyState()
+	if st == nil {
+		return
+	}
+	if s.host.Stopped() {
+		if st.answered.CompareAndSwap(false, true) {
+			s.sys.ps.Root.Send(st.to, &failure{err: fmt.Errorf("%w: %s is stopping", ErrDeadTarget, s.ref)})
+		}
+		return
+	}
+	s.open.add(st)
 }
 
 // SpawnOption configures a spawned actor.
@@ -158,6 +266,15 @@ type SpawnOption func(*spawnConfig)
 type spawnConfig struct {
 	mailbox    pa.MailboxProducer
 	supervisor *supervision.Strategy
+	escalate   bool
+}
+
+// EscalateFiberErrors makes an error returned by a fiber of the actor's
+// [Self.Go] (other than its cancellation) fail the actor, as a panic does:
+// the actor's supervisor receives the [*FiberError] and decides. Without
+// it the error is only logged.
+func EscalateFiberErrors() SpawnOption {
+	return func(c *spawnConfig) { c.escalate = true }
 }
 
 // WithMailbox gives the actor a mailbox made by producer (see package
@@ -187,14 +304,14 @@ func WithSupervisor(strategy *supervision.Strategy) SpawnOption {
 // props builds the protoactor props of an actor with behavior produce. The
 // returned cell learns the actor's mailbox when protoactor creates it, which
 // it does once, synchronously, when it spawns the actor (restarts keep it).
-func props[M any](sys *System, produce func() Behavior[M], top bool, opts []SpawnOption) (*pa.Props, *mailboxCell) {
+func props[M any](sys *System, produce func() Behavior[M], top bool, opts []SpawnOption) (*pa.Props, *actorCell) {
 	var c spawnConfig
 	for _, o := range opts {
 		o(&c)
 	}
-	cell := &mailboxCell{}
+	cell := &actorCell{stopped: make(chan struct{})}
 	producer := func() pa.Actor {
-		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq()}
+		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate}
 		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir)}
 		if sys.clock != nil {
 			hopts = append(hopts, bridge.WithClock(sys.clock))
@@ -223,15 +340,32 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	return pa.PropsFromProducer(producer, popts...), cell
 }
 
-// mailboxCell holds an actor's mailbox of package mailbox, if it has one.
-// It is written while protoactor spawns the actor, which synchronizes
-// before the Ref is returned and before the actor's first turn.
-type mailboxCell struct{ mb *mailbox.Mailbox }
+// actorCell is what an actor's Refs share with it across its
+// incarnations. mb is the actor's mailbox of package mailbox, if it has
+// one: it is written while protoactor spawns the actor, which synchronizes
+// before the Ref is returned and before the actor's first turn. stopped is
+// closed once the actor has handled Stopped (its fibers gone, its hooks
+// run, its unanswered requests failed), for Ref.Stop.
+type actorCell struct {
+	mb      *mailbox.Mailbox
+	stopped chan struct{}
+}
 
 // hostedActor is the protoactor actor of a Self.
 type hostedActor[M any] struct{ s *Self[M] }
 
-func (a hostedActor[M]) Receive(c pa.Context) { a.s.host.Receive(c, a.s.receive) }
+func (a hostedActor[M]) Receive(c pa.Context) {
+	s := a.s
+	msg := c.Message()
+	s.take(msg)
+	defer s.failed()
+	s.host.Receive(c, s.receive)
+	if _, ok := msg.(*pa.Restarting); ok {
+		// The failed incarnation's fibers are gone, their cleanups run:
+		// what it still holds is lost.
+		s.open.failAll(s.sys.ps, fmt.Errorf("%w: %s restarted without answering", ErrRestarted, s.ref))
+	}
+}
 
 // Spawn starts a top-level actor named name (an empty name gets a unique
 // one) whose behavior produce returns; produce is called again for each
@@ -259,7 +393,7 @@ func Spawn[M any](sys *System, name string, produce func() Behavior[M], opts ...
 		_ = sys.ps.Root.StopFuture(pid).Wait()
 		return Ref[M]{}, ErrShutdown
 	}
-	return Ref[M]{pid: pid, sys: sys.ps, mb: cell.mb}, nil
+	return Ref[M]{pid: pid, sys: sys.ps, cell: cell}, nil
 }
 
 // SpawnChild starts an actor as a child of the actor parent belongs to: it
@@ -269,11 +403,11 @@ func SpawnChild[M, P any](parent *Self[P], name string, produce func() Behavior[
 	p, cell := props(parent.sys, produce, false, opts)
 	c := parent.host.Turn()
 	if name == "" {
-		return Ref[M]{pid: c.Spawn(p), sys: parent.sys.ps, mb: cell.mb}, nil
+		return Ref[M]{pid: c.Spawn(p), sys: parent.sys.ps, cell: cell}, nil
 	}
 	pid, err := c.SpawnNamed(p, name)
 	if err != nil {
 		return Ref[M]{}, err
 	}
-	return Ref[M]{pid: pid, sys: parent.sys.ps, mb: cell.mb}, nil
+	return Ref[M]{pid: pid, sys: parent.sys.ps, cell: cell}, nil
 }

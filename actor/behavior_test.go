@@ -18,10 +18,11 @@ import (
 	"github.com/weft-go/weft/supervision"
 )
 
-// isStopCancel reports whether err is what a fiber's suspension point
-// returns when its actor stops or restarts.
-func isStopCancel(err error) bool {
-	return errors.Is(err, context.Canceled) && errors.Is(err, fiber.ErrStopped)
+// isCancel reports whether err is what a fiber's suspension point returns
+// when its actor stops (cause actor.ErrStopped) or restarts (cause
+// actor.ErrRestarted).
+func isCancel(err, cause error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(err, cause)
 }
 
 func TestLifecycleStop(t *testing.T) {
@@ -34,7 +35,7 @@ func TestLifecycleStop(t *testing.T) {
 				defer log.add("sleeper:cleanup")
 				f.Spawn("receiver", func(f *fiber.Fiber) error {
 					defer log.add("receiver:cleanup")
-					_, err := bridge.Receive[string](f)
+					_, err := actor.Receive[string](f)
 					errs <- err
 					return err
 				})
@@ -44,7 +45,7 @@ func TestLifecycleStop(t *testing.T) {
 			})
 		}}
 	})
-	stop(t, sys, ref)
+	stop(t, ref)
 	got := log.get()
 	// The two fibers' cleanups run between Stopping and Stopped, in the
 	// scheduler's order.
@@ -56,11 +57,24 @@ func TestLifecycleStop(t *testing.T) {
 		t.Errorf("hooks and cleanups = %q; want %q", got, want)
 	}
 	for range 2 {
-		if err := recv(t, errs, "a fiber's wait error"); !isStopCancel(err) {
-			t.Errorf("wait of a fiber of a stopped actor error = %v; want context.Canceled and fiber.ErrStopped", err)
+		if err := recv(t, errs, "a fiber's wait error"); !isCancel(err, actor.ErrStopped) {
+			t.Errorf("wait of a fiber of a stopped actor error = %v; want context.Canceled and actor.ErrStopped", err)
 		}
 	}
 }
+
+// lifeMsg is the protocol of the restarting actor of TestLifecycleRestart.
+type lifeMsg interface{ lifeMsg() }
+
+type (
+	bump  struct{ n int }                       // adds n to the state
+	state struct{ actor.Request[lifeMsg, int] } // asks for the state
+	crash struct{}                              // the handler panics
+)
+
+func (bump) lifeMsg()  {}
+func (state) lifeMsg() {}
+func (crash) lifeMsg() {}
 
 func TestLifecycleRestart(t *testing.T) {
 	sys := newSystem(t)
@@ -68,12 +82,12 @@ func TestLifecycleRestart(t *testing.T) {
 	var produced atomic.Int32
 	started := make(chan int, 2)
 	sleepErrs := make(chan error, 2)
-	ref := spawn(t, sys, "phoenix", func() actor.Behavior[int] {
+	ref := spawn(t, sys, "phoenix", func() actor.Behavior[lifeMsg] {
 		inc := int(produced.Add(1))
 		name := fmt.Sprintf("#%d", inc)
-		state := 0 // each incarnation has its own
-		return &hooked[int]{name: name, log: &log,
-			started: func(self *actor.Self[int]) {
+		n := 0 // each incarnation has its own
+		return &hooked[lifeMsg]{name: name, log: &log,
+			started: func(self *actor.Self[lifeMsg]) {
 				self.Go("sleeper", func(f *fiber.Fiber) error {
 					defer log.add(name + ":cleanup")
 					err := f.Sleep(patience)
@@ -82,13 +96,13 @@ func TestLifecycleRestart(t *testing.T) {
 				})
 				started <- inc
 			},
-			receive: func(self *actor.Self[int], n int) {
-				switch {
-				case n > 0:
-					state += n
-				case n == 0:
-					self.Respond(state)
-				default:
+			receive: func(self *actor.Self[lifeMsg], msg lifeMsg) {
+				switch m := msg.(type) {
+				case bump:
+					n += m.n
+				case state:
+					_ = actor.ReplyTo(self, m).Send(n)
+				case crash:
 					panic("boom")
 				}
 			},
@@ -97,24 +111,24 @@ func TestLifecycleRestart(t *testing.T) {
 	if inc := recv(t, started, "Started"); inc != 1 {
 		t.Fatalf("first Started from incarnation %d; want 1", inc)
 	}
-	ref.Send(5)
-	if n, err := actor.Call[int](ctxFor(t), ref, 0); n != 5 || err != nil {
-		t.Fatalf("Call(phoenix, 0) = %d, %v; want 5, nil", n, err)
+	ref.Send(bump{5})
+	if n, err := actor.Call(ctxFor(t), ref, state{}); n != 5 || err != nil {
+		t.Fatalf("Call(phoenix, state) = %d, %v; want 5, nil", n, err)
 	}
-	ref.Send(-1) // the handler panics; the default strategy restarts
+	ref.Send(crash{}) // the handler panics; the default strategy restarts
 	if inc := recv(t, started, "Started after the restart"); inc != 2 {
 		t.Fatalf("second Started from incarnation %d; want 2", inc)
 	}
-	if n, err := actor.Call[int](ctxFor(t), ref, 0); n != 0 || err != nil {
-		t.Errorf("Call(phoenix, 0) after the restart = %d, %v; want 0 (fresh state), nil", n, err)
+	if n, err := actor.Call(ctxFor(t), ref, state{}); n != 0 || err != nil {
+		t.Errorf("Call(phoenix, state) after the restart = %d, %v; want 0 (fresh state), nil", n, err)
 	}
 	if got := produced.Load(); got != 2 {
 		t.Errorf("produce called %d times; want 2", got)
 	}
-	if err := recv(t, sleepErrs, "the old sleeper's error"); !isStopCancel(err) {
-		t.Errorf("Sleep of a fiber of the failed incarnation error = %v; want context.Canceled and fiber.ErrStopped", err)
+	if err := recv(t, sleepErrs, "the old sleeper's error"); !isCancel(err, actor.ErrRestarted) {
+		t.Errorf("Sleep of a fiber of the failed incarnation error = %v; want context.Canceled and actor.ErrRestarted", err)
 	}
-	stop(t, sys, ref)
+	stop(t, ref)
 	want := []string{
 		"#1:Started", "#1:Restarting", "#1:cleanup",
 		"#2:Started", "#2:Stopping", "#2:cleanup", "#2:Stopped",
@@ -124,11 +138,29 @@ func TestLifecycleRestart(t *testing.T) {
 	}
 }
 
+// numMsg is the protocol of the number echo: a request answered with its
+// number.
+type numMsg interface{ numMsg() }
+
+type num struct {
+	actor.Request[numMsg, int]
+	n int
+}
+
+func (num) numMsg() {}
+
+// numEcho returns the behavior of an actor that answers each num with its n.
+func numEcho() actor.Behavior[numMsg] {
+	return actor.BehaviorFunc[numMsg](func(self *actor.Self[numMsg], msg numMsg) {
+		if m, ok := msg.(num); ok {
+			_ = actor.ReplyTo(self, m).Send(m.n)
+		}
+	})
+}
+
 func TestFibersRunInsideTurns(t *testing.T) {
 	sys := newSystem(t)
-	echo := spawn(t, sys, "echo", func() actor.Behavior[int] {
-		return actor.BehaviorFunc[int](func(self *actor.Self[int], n int) { self.Respond(n) })
-	})
+	echo := spawn(t, sys, "echo", numEcho)
 	const msgs = 300
 	done := make(chan int, 1)
 	errs := make(chan error, msgs)
@@ -155,7 +187,7 @@ func TestFibersRunInsideTurns(t *testing.T) {
 					if err != nil {
 						return fmt.Errorf("%s: %w", what, err)
 					}
-					if self.Turn() == nil {
+					if bridge.HostOf(f).Turn() == nil {
 						return fmt.Errorf("fiber %s resumed outside a turn after %s", f.Name(), what)
 					}
 					n++
@@ -170,7 +202,7 @@ func TestFibersRunInsideTurns(t *testing.T) {
 				if err := step("Sleep", f.Sleep(time.Microsecond)); err != nil {
 					return err
 				}
-				r, err := actor.Ask[int](f, echo, i)
+				r, err := actor.Ask(f, echo, num{n: i})
 				if err == nil && r != i {
 					err = fmt.Errorf("got %d; want %d", r, i)
 				}
@@ -194,66 +226,87 @@ func TestFibersRunInsideTurns(t *testing.T) {
 	}
 }
 
+// wordMsg is a protocol of words, and a request answered with a string.
+type wordMsg interface{ wordMsg() }
+
+type (
+	word    string   // a plain message
+	wordReq struct { // a request: answered with a string
+		actor.Request[wordMsg, string]
+		s string
+	}
+)
+
+func (word) wordMsg()    {}
+func (wordReq) wordMsg() {}
+
 func TestSelfStop(t *testing.T) {
 	sys := newSystem(t)
 	var log eventLog
 	stopped := make(chan struct{})
-	ref := spawn(t, sys, "quitter", func() actor.Behavior[string] {
-		return &hooked[string]{name: "quitter", log: &log,
-			receive: func(self *actor.Self[string], s string) {
-				if s == "stop" {
+	ref := spawn(t, sys, "quitter", func() actor.Behavior[wordMsg] {
+		return &hooked[wordMsg]{name: "quitter", log: &log,
+			receive: func(self *actor.Self[wordMsg], msg wordMsg) {
+				if msg == word("stop") {
 					self.Stop()
 					log.add("after Stop") // the turn goes on
 					return
 				}
-				log.add("got " + s)
+				log.add(fmt.Sprint("got ", msg))
 			},
-			stopped: func(*actor.Self[string]) { close(stopped) },
+			stopped: func(*actor.Self[wordMsg]) { close(stopped) },
 		}
 	})
-	ref.Send("a")
-	ref.Send("stop")
-	ref.Send("b") // after the stop: never handled
+	ref.Send(word("a"))
+	ref.Send(word("stop"))
+	ref.Send(word("b")) // after the stop: never handled
 	recv(t, stopped, "Stopped")
 	want := []string{"quitter:Started", "got a", "after Stop", "quitter:Stopping", "quitter:Stopped"}
 	if got := log.get(); !slices.Equal(got, want) {
 		t.Errorf("events = %q; want %q", got, want)
 	}
-	if _, err := actor.Call[string](ctxFor(t), ref, "c"); !errors.Is(err, bridge.ErrDeadLetter) {
-		t.Errorf("Call(stopped actor) error = %v; want bridge.ErrDeadLetter", err)
+	if _, err := actor.Call(ctxFor(t), ref, wordReq{s: "c"}); !errors.Is(err, actor.ErrDeadTarget) {
+		t.Errorf("Call(stopped actor) error = %v; want actor.ErrDeadTarget", err)
 	}
 }
 
-func TestSelfRespondAndSender(t *testing.T) {
+// TestReplyToAndAsker answers requests from the handler and from a fiber
+// (before its first suspension), and checks that a request sent with Send
+// has no asker.
+func TestReplyToAndAsker(t *testing.T) {
 	sys := newSystem(t)
-	hasSender := make(chan bool, 4)
-	ref := spawn(t, sys, "responder", func() actor.Behavior[string] {
-		return actor.BehaviorFunc[string](func(self *actor.Self[string], s string) {
-			hasSender <- self.Sender() != nil
-			if s == "fiber" {
+	answered := make(chan error, 4) // what the first answer returned
+	ref := spawn(t, sys, "responder", func() actor.Behavior[wordMsg] {
+		return actor.BehaviorFunc[wordMsg](func(self *actor.Self[wordMsg], msg wordMsg) {
+			m, ok := msg.(wordReq)
+			if !ok {
+				return
+			}
+			reply := actor.ReplyTo(self, m)
+			if m.s == "fiber" {
 				self.Go("replier", func(*fiber.Fiber) error {
-					self.Respond("from a fiber") // before its first suspension: same turn
+					answered <- reply.Send("from a fiber") // before its first suspension: same turn
 					return nil
 				})
 				return
 			}
-			self.Respond("re: " + s)
+			answered <- reply.Send("re: " + m.s)
 		})
 	})
-	ref.Send("plain")
-	if recv(t, hasSender, "the plain message") {
-		t.Errorf("Sender() != nil for Send = true; want false")
+	ref.Send(wordReq{s: "plain"})
+	if err := recv(t, answered, "the plain message"); !errors.Is(err, actor.ErrNoAsker) {
+		t.Errorf("Reply.Send of a request sent with Send = %v; want actor.ErrNoAsker", err)
 	}
 	for _, tt := range []struct{ msg, want string }{
 		{"call", "re: call"},
 		{"fiber", "from a fiber"},
 	} {
-		got, err := actor.Call[string](ctxFor(t), ref, tt.msg)
+		got, err := actor.Call(ctxFor(t), ref, wordReq{s: tt.msg})
 		if got != tt.want || err != nil {
 			t.Errorf("Call(responder, %q) = %q, %v; want %q, nil", tt.msg, got, err, tt.want)
 		}
-		if !recv(t, hasSender, "the call") {
-			t.Errorf("Sender() != nil for Call(%q) = false; want true", tt.msg)
+		if err := recv(t, answered, "the call"); err != nil {
+			t.Errorf("Reply.Send for Call(%q) = %v; want nil", tt.msg, err)
 		}
 	}
 }
@@ -349,7 +402,7 @@ func TestFailureGoesToSupervisor(t *testing.T) {
 							return f.Sleep(patience)
 						})
 						self.Go("bomber", func(f *fiber.Fiber) error {
-							if _, err := bridge.Receive[detonate](f); err != nil {
+							if _, err := actor.Receive[detonate](f); err != nil {
 								return err
 							}
 							panic("kaboom")

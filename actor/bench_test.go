@@ -7,19 +7,26 @@ import (
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
-	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 )
 
+// benchMsg is the protocol of the round-trip benchmarks' responder.
+type benchMsg interface{ benchMsg() }
+
 // benchPing is the request of the round-trip benchmarks.
-type benchPing struct{ n int }
+type benchPing struct {
+	actor.Request[benchMsg, *benchPong]
+	n int
+}
+
+func (benchPing) benchMsg() {}
 
 // benchPong is its reply.
 type benchPong struct{ n int }
 
 // newBenchSystem returns a system shut down when b ends.
 func newBenchSystem(b *testing.B, opts ...actor.Option) *actor.System {
-	sys := actor.NewSystem(opts...)
+	sys := actor.NewSystem(append([]actor.Option{actor.WithLogger(quiet)}, opts...)...)
 	b.Cleanup(func() {
 		if err := sys.Shutdown(context.Background()); err != nil {
 			b.Error(err)
@@ -32,7 +39,7 @@ func newBenchSystem(b *testing.B, opts ...actor.Option) *actor.System {
 // answers benchPing.
 func responderProps() *pa.Props {
 	return pa.PropsFromFunc(func(c pa.Context) {
-		if p, ok := c.Message().(*benchPing); ok {
+		if p, ok := c.Message().(benchPing); ok {
 			c.Respond(&benchPong{p.n + 1})
 		}
 	})
@@ -55,7 +62,7 @@ func BenchmarkRequest(b *testing.B) {
 			if n, ok := c.Message().(int); ok {
 				sum := 0
 				for i := 0; i < n; i++ {
-					r, err := c.RequestFuture(responder, &benchPing{i}, 10*time.Second).Result()
+					r, err := c.RequestFuture(responder, benchPing{n: i}, 10*time.Second).Result()
 					if err != nil {
 						b.Error(err)
 						break
@@ -86,7 +93,7 @@ func BenchmarkRequest(b *testing.B) {
 				done <- sum
 				return
 			}
-			fut := c.RequestFuture(responder, &benchPing{i}, 10*time.Second)
+			fut := c.RequestFuture(responder, benchPing{n: i}, 10*time.Second)
 			c.ReenterAfter(fut, func(res any, err error) {
 				if err != nil {
 					b.Error(err)
@@ -114,9 +121,10 @@ func BenchmarkRequest(b *testing.B) {
 	b.Run("Bridge", func(b *testing.B) {
 		b.ReportAllocs()
 		sys := newBenchSystem(b)
-		responder, err := actor.Spawn(sys, "", func() actor.Behavior[*benchPing] {
-			return actor.BehaviorFunc[*benchPing](func(self *actor.Self[*benchPing], p *benchPing) {
-				self.Respond(&benchPong{p.n + 1})
+		responder, err := actor.Spawn(sys, "", func() actor.Behavior[benchMsg] {
+			return actor.BehaviorFunc[benchMsg](func(self *actor.Self[benchMsg], msg benchMsg) {
+				p := msg.(benchPing)
+				_ = actor.ReplyTo(self, p).Send(&benchPong{p.n + 1})
 			})
 		})
 		if err != nil {
@@ -128,7 +136,7 @@ func BenchmarkRequest(b *testing.B) {
 				self.Go("requester", func(f *fiber.Fiber) error {
 					sum := 0
 					for i := 0; i < n; i++ {
-						r, err := actor.Ask[*benchPong](f, responder, &benchPing{i})
+						r, err := actor.Ask(f, responder, benchPing{n: i})
 						if err != nil {
 							return err
 						}
@@ -217,5 +225,3 @@ func BenchmarkSend(b *testing.B) {
 	// slice costs.
 	b.Run("Watched", func(b *testing.B) { typed(b, actor.WithWatchdog(actor.Watchdog{Warn: time.Second})) })
 }
-
-var _ = bridge.Within

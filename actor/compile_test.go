@@ -24,13 +24,15 @@ import (
 
 type Msg interface{ isMsg() }
 
-type Ping struct{}
+type Ping struct{ actor.Request[Msg, int] }
 
 func (Ping) isMsg() {}
 
 type Stray struct{}
 
-func use(ctx context.Context, ref actor.Ref[Msg], ints actor.Ref[int]) {
+type Other interface{ isOther() }
+
+func use(ctx context.Context, ref actor.Ref[Msg], ints actor.Ref[int], other actor.Ref[Other], self *actor.Self[Msg], ping Ping) {
 %s
 }
 
@@ -80,9 +82,10 @@ func buildSnippet(t *testing.T, goBin, root, body string) (string, error) {
 	return out.String(), err
 }
 
-// TestRefSendIsTyped checks that sending a message outside a Ref's protocol
-// does not compile, and that the same code with messages of the protocol
-// does.
+// TestRefSendIsTyped checks that sending a message outside a Ref's
+// protocol, asking a Ref of another protocol and answering a request with
+// the wrong type do not compile, and that the same code with messages of
+// the protocol does, with no type arguments at the call sites.
 func TestRefSendIsTyped(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -95,7 +98,9 @@ func TestRefSendIsTyped(t *testing.T) {
 
 	good := `	ref.Send(Ping{})
 	ints.Send(1)
-	_, _ = actor.Call[int, Msg](ctx, ref, Ping{})`
+	var n int
+	n, _ = actor.Call(ctx, ref, Ping{})
+	_ = actor.ReplyTo(self, ping).Send(n)`
 	start := time.Now()
 	if out, err := buildSnippet(t, goBin, root, good); err != nil {
 		t.Fatalf("go build of messages inside the protocol: %v; want success\n%s", err, out)
@@ -104,7 +109,9 @@ func TestRefSendIsTyped(t *testing.T) {
 
 	bad := `	ref.Send(Stray{})
 	ints.Send("hello")
-	_, _ = actor.Call[int, Msg](ctx, ref, Stray{})`
+	_, _ = actor.Call(ctx, other, Ping{})
+	_, _ = actor.Call(ctx, ref, Stray{})
+	_ = actor.ReplyTo(self, ping).Send("five")`
 	start = time.Now()
 	out, err := buildSnippet(t, goBin, root, bad)
 	t.Logf("bad snippet built in %v", time.Since(start))
@@ -114,7 +121,9 @@ func TestRefSendIsTyped(t *testing.T) {
 	for _, want := range []string{
 		"cannot use Stray{} (value of struct type Stray) as Msg value in argument to ref.Send: Stray does not implement Msg (missing method isMsg)",
 		`cannot use "hello" (untyped string constant) as int value in argument to ints.Send`,
-		"cannot use Stray{} (value of struct type Stray) as Msg value in argument to actor.Call[int, Msg]: Stray does not implement Msg (missing method isMsg)",
+		`in call to actor.Call, Q (type Ping) does not satisfy "github.com/weft-go/weft/actor".RequestOf[P, R] (wrong type for method weftRequest)`,
+		`in call to actor.Call, Q (type Stray) does not satisfy "github.com/weft-go/weft/actor".RequestOf[P, R] (missing method weftRequest)`,
+		`cannot use "five" (untyped string constant) as int value in argument to actor.ReplyTo(self, ping).Send`,
 	} {
 		re := regexp.MustCompile(`(?m)snippet\.go:\d+:\d+: ` + regexp.QuoteMeta(want) + "$")
 		if !re.MatchString(out) {

@@ -8,6 +8,20 @@ import (
 	"github.com/weft-go/weft/supervision"
 )
 
+// FragileMsg is the protocol of the fragile actor below.
+type FragileMsg interface{ isFragileMsg() }
+
+// Crash makes the fragile actor panic.
+type Crash struct{}
+
+// Ping asks which incarnation answers.
+type Ping struct {
+	actor.Request[FragileMsg, string]
+}
+
+func (Crash) isFragileMsg() {}
+func (Ping) isFragileMsg()  {}
+
 // A strategy given to a top-level actor supervises the actor itself: here
 // it restarts the actor after a panic, and a new incarnation (same PID,
 // fresh state) handles the next message.
@@ -18,23 +32,25 @@ func ExampleWithSupervisor() {
 	decisions := make(chan supervision.Event, 1)
 	strategy := supervision.OneForOne(supervision.WithObserver(func(e supervision.Event) { decisions <- e }))
 	incarnations := 0
-	ref, err := actor.Spawn(sys, "fragile", func() actor.Behavior[string] {
+	ref, err := actor.Spawn(sys, "fragile", func() actor.Behavior[FragileMsg] {
 		incarnations++
 		n := incarnations
-		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
-			if msg == "crash" {
+		return actor.BehaviorFunc[FragileMsg](func(self *actor.Self[FragileMsg], msg FragileMsg) {
+			switch m := msg.(type) {
+			case Crash:
 				panic("crashed")
+			case Ping:
+				actor.ReplyTo(self, m).Send(fmt.Sprintf("ping from incarnation %d", n))
 			}
-			self.Respond(fmt.Sprintf("%s from incarnation %d", msg, n))
 		})
 	}, actor.WithSupervisor(strategy))
 	if err != nil {
 		panic(err)
 	}
-	ref.Send("crash")
+	ref.Send(Crash{})
 	e := <-decisions
 	fmt.Println(e.Name, e.Reason, e.Directive)
-	answer, err := actor.Call[string](context.Background(), ref, "ping")
+	answer, err := actor.Call(context.Background(), ref, Ping{})
 	fmt.Println(answer, err)
 	// Output:
 	// fragile crashed Restart

@@ -15,11 +15,16 @@ import (
 // net that turns a hang into a failure, never what a test waits for.
 const patience = 10 * time.Second
 
+// quiet is the logger of the tests' systems unless they pass their own:
+// the default, slog.Default, would print fiber errors and protoactor's
+// warnings into the test output.
+var quiet = slog.New(slog.DiscardHandler)
+
 // newSystem returns a system that is shut down, and whose Shutdown is
-// checked, when t ends.
+// checked, when t ends. It logs nowhere unless opts has a WithLogger.
 func newSystem(t testing.TB, opts ...actor.Option) *actor.System {
 	t.Helper()
-	sys := actor.NewSystem(opts...)
+	sys := actor.NewSystem(append([]actor.Option{actor.WithLogger(quiet)}, opts...)...)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), patience)
 		defer cancel()
@@ -60,10 +65,10 @@ func ctxFor(t testing.TB) context.Context {
 }
 
 // stop stops the actor of ref from outside and waits until it is gone.
-func stop[M any](t testing.TB, sys *actor.System, ref actor.Ref[M]) {
+func stop[M any](t testing.TB, ref actor.Ref[M]) {
 	t.Helper()
-	if err := sys.Raw().Root.StopFuture(ref.PID()).Wait(); err != nil {
-		t.Fatalf("StopFuture(%v).Wait() = %v; want nil", ref, err)
+	if err := ref.Stop(ctxFor(t)); err != nil {
+		t.Fatalf("%v.Stop(ctx) = %v; want nil", ref, err)
 	}
 }
 
@@ -205,8 +210,8 @@ type counterMsg interface{ counterMsg() }
 // add adds n to the counter.
 type add struct{ n int }
 
-// get asks for the counter's value (an int reply).
-type get struct{}
+// get asks for the counter's value.
+type get struct{ actor.Request[counterMsg, int] }
 
 func (add) counterMsg() {}
 func (get) counterMsg() {}
@@ -219,7 +224,7 @@ func counter() actor.Behavior[counterMsg] {
 		case add:
 			n += m.n
 		case get:
-			self.Respond(n)
+			_ = actor.ReplyTo(self, m).Send(n)
 		}
 	})
 }

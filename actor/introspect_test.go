@@ -2,10 +2,7 @@ package actor_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -28,21 +25,36 @@ func spin(stop *atomic.Bool) {
 	}
 }
 
-// staller is an actor that stalls in a fiber ("fiber") or in its own
-// handler ("handler") until its watchdog has reported it.
-func staller(stop *atomic.Bool) func() actor.Behavior[string] {
-	return func() actor.Behavior[string] {
-		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
-			switch msg {
-			case "fiber":
+// stallMsg is the protocol of the staller actor.
+type stallMsg interface{ stallMsg() }
+
+type (
+	stallIn   string // "fiber" or "handler": where to stall
+	stallPing struct {
+		actor.Request[stallMsg, string]
+	} // replied with "pong"
+)
+
+func (stallIn) stallMsg()   {}
+func (stallPing) stallMsg() {}
+
+// staller is an actor that stalls in a fiber (stallIn("fiber")) or in its
+// own handler (stallIn("handler")) until its watchdog has reported it.
+func staller(stop *atomic.Bool) func() actor.Behavior[stallMsg] {
+	return func() actor.Behavior[stallMsg] {
+		return actor.BehaviorFunc[stallMsg](func(self *actor.Self[stallMsg], msg stallMsg) {
+			switch m := msg.(type) {
+			case stallIn:
+				if m == "handler" {
+					spin(stop)
+					return
+				}
 				self.Go("spinner", func(f *fiber.Fiber) error {
 					spin(stop)
 					return nil
 				})
-			case "handler":
-				spin(stop)
-			case "ping":
-				self.Respond("pong")
+			case stallPing:
+				_ = actor.ReplyTo(self, m).Send("pong")
 			}
 		})
 	}
@@ -62,14 +74,14 @@ func TestWatchdogWarns(t *testing.T) {
 				stop.Store(true)
 			}}))
 			ref := spawn(t, sys, "staller", staller(&stop))
-			ref.Send(where)
+			ref.Send(stallIn(where))
 			st := recv(t, reports, "the stall report")
 			wantFiber := map[string]string{"fiber": "spinner", "handler": ""}[where]
 			if st.Fiber != wantFiber || (st.FiberID == 0) != (wantFiber == "") {
 				t.Errorf("report names fiber %q (%d); want %q", st.Fiber, st.FiberID, wantFiber)
 			}
-			if !st.Actor.Equal(ref.PID()) || st.Running < warn || st.Fail {
-				t.Errorf("report = %v (Running %v, Fail %v); want actor %v, at least %v, a warning", st, st.Running, st.Fail, ref.PID(), warn)
+			if st.Actor != ref.String() || st.Running < warn || st.Fail {
+				t.Errorf("report = %v (Running %v, Fail %v); want actor %v, at least %v, a warning", st, st.Running, st.Fail, ref, warn)
 			}
 			if !strings.Contains(st.Stack, "actor_test.spin") {
 				t.Errorf("report's stack =\n%s\nwant it to show actor_test.spin", st.Stack)
@@ -78,7 +90,7 @@ func TestWatchdogWarns(t *testing.T) {
 				t.Errorf("String() = %q", st.String())
 			}
 			// The actor goes on serving once the slice ends.
-			if r, err := actor.Call[string](ctxFor(t), ref, "ping"); r != "pong" || err != nil {
+			if r, err := actor.Call(ctxFor(t), ref, stallPing{}); r != "pong" || err != nil {
 				t.Errorf("Call(ping) after the stall = %q, %v; want pong, nil", r, err)
 			}
 		})
@@ -97,7 +109,7 @@ func TestWatchdogFails(t *testing.T) {
 	}}))
 	strategy, failures := recordingStrategy(supervision.Stop, 4)
 	ref := spawn(t, sys, "staller", staller(&stop), actor.WithSupervisor(strategy))
-	ref.Send("fiber")
+	ref.Send(stallIn("fiber"))
 	st := recv(t, reports, "the stall report")
 	if !st.Fail || st.Fiber != "spinner" {
 		t.Errorf("report = %v, Fail %v; want fiber spinner, Fail", st, st.Fail)
@@ -122,7 +134,7 @@ func TestWatchdogQuiet(t *testing.T) {
 	for range 1000 {
 		ref.Send(add{n: 1})
 	}
-	if n, err := actor.Call[int, counterMsg](ctxFor(t), ref, get{}); n != 1000 || err != nil {
+	if n, err := actor.Call(ctxFor(t), ref, get{}); n != 1000 || err != nil {
 		t.Fatalf("Call(Get) = %d, %v; want 1000, nil", n, err)
 	}
 	if n := reported.Load(); n != 0 {
@@ -130,24 +142,39 @@ func TestWatchdogQuiet(t *testing.T) {
 	}
 }
 
+// silentMsg is the protocol of topFixture's silent actor.
+type silentMsg interface{ silentMsg() }
+
+type (
+	silentPing struct {
+		actor.Request[silentMsg, string]
+	} // replied with "pong"
+	anyone struct {
+		actor.Request[silentMsg, string]
+	} // kept, never answered
+)
+
+func (silentPing) silentMsg() {}
+func (anyone) silentMsg()     {}
+
 // topFixture starts a "sleeper" actor with a fiber asleep for an hour and a
 // fiber waiting on a request to a "silent" actor, which keeps requests
 // without answering, in a bounded mailbox.
-func topFixture(t *testing.T, opts ...actor.Option) (*actor.System, actor.Ref[string], actor.Ref[string]) {
+func topFixture(t *testing.T, opts ...actor.Option) (*actor.System, actor.Ref[string], actor.Ref[silentMsg]) {
 	t.Helper()
 	sys := newSystem(t, opts...)
 	asked := make(chan struct{})
-	silent := spawn(t, sys, "silent", func() actor.Behavior[string] {
-		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
-			switch msg {
-			case "ping":
-				self.Respond("pong")
-			case "anyone?":
+	silent := spawn(t, sys, "silent", func() actor.Behavior[silentMsg] {
+		return actor.BehaviorFunc[silentMsg](func(self *actor.Self[silentMsg], msg silentMsg) {
+			switch m := msg.(type) {
+			case silentPing:
+				_ = actor.ReplyTo(self, m).Send("pong")
+			case anyone:
 				close(asked) // kept, never answered
 			}
 		})
 	}, actor.WithMailbox(mailbox.Bounded(8, mailbox.DropNewest)))
-	if _, err := actor.Call[string](ctxFor(t), silent, "ping"); err != nil { // silent has started
+	if _, err := actor.Call(ctxFor(t), silent, silentPing{}); err != nil { // silent has started
 		t.Fatal(err)
 	}
 	ready := make(chan struct{})
@@ -156,7 +183,7 @@ func topFixture(t *testing.T, opts ...actor.Option) (*actor.System, actor.Ref[st
 			self.Go("nap", func(f *fiber.Fiber) error { return f.Sleep(time.Hour) })
 			self.Go("asker", func(f *fiber.Fiber) error {
 				close(ready)
-				_, err := actor.Ask[string](f, silent, "anyone?")
+				_, err := actor.Ask(f, silent, anyone{})
 				return err
 			})
 		})
@@ -175,12 +202,12 @@ func TestTop(t *testing.T) {
 	if len(infos) != 2 {
 		t.Fatalf("Top() = %d actors; want 2", len(infos))
 	}
-	if !infos[0].PID.Equal(silent.PID()) || !infos[1].PID.Equal(sleeper.PID()) {
-		t.Fatalf("Top() actors = %v, %v; want silent, sleeper (start order)", infos[0].PID, infos[1].PID)
+	if infos[0].Actor != silent.String() || infos[1].Actor != sleeper.String() {
+		t.Fatalf("Top() actors = %v, %v; want %v, %v (start order)", infos[0].Actor, infos[1].Actor, silent, sleeper)
 	}
-	for _, a := range infos {
-		if a.Err != nil || a.Behavior != "actor.BehaviorFunc[string]" || a.Started.IsZero() || a.Running != nil {
-			t.Errorf("Top() entry %+v; want no error, the behavior's type, a start time, nothing running", a)
+	for i, behavior := range []string{"actor.BehaviorFunc[github.com/weft-go/weft/actor_test.silentMsg]", "actor.BehaviorFunc[string]"} {
+		if a := infos[i]; a.Err != nil || a.Behavior != behavior || a.Started.IsZero() || a.Running != nil {
+			t.Errorf("Top() entry %+v; want no error, behavior %s, a start time, nothing running", a, behavior)
 		}
 	}
 	if infos[0].Mailbox != 0 || infos[1].Mailbox != -1 {
@@ -200,7 +227,7 @@ func TestTop(t *testing.T) {
 
 // TestTopBusy checks that an actor stuck in a long slice is still listed,
 // with the error of the context that ended and, with a watchdog, what it
-// runs.
+// runs. (How package top renders it is tested there.)
 func TestTopBusy(t *testing.T) {
 	var stop atomic.Bool
 	defer stop.Store(true)
@@ -227,121 +254,77 @@ func TestTopBusy(t *testing.T) {
 	if r := infos[0].Running; r == nil || r.Fiber != "spinner" {
 		t.Errorf("Running = %+v; want fiber spinner", r)
 	}
-	var b strings.Builder
-	if err := actor.WriteTop(&b, infos, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), `running fiber "spinner" for`) || !strings.Contains(b.String(), "no answer: context canceled") {
-		t.Errorf("WriteTop =\n%s\nwant the busy fiber and the missing answer", b.String())
+	if infos[0].Actor != ref.String() {
+		t.Errorf("Actor = %q; want %q", infos[0].Actor, ref)
 	}
 }
 
-// TestTopHandler checks the HTTP handler: the text table, the JSON
-// document, and its errors.
-func TestTopHandler(t *testing.T) {
-	sys, _, _ := topFixture(t)
-	h := actor.TopHandler(sys)
-	get := func(target string, header ...string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, target, nil)
-		if len(header) == 2 {
-			req.Header.Set(header[0], header[1])
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w
+// The protocols of TestDeadlockAcrossActors: a asks b, whose fiber asks a
+// back.
+type (
+	aMsg interface{ aMsg() }
+	bMsg interface{ bMsg() }
+
+	startA   struct{}                              // a's fiber locks a mutex and asks b
+	question struct{ actor.Request[aMsg, string] } // a's answerer needs the mutex
+	askB     struct {                              // b asks from a question
+		actor.Request[bMsg, string]
+		from actor.Ref[aMsg]
 	}
-	text := get("/debug/weft/top")
-	if ct := text.Header().Get("Content-Type"); text.Code != 200 || !strings.HasPrefix(ct, "text/plain") {
-		t.Errorf("text: %d %q; want 200 text/plain", text.Code, ct)
-	}
-	for _, want := range []string{"ACTOR", "BEHAVIOR", "nonhost/silent", `fiber 1 "nap"`, "sleep 1h0m0s for", "request to nonhost/silent for"} {
-		if !strings.Contains(text.Body.String(), want) {
-			t.Errorf("text body =\n%s\nwant it to contain %q", text.Body.String(), want)
-		}
-	}
-	for _, w := range []*httptest.ResponseRecorder{get("/?format=json&timeout=5s"), get("/", "Accept", "application/json")} {
-		var doc struct {
-			Actors []struct {
-				PID     string `json:"pid"`
-				Mailbox int    `json:"mailbox"`
-				Fibers  []struct {
-					Name      string `json:"name"`
-					State     string `json:"state"`
-					WaitingOn string `json:"waiting_on"`
-					Runs      uint64 `json:"runs"`
-				} `json:"fibers"`
-			} `json:"actors"`
-		}
-		if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || w.Header().Get("Content-Type") != "application/json" {
-			t.Fatalf("JSON answer %q (%v): %v", w.Body.String(), w.Header(), err)
-		}
-		if len(doc.Actors) != 2 || doc.Actors[0].PID != "nonhost/silent" || len(doc.Actors[1].Fibers) != 2 {
-			t.Fatalf("JSON actors = %+v; want silent and sleeper with its two fibers", doc.Actors)
-		}
-		if f := doc.Actors[1].Fibers[1]; f.Name != "nap" || f.State != "suspended" || f.WaitingOn != "sleep 1h0m0s" || f.Runs != 1 {
-			t.Errorf("JSON fiber = %+v; want nap, suspended in sleep 1h0m0s, 1 run", f)
-		}
-	}
-	if w := get("/?timeout=forever"); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "bad timeout") {
-		t.Errorf("bad timeout: %d %q; want 400 and the reason", w.Code, w.Body.String())
-	}
-	post := httptest.NewRecorder()
-	h.ServeHTTP(post, httptest.NewRequest(http.MethodPost, "/", nil))
-	if post.Code != http.StatusMethodNotAllowed || post.Header().Get("Allow") != "GET, HEAD" {
-		t.Errorf("POST: %d, Allow %q; want 405, GET, HEAD", post.Code, post.Header().Get("Allow"))
-	}
-}
+)
+
+func (startA) aMsg()   {}
+func (question) aMsg() {}
+func (askB) bMsg()     {}
 
 // TestDeadlockAcrossActors checks the system's deadlock detection with
 // typed actors: two actors that Ask each other from fibers serving each
 // other's request, one of them while holding a mutex its answerer needs.
 func TestDeadlockAcrossActors(t *testing.T) {
 	sys := newSystem(t, actor.WithDeadlockDetection(5*time.Millisecond))
-	type ask struct {
-		from actor.Ref[string]
-	}
-	b := spawn(t, sys, "b", func() actor.Behavior[ask] {
-		return actor.BehaviorFunc[ask](func(self *actor.Self[ask], m ask) {
-			sender := self.Sender()
+	b := spawn(t, sys, "b", func() actor.Behavior[bMsg] {
+		return actor.BehaviorFunc[bMsg](func(self *actor.Self[bMsg], msg bMsg) {
+			m := msg.(askB)
+			reply := actor.ReplyTo(self, m)
 			self.Go("b-asker", func(f *fiber.Fiber) error {
-				r, err := actor.Ask[string](f, m.from, "question")
+				r, err := actor.Ask(f, m.from, question{})
 				if err != nil {
-					self.Reply(sender, err)
+					_ = reply.Fail(err)
 					return nil
 				}
-				self.Reply(sender, r)
+				_ = reply.Send(r)
 				return nil
 			})
 		})
 	})
 	result := make(chan error, 1)
 	var mu fiber.Mutex
-	spawn(t, sys, "a", func() actor.Behavior[string] {
-		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
-			switch msg {
-			case "start":
+	spawn(t, sys, "a", func() actor.Behavior[aMsg] {
+		return actor.BehaviorFunc[aMsg](func(self *actor.Self[aMsg], msg aMsg) {
+			switch m := msg.(type) {
+			case startA:
 				self.Go("a-asker", func(f *fiber.Fiber) error {
 					if err := mu.Lock(f); err != nil {
 						return err
 					}
 					defer mu.Unlock()
-					_, err := actor.Ask[string](f, b, ask{from: self.Ref()})
+					_, err := actor.Ask(f, b, askB{from: self.Ref()})
 					result <- err
 					return nil
 				})
-			case "question":
-				sender := self.Sender()
+			case question:
+				reply := actor.ReplyTo(self, m)
 				self.Go("a-answerer", func(f *fiber.Fiber) error {
 					if err := mu.Lock(f); err != nil {
 						return err
 					}
 					mu.Unlock()
-					self.Reply(sender, "answer")
+					_ = reply.Send("answer")
 					return nil
 				})
 			}
 		})
-	}).Send("start")
+	}).Send(startA{})
 	err := recv(t, result, "a-asker's result")
 	var de *bridge.DeadlockError
 	if !errors.As(err, &de) || len(de.Cycle) != 3 {

@@ -28,11 +28,12 @@ import (
 //
 // TrySend is safe for concurrent use and costs what a send costs.
 func TrySend[M any](to Ref[M], msg M) error {
-	if to.mb == nil {
+	mb := to.mailbox()
+	if mb == nil {
 		to.Send(msg)
 		return nil
 	}
-	if err := to.mb.Offer(msg); errors.Is(err, mailbox.ErrClosed) {
+	if err := mb.Offer(msg); errors.Is(err, mailbox.ErrClosed) {
 		to.Send(msg) // stopped: to dead letters, like Ref.Send
 		return nil
 	} else if err != nil {
@@ -65,11 +66,12 @@ func SendWait[M any](f *fiber.Fiber, to Ref[M], msg M) error {
 	if f.Cancelled() {
 		return f.Scheduler().Suspend(f, "send") // fails at once with the cancellation error
 	}
-	if to.mb == nil {
+	mb := to.mailbox()
+	if mb == nil {
 		to.Send(msg)
 		return nil
 	}
-	p, err := to.mb.PostOrPark(msg)
+	p, err := mb.PostOrPark(msg)
 	if errors.Is(err, mailbox.ErrClosed) {
 		to.Send(msg) // stopped: to dead letters, like Ref.Send
 		return nil

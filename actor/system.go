@@ -12,6 +12,7 @@ import (
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/pids"
 )
 
 // System is a Weft actor system: a protoactor-go ActorSystem configured to
@@ -57,9 +58,13 @@ type sysConfig struct {
 	clock       fiber.Clock
 }
 
-// WithLogger sets the logger of the system and of protoactor-go underneath
-// (dead letters, supervision events, problems while stopping). The default
-// discards everything.
+// WithLogger sets the logger of the system: what its actors log with
+// [Self.Logger], the errors of their fibers (see [Self.Go]), problems while
+// stopping, slice watchdog reports, and protoactor-go's own records at Warn
+// level and above (its Info records, such as dead letters, are dropped).
+// The default is [slog.Default], so that a program's logs appear where
+// its other logs do; pass slog.New(slog.DiscardHandler) for silence, as
+// tests may.
 func WithLogger(l *slog.Logger) Option { return func(c *sysConfig) { c.logger = l } }
 
 // WithWorkers sets the number of worker goroutines that run actor turns;
@@ -80,7 +85,7 @@ func WithDeadLetterThrottle(d time.Duration) Option {
 }
 
 // WithDeadlockDetection sets how long a request between two actors of the
-// system ([Ask], [bridge.Request]) may pend before the system checks
+// system ([Ask]) may pend before the system checks
 // whether it closes a wait cycle; the default is 250 milliseconds, and
 // zero or less turns detection off. The requests of a cycle fail with a
 // [*bridge.DeadlockError] that names every fiber of the cycle, what it
@@ -90,7 +95,7 @@ func WithDeadlockDetection(after time.Duration) Option {
 	return func(c *sysConfig) { c.detect = after }
 }
 
-// WithClock makes the actors' fibers time their sleeps, [bridge.Within]
+// WithClock makes the actors' fibers time their sleeps, [Within]
 // deadlines and deadlock probes with c instead of the real clock, such as
 // a manual virtual clock in tests (package actortest has one). Timers of
 // protoactor and of package supervision keep the real clock (which is
@@ -111,7 +116,7 @@ func WithSerialTurns() Option { return func(c *sysConfig) { c.serial = true } }
 // NewSystem returns a running actor system.
 func NewSystem(opts ...Option) *System {
 	c := sysConfig{
-		logger:      slog.New(slog.DiscardHandler),
+		logger:      slog.Default(),
 		stopTimeout: 5 * time.Second,
 		throttle:    10 * time.Millisecond,
 		detect:      250 * time.Millisecond,
@@ -136,7 +141,7 @@ func NewSystem(opts ...Option) *System {
 		s.disp = newDispatcher(c.workers)
 	}
 	s.ps = pa.NewActorSystem(
-		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return c.logger }),
+		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return slog.New(warnOnly{c.logger.Handler()}) }),
 		pa.WithDeadLetterThrottleInterval(c.throttle),
 	)
 	if c.watchdog.Warn > 0 || c.watchdog.Fail > 0 {
@@ -146,8 +151,9 @@ func NewSystem(opts ...Option) *System {
 	return s
 }
 
-// now reads the clock of the actors' fibers ([WithClock]).
-func (s *System) now() time.Time {
+// Now reads the clock of the system's fibers: the one given with
+// [WithClock], or the real one.
+func (s *System) Now() time.Time {
 	if s.clock != nil {
 		return s.clock.Now()
 	}
@@ -162,8 +168,9 @@ func (s *System) watching() bool { return s.watchStop != nil }
 // [bridge.WithDirectory]) take part in deadlock detection.
 func (s *System) Directory() *bridge.Directory { return s.dir }
 
-// Raw returns the protoactor-go ActorSystem underneath, for what Weft does
-// not wrap (remote, cluster, event stream).
+// Raw returns the protoactor-go ActorSystem underneath: with [Self.Raw],
+// [Ref.PID] and [RefOf], the escape hatch to protoactor-go for what Weft
+// does not wrap (remote, cluster, event stream).
 func (s *System) Raw() *pa.ActorSystem { return s.ps }
 
 // Logger returns the system's logger.
@@ -194,9 +201,9 @@ func (s *System) untrack(pid *pa.PID) {
 // running past the stop timeout (their goroutines were left behind).
 func (s *System) stopFailed(pid *pa.PID, err error) {
 	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: %v: %w", ErrStopTimeout, pid, err)
+		err = fmt.Errorf("%w: %s: %w", ErrStopTimeout, pids.String(pid), err)
 	} else {
-		err = fmt.Errorf("actor: %v: fibers failed while stopping: %w", pid, err)
+		err = fmt.Errorf("actor: %s: fibers failed while stopping: %w", pids.String(pid), err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -240,7 +247,7 @@ func (s *System) stopAll(top []*pa.PID) {
 	var errs []error
 	for _, pid := range slices.Backward(top) {
 		if err := s.ps.Root.StopFuture(pid).Wait(); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %v: %v", ErrStopTimeout, pid, err))
+			errs = append(errs, fmt.Errorf("%w: %s: %v", ErrStopTimeout, pids.String(pid), err))
 		}
 	}
 	s.disp.close()
@@ -254,3 +261,17 @@ func (s *System) stopAll(top []*pa.PID) {
 	s.mu.Unlock()
 	close(s.done)
 }
+
+// warnOnly passes on the records of Warn level and above: protoactor-go
+// logs every actor start and dead letter at Info level.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnOnly{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnOnly) WithGroup(name string) slog.Handler { return warnOnly{h.Handler.WithGroup(name)} }

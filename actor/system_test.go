@@ -14,13 +14,12 @@ import (
 	"time"
 
 	"github.com/weft-go/weft/actor"
-	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/leakcheck"
 )
 
 func TestShutdownStopsNewestFirst(t *testing.T) {
-	sys := actor.NewSystem()
+	sys := actor.NewSystem(actor.WithLogger(quiet))
 	var log eventLog
 	for _, name := range []string{"a", "b", "c"} {
 		spawn(t, sys, name, func() actor.Behavior[int] {
@@ -97,7 +96,7 @@ func (b *blocker) behavior() actor.Behavior[int] {
 }
 
 func TestShutdownWaitsForFiberCleanups(t *testing.T) {
-	sys := actor.NewSystem()
+	sys := actor.NewSystem(actor.WithLogger(quiet))
 	b := newBlocker()
 	spawn(t, sys, "blocker", b.behavior)
 	recv(t, b.waiting, "the Await call to start")
@@ -121,13 +120,13 @@ func TestShutdownWaitsForFiberCleanups(t *testing.T) {
 		t.Errorf("Await function returned before Shutdown returned = false; want true")
 	}
 	err := recv(t, b.awaitErr, "the Await error")
-	if !errors.Is(err, context.Canceled) || !errors.Is(err, fiber.ErrStopped) {
-		t.Errorf("Await(...) error = %v; want one matching context.Canceled and fiber.ErrStopped", err)
+	if !isCancel(err, actor.ErrStopped) {
+		t.Errorf("Await(...) error = %v; want one matching context.Canceled and actor.ErrStopped", err)
 	}
 }
 
 func TestShutdownReportsAwaitOverrun(t *testing.T) {
-	sys := actor.NewSystem(actor.WithStopTimeout(20 * time.Millisecond))
+	sys := actor.NewSystem(actor.WithLogger(quiet), actor.WithStopTimeout(20*time.Millisecond))
 	b := newBlocker()
 	ref := spawn(t, sys, "stuck", b.behavior)
 	recv(t, b.waiting, "the Await call to start")
@@ -158,7 +157,7 @@ func (c *probeCtx) Done() <-chan struct{} {
 }
 
 func TestShutdownConcurrent(t *testing.T) {
-	sys := actor.NewSystem()
+	sys := actor.NewSystem(actor.WithLogger(quiet))
 	spawn(t, sys, "first", counter)
 	b := newBlocker()
 	spawn(t, sys, "blocker", b.behavior) // newest: stopped first
@@ -212,7 +211,7 @@ func TestShutdownConcurrent(t *testing.T) {
 }
 
 func TestShutdownTwice(t *testing.T) {
-	sys := actor.NewSystem()
+	sys := actor.NewSystem(actor.WithLogger(quiet))
 	spawn(t, sys, "", counter)
 	for i := range 2 {
 		if err := sys.Shutdown(context.Background()); err != nil {
@@ -222,10 +221,8 @@ func TestShutdownTwice(t *testing.T) {
 }
 
 func TestShutdownLeavesNoGoroutine(t *testing.T) {
-	sys := actor.NewSystem(actor.WithWorkers(3))
-	echo := spawn(t, sys, "echo", func() actor.Behavior[string] {
-		return actor.BehaviorFunc[string](func(self *actor.Self[string], s string) { self.Respond(s) })
-	})
+	sys := actor.NewSystem(actor.WithLogger(quiet), actor.WithWorkers(3))
+	echo := spawn(t, sys, "echo", numEcho)
 	ready := make(chan struct{}, 3)
 	spawn(t, sys, "busy", func() actor.Behavior[int] {
 		return &hooked[int]{name: "busy", log: new(eventLog), started: func(self *actor.Self[int]) {
@@ -242,11 +239,11 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 				return err
 			})
 			self.Go("asker", func(f *fiber.Fiber) error {
-				if _, err := actor.Ask[string](f, echo, "hi"); err != nil {
+				if _, err := actor.Ask(f, echo, num{n: 1}); err != nil {
 					return err
 				}
 				ready <- struct{}{}
-				_, err := bridge.Receive[string](f) // a pending selective receive
+				_, err := actor.Receive[string](f) // a pending selective receive
 				return err
 			})
 		}}
@@ -256,9 +253,9 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 	}
 	// A dead letter starts protoactor's throttle goroutine.
 	dead := spawn(t, sys, "dead", counter)
-	stop(t, sys, dead)
-	if _, err := actor.Call[int, counterMsg](ctxFor(t), dead, get{}); !errors.Is(err, bridge.ErrDeadLetter) {
-		t.Fatalf("Call(stopped actor) error = %v; want bridge.ErrDeadLetter", err)
+	stop(t, dead)
+	if _, err := actor.Call(ctxFor(t), dead, get{}); !errors.Is(err, actor.ErrDeadTarget) {
+		t.Fatalf("Call(stopped actor) error = %v; want actor.ErrDeadTarget", err)
 	}
 	if err := sys.Shutdown(context.Background()); err != nil {
 		t.Fatalf("Shutdown() = %v; want nil", err)
@@ -267,7 +264,7 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 }
 
 func TestSpawnAfterShutdown(t *testing.T) {
-	sys := actor.NewSystem()
+	sys := actor.NewSystem(actor.WithLogger(quiet))
 	if err := sys.Shutdown(context.Background()); err != nil {
 		t.Fatalf("Shutdown() = %v; want nil", err)
 	}
@@ -308,24 +305,28 @@ func captureStderr(t *testing.T, fn func()) string {
 	return <-out
 }
 
-// noisyWork makes protoactor log: a dead letter and a handler panic that
-// the default strategy restarts.
+// noisyWork makes protoactor and Weft log: a dead letter, a handler panic
+// that the default strategy restarts, and in each of the two incarnations
+// a fiber that fails.
 func noisyWork(t *testing.T, sys *actor.System) {
 	t.Helper()
 	restarted := make(chan struct{}, 2)
-	ref := spawn(t, sys, "", func() actor.Behavior[int] {
-		return &hooked[int]{name: "noisy", log: new(eventLog),
-			started: func(*actor.Self[int]) { restarted <- struct{}{} },
-			receive: func(*actor.Self[int], int) { panic("noisy failure") },
+	ref := spawn(t, sys, "", func() actor.Behavior[counterMsg] {
+		return &hooked[counterMsg]{name: "noisy", log: new(eventLog),
+			started: func(self *actor.Self[counterMsg]) {
+				self.Go("failing", func(*fiber.Fiber) error { return errors.New("noisy fiber") })
+				restarted <- struct{}{}
+			},
+			receive: func(*actor.Self[counterMsg], counterMsg) { panic("noisy failure") },
 		}
 	})
 	recv(t, restarted, "Started")
-	ref.Send(1)
+	ref.Send(add{n: 1})
 	recv(t, restarted, "the restart")
-	stop(t, sys, ref)
-	ref.Send(2) // dead letter
-	if _, err := actor.Call[int](ctxFor(t), ref, 3); !errors.Is(err, bridge.ErrDeadLetter) {
-		t.Errorf("Call(stopped actor) error = %v; want bridge.ErrDeadLetter", err)
+	stop(t, ref)
+	ref.Send(add{n: 2}) // dead letter
+	if _, err := actor.Call(ctxFor(t), ref, get{}); !errors.Is(err, actor.ErrDeadTarget) {
+		t.Errorf("Call(stopped actor) error = %v; want actor.ErrDeadTarget", err)
 	}
 }
 
@@ -344,38 +345,52 @@ func TestSystemLogging(t *testing.T) {
 		if sys.Logger() != l {
 			t.Errorf("Logger() = %p; want the WithLogger logger %p", sys.Logger(), l)
 		}
-		recs := h.records("actor system started")
-		if len(recs) != 1 || recs[0].Level != slog.LevelInfo {
-			t.Errorf("records of %q = %v; want one at level INFO", "actor system started", recs)
-		}
+		checkRecords(t, h)
 		if stderr != "" {
 			t.Errorf("stderr = %q; want nothing", stderr)
 		}
 	})
 	t.Run("Default", func(t *testing.T) {
-		var sys *actor.System
-		stderr := captureStderr(t, func() {
-			sys = actor.NewSystem()
-			noisyWork(t, sys)
-			if err := sys.Shutdown(context.Background()); err != nil {
-				t.Errorf("Shutdown() = %v; want nil", err)
-			}
-		})
-		if stderr != "" {
-			t.Errorf("stderr = %q; want nothing", stderr)
+		// The default is slog.Default at NewSystem: protoactor's records go
+		// where the program's others go.
+		h := newRecordHandler(slog.LevelDebug)
+		old := slog.Default()
+		slog.SetDefault(slog.New(h))
+		defer slog.SetDefault(old)
+		sys := actor.NewSystem()
+		noisyWork(t, sys)
+		if err := sys.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown() = %v; want nil", err)
 		}
-		for _, l := range []slog.Level{slog.LevelDebug, slog.LevelError} {
-			if sys.Logger().Enabled(context.Background(), l) {
-				t.Errorf("Logger().Enabled(%v) = true; want false", l)
-			}
+		if sys.Logger() != slog.Default() {
+			t.Errorf("Logger() = %p; want slog.Default() %p", sys.Logger(), slog.Default())
 		}
+		checkRecords(t, h)
 	})
+}
+
+// checkRecords checks what noisyWork logged to h: the two fiber failures
+// at Error level, and none of protoactor's Info records (its start, its
+// dead letters, its restart).
+func checkRecords(t *testing.T, h *recordHandler) {
+	t.Helper()
+	if recs := h.records("weft: fiber failed"); len(recs) != 2 || recs[0].Level != slog.LevelError {
+		t.Errorf("records of %q = %v; want two at level ERROR", "weft: fiber failed", recs)
+	}
+	if recs := h.records("actor system started"); len(recs) != 0 {
+		t.Errorf("records of %q = %v; want none (protoactor's Info records are dropped)", "actor system started", recs)
+	}
+	for _, m := range h.messages() {
+		if strings.Contains(m, "DeadLetter") {
+			t.Errorf("record %q; want no dead-letter record", m)
+		}
+	}
 }
 
 // A fiber that panics in its cleanup while its actor stops does not go
 // unnoticed: Shutdown reports its *fiber.PanicError.
 func TestShutdownReportsCleanupPanic(t *testing.T) {
-	sys := actor.NewSystem()
+	sys := actor.NewSystem(actor.WithLogger(quiet))
 	started := make(chan struct{})
 	ref, err := actor.Spawn(sys, "fragile", func() actor.Behavior[int] {
 		return actor.BehaviorFunc[int](func(self *actor.Self[int], _ int) {

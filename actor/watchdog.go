@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/internal/goprof"
+	"github.com/weft-go/weft/internal/pids"
 )
 
 // Watchdog configures the slice watchdog of a [System] (Tarantool's fiber
@@ -45,8 +45,8 @@ type Watchdog struct {
 // Stall is a report of the slice watchdog: an actor's code that ran too
 // long without suspending. It is a plain value.
 type Stall struct {
-	// Actor is the actor's PID.
-	Actor *pa.PID
+	// Actor is the actor's name, as "address/id".
+	Actor string
 	// Fiber and FiberID name the running fiber; both are zero when the
 	// behavior's own code (Receive or a lifecycle hook) ran.
 	Fiber   string
@@ -68,7 +68,7 @@ func (s Stall) String() string {
 	if s.Fiber != "" {
 		who = fmt.Sprintf("fiber %q", s.Fiber)
 	}
-	return fmt.Sprintf("actor %s: %s has run for %v without suspending", pidString(s.Actor), who, s.Running.Round(time.Microsecond))
+	return fmt.Sprintf("actor %s: %s has run for %v without suspending", s.Actor, who, s.Running.Round(time.Microsecond))
 }
 
 // StallError is the failure of an actor that the slice watchdog failed
@@ -144,7 +144,7 @@ func (s *System) inspectSlices(w Watchdog, report func(Stall)) {
 			continue
 		}
 		ran := now.Sub(sl.Start)
-		st := Stall{Actor: e.pid, Fiber: sl.Fiber, FiberID: sl.FiberID, Running: ran}
+		st := Stall{Actor: pids.String(e.pid), Fiber: sl.Fiber, FiberID: sl.FiberID, Running: ran}
 		switch {
 		case w.Fail > 0 && ran >= w.Fail && e.failed != sl.Seq:
 			e.failed, e.warned = sl.Seq, sl.Seq

@@ -2,6 +2,8 @@ package actortest
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,8 +17,9 @@ import (
 const throttle = time.Millisecond
 
 // Run runs fn in a [testing/synctest] bubble, with sys a new actor system
-// made with opts after Run's own defaults ([actor.WithSerialTurns] and a
-// short dead-letter throttle). When fn returns, Run shuts sys down, failing
+// made with opts after Run's own defaults ([actor.WithSerialTurns], a
+// short dead-letter throttle, and a logger that writes to t's log, shown
+// for a failed test or with go test -v). When fn returns, Run shuts sys down, failing
 // t if [actor.System.Shutdown] reports a problem, and lets virtual time run
 // until every goroutine of the bubble has returned, as synctest requires.
 // A deadlock inside the bubble (every goroutine blocked, no timer pending)
@@ -28,7 +31,8 @@ func Run(t *testing.T, fn func(t *testing.T, sys *actor.System), opts ...actor.O
 	t.Helper()
 	synctest.Test(t, func(t *testing.T) {
 		t.Helper()
-		sys := actor.NewSystem(append([]actor.Option{actor.WithSerialTurns(), actor.WithDeadLetterThrottle(throttle)}, opts...)...)
+		logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		sys := actor.NewSystem(append([]actor.Option{actor.WithSerialTurns(), actor.WithDeadLetterThrottle(throttle), actor.WithLogger(logger)}, opts...)...)
 		defer func() {
 			if err := sys.Shutdown(context.Background()); err != nil {
 				t.Errorf("actortest: Shutdown() = %v; want nil", err)
@@ -48,3 +52,12 @@ func Run(t *testing.T, fn func(t *testing.T, sys *actor.System), opts ...actor.O
 // every Await call blocked. It is [synctest.Wait], and must be called from
 // inside [Run].
 func Wait() { synctest.Wait() }
+
+// testWriter writes a system's log records to its test's log, which shows
+// them for a failed test or under go test -v.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/actortest"
-	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 )
 
@@ -24,10 +23,31 @@ func spawn[M any](t *testing.T, sys *actor.System, name string, produce func() a
 	return ref
 }
 
-// silent is an actor that never answers.
-func silent() actor.Behavior[string] {
-	return actor.BehaviorFunc[string](func(*actor.Self[string], string) {})
+// quietMsg is the protocol of the silent actor.
+type quietMsg interface{ quietMsg() }
+
+// anyone is a request that the silent actor never answers.
+type anyone struct {
+	actor.Request[quietMsg, string]
 }
+
+func (anyone) quietMsg() {}
+
+// silent is an actor that never answers.
+func silent() actor.Behavior[quietMsg] {
+	return actor.BehaviorFunc[quietMsg](func(*actor.Self[quietMsg], quietMsg) {})
+}
+
+// askerMsg is the protocol of TestHourTimeout's asker.
+type askerMsg interface{ askerMsg() }
+
+// goAsk makes the asker ask the silent actor; it is answered with the
+// error of that request.
+type goAsk struct {
+	actor.Request[askerMsg, string]
+}
+
+func (goAsk) askerMsg() {}
 
 // TestHourTimeout asks an actor that never answers, with an hour's
 // deadline: the request fails with ErrTimeout after exactly one hour of
@@ -36,20 +56,22 @@ func silent() actor.Behavior[string] {
 func TestHourTimeout(t *testing.T) {
 	actortest.Run(t, func(t *testing.T, sys *actor.System) {
 		quiet := spawn(t, sys, "silent", silent)
-		asker := spawn(t, sys, "asker", func() actor.Behavior[string] {
-			return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
-				sender := self.Sender()
+		asker := spawn(t, sys, "asker", func() actor.Behavior[askerMsg] {
+			return actor.BehaviorFunc[askerMsg](func(self *actor.Self[askerMsg], msg askerMsg) {
+				reply := actor.ReplyTo(self, msg.(goAsk))
 				self.Go("ask", func(f *fiber.Fiber) error {
-					_, err := actor.Ask[string](f, quiet, "anyone?", bridge.Within(time.Hour))
-					self.Reply(sender, err)
-					return nil
+					_, err := actor.Ask(f, quiet, anyone{}, actor.Within(time.Hour))
+					if err == nil {
+						return reply.Send("answered")
+					}
+					return reply.Fail(err)
 				})
 			})
 		})
 		start := time.Now()
-		_, err := actor.Call[string](context.Background(), asker, "go")
-		if !errors.Is(err, bridge.ErrTimeout) {
-			t.Errorf("Call error = %v; want it to wrap bridge.ErrTimeout", err)
+		_, err := actor.Call(context.Background(), asker, goAsk{})
+		if !errors.Is(err, actor.ErrTimeout) {
+			t.Errorf("Call error = %v; want it to wrap actor.ErrTimeout", err)
 		}
 		if d := time.Since(start); d != time.Hour {
 			t.Errorf("virtual time = %v; want exactly 1h", d)
@@ -96,6 +118,17 @@ func TestWaitIdle(t *testing.T) {
 	})
 }
 
+// squareMsg is the protocol of scenario's actor c.
+type squareMsg interface{ squareMsg() }
+
+// square asks for the square of i.
+type square struct {
+	actor.Request[squareMsg, int]
+	i int
+}
+
+func (square) squareMsg() {}
+
 // scenario runs three actors whose fibers sleep, send and ask each other,
 // and returns the trace of what happened, stamped with virtual time.
 func scenario(t *testing.T) []string {
@@ -108,16 +141,16 @@ func scenario(t *testing.T) []string {
 			defer mu.Unlock()
 			trace = append(trace, fmt.Sprintf("%6v ", time.Since(start))+fmt.Sprintf(format, args...))
 		}
-		c := spawn(t, sys, "c", func() actor.Behavior[int] {
-			return actor.BehaviorFunc[int](func(self *actor.Self[int], i int) {
-				sender := self.Sender()
+		c := spawn(t, sys, "c", func() actor.Behavior[squareMsg] {
+			return actor.BehaviorFunc[squareMsg](func(self *actor.Self[squareMsg], msg squareMsg) {
+				m := msg.(square)
+				i, reply := m.i, actor.ReplyTo(self, m)
 				record("c: request %d", i)
 				self.Go(fmt.Sprint("reply", i), func(f *fiber.Fiber) error {
 					if err := f.Sleep(time.Duration(5-i)*2*time.Millisecond + time.Millisecond); err != nil {
 						return err
 					}
-					self.Reply(sender, i*i)
-					return nil
+					return reply.Send(i * i)
 				})
 			})
 		})
@@ -125,7 +158,7 @@ func scenario(t *testing.T) []string {
 			return actor.BehaviorFunc[int](func(self *actor.Self[int], i int) {
 				record("b: tick %d", i)
 				self.Go(fmt.Sprint("ask", i), func(f *fiber.Fiber) error {
-					r, err := actor.Ask[int](f, c, i)
+					r, err := actor.Ask(f, c, square{i: i})
 					record("b: answer %d = %d, %v", i, r, err)
 					return err
 				})

@@ -13,7 +13,7 @@ import (
 // when [Clock.Advance] moves it, and its timers fire inside Advance, in
 // deadline order, timers due at the same instant in the order they were
 // set. Give it to an actor system with [actor.WithClock] (or to
-// [fiber.Run] with [fiber.WithClock]): fiber sleeps, [github.com/weft-go/weft/bridge.Within]
+// [fiber.Run] with [fiber.WithClock]): fiber sleeps, [actor.Within]
 // deadlines and deadlock probes then run on it.
 //
 // Create a Clock with [NewClock]; the zero value is not usable and a Clock

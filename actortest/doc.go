@@ -4,7 +4,7 @@
 //
 // [Run] runs a test in a [testing/synctest] bubble with a fresh
 // [actor.System] whose turns run one at a time ([actor.WithSerialTurns]).
-// Inside the bubble every timer is virtual: fiber sleeps, [github.com/weft-go/weft/bridge.Within]
+// Inside the bubble every timer is virtual: fiber sleeps, [actor.Within]
 // deadlines, deadlock probes, supervision backoff and protoactor's own
 // timers. Virtual time advances only when every goroutine of the bubble is
 // blocked, so an hour-long timeout takes no real time, and [Wait] returns
@@ -18,8 +18,8 @@
 //		actortest.Run(t, func(t *testing.T, sys *actor.System) {
 //			silent, _ := actor.Spawn(sys, "silent", ...)
 //			start := time.Now()
-//			_, err := actor.Call[string](ctx, asker, ...) // the asker's fiber waits up to an hour
-//			// err wraps bridge.ErrTimeout and time.Since(start) == time.Hour exactly,
+//			_, err := actor.Call(ctx, asker, Relay{}) // the asker's fiber asks silent, Within an hour
+//			// err wraps actor.ErrTimeout and time.Since(start) == time.Hour exactly,
 //			// in a few milliseconds of real time.
 //		})
 //	}

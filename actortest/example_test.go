@@ -2,14 +2,25 @@ package actortest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/actortest"
-	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 )
+
+// SilentMsg is the protocol of the example's silent actor.
+type SilentMsg interface{ silentMsg() }
+
+// Question is a request of SilentMsg answered with a string.
+type Question struct {
+	actor.Request[SilentMsg, string]
+	Text string
+}
+
+func (Question) silentMsg() {}
 
 // An hour-long request deadline, tested in no time: the actors' fibers
 // run on a manual virtual clock, which the example moves forward. (Inside
@@ -21,15 +32,15 @@ func ExampleClock() {
 	sys := actor.NewSystem(actor.WithClock(clk), actor.WithDeadlockDetection(0))
 	defer sys.Shutdown(context.Background())
 
-	silent, _ := actor.Spawn(sys, "silent", func() actor.Behavior[string] {
-		return actor.BehaviorFunc[string](func(*actor.Self[string], string) {}) // never answers
+	silent, _ := actor.Spawn(sys, "silent", func() actor.Behavior[SilentMsg] {
+		return actor.BehaviorFunc[SilentMsg](func(*actor.Self[SilentMsg], SilentMsg) {}) // never answers
 	})
 	result := make(chan string, 1)
 	asker, _ := actor.Spawn(sys, "asker", func() actor.Behavior[string] {
 		return actor.BehaviorFunc[string](func(self *actor.Self[string], q string) {
 			self.Go("ask", func(f *fiber.Fiber) error {
-				_, err := actor.Ask[string](f, silent, q, bridge.Within(time.Hour))
-				result <- fmt.Sprintf("%v at %s", err, clk.Now().Format(time.Kitchen))
+				_, err := actor.Ask(f, silent, Question{Text: q}, actor.Within(time.Hour))
+				result <- fmt.Sprintf("timed out: %t, at %s", errors.Is(err, actor.ErrTimeout), clk.Now().Format(time.Kitchen))
 				return nil
 			})
 		})
@@ -43,5 +54,5 @@ func ExampleClock() {
 	fmt.Println(<-result)
 	// Output:
 	// pending timers after 59 minutes: 1
-	// bridge: timed out at 10:00AM
+	// timed out: true, at 10:00AM
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/internal/goprof"
+	"github.com/weft-go/weft/internal/pids"
 )
 
 // Deadlock detection follows the wait-for graph by edge chasing (Chandy,
@@ -388,7 +389,7 @@ func (e *DeadlockError) Error() string {
 		if i > 0 {
 			b.WriteString(" → ")
 		}
-		fmt.Fprintf(&b, "fiber %q of %s waits on %s", l.Fiber, pidString(l.Actor), l.Wait)
+		fmt.Fprintf(&b, "fiber %q of %s waits on %s", l.Fiber, pids.String(l.Actor), l.Wait)
 	}
 	if len(e.Cycle) > 0 {
 		fmt.Fprintf(&b, " → fiber %q", e.Cycle[0].Fiber)
@@ -401,7 +402,7 @@ func (e *DeadlockError) Error() string {
 func (e *DeadlockError) Stacks() string {
 	var b strings.Builder
 	for _, l := range e.Cycle {
-		fmt.Fprintf(&b, "fiber %q (%d) of %s, waiting on %s:\n%s\n", l.Fiber, l.FiberID, pidString(l.Actor), l.Wait, l.Stack)
+		fmt.Fprintf(&b, "fiber %q (%d) of %s, waiting on %s:\n%s\n", l.Fiber, l.FiberID, pids.String(l.Actor), l.Wait, l.Stack)
 	}
 	return b.String()
 }
@@ -419,12 +420,4 @@ func (h *Host) spawnServing(sender *actor.PID, name string, fn func(*fiber.Fiber
 	f := h.sched.SpawnTagged(name, tag, fn, opts...)
 	h.indexServer(tag, f)
 	return f
-}
-
-// pidString formats pid as "address/id".
-func pidString(pid *actor.PID) string {
-	if pid == nil {
-		return "<nil>"
-	}
-	return pid.Address + "/" + pid.Id
 }

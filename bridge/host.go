@@ -10,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/pids"
 )
 
 // Host runs fibers inside one protoactor actor. The actor's Receive hands
@@ -41,8 +42,9 @@ type Host struct {
 	// requests waiting for replies, by RequestId of their sender PID
 	requests    map[uint32]*pendingRequest
 	lastRequest uint32
-	watched     map[pidKey]int // request targets watched, with their pending requests
-	replyPID    *actor.PID     // the host's reply process, while the actor runs
+	watched     map[pidKey]int  // request targets watched, with their pending requests
+	userWatched map[pidKey]bool // actors watched with Host.Watch
+	replyPID    *actor.PID      // the host's reply process, while the actor runs
 	// loaders with queued keys, dispatched when every fiber is suspended
 	pendingLoads []interface{ dispatch() }
 	wakeMsg      *wakeUp
@@ -253,10 +255,10 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			// behaviour has seen Stopping: drop them, as protoactor drops
 			// the messages still queued when it stops.
 			h.logger.Debug("weft: message to a stopping actor dropped",
-				slog.Any("actor", h.self), slog.Any("message", m))
+				slog.String("actor", pids.String(h.self)), slog.Any("message", m))
 			return
 		}
-		if t, ok := m.(*actor.Terminated); ok && len(h.watched) > 0 {
+		if t, ok := m.(*actor.Terminated); ok && len(h.watched)+len(h.userWatched) > 0 {
 			h.targetDown(t)
 		}
 		if len(h.receivers) == 0 || !h.deliver(m, c.Sender()) {
@@ -292,7 +294,7 @@ func (h *Host) stop() {
 	if err := h.sched.Close(ctx); err != nil {
 		h.stopErr = err
 		h.logger.Error("weft: problem while stopping the fibers of an actor",
-			slog.Any("actor", h.self), slog.Any("error", err))
+			slog.String("actor", pids.String(h.self)), slog.Any("error", err))
 	}
 	h.receivers = nil
 	h.stopProbes()

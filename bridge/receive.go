@@ -31,6 +31,18 @@ func (h *Host) deliver(msg any, sender *actor.PID) bool {
 	return false
 }
 
+// Offer hands msg to the longest-waiting fiber whose [Receive] (or
+// [ReceiveFunc]) matches it, as a turn does with the message it delivers,
+// and reports whether one took it; sender is what [ReceiveFrom] returns.
+// An actor that turns a message into another (such as package actor,
+// which delivers a watched actor's termination as a message of the
+// watcher's protocol) offers the new one with it before handling it
+// itself. Call it from the actor's turns; the fiber runs when the turn
+// runs its ready fibers.
+func (h *Host) Offer(msg any, sender *actor.PID) bool {
+	return len(h.receivers) > 0 && h.deliver(msg, sender)
+}
+
 // remove drops r from the receivers if it is still there.
 func (h *Host) removeReceiver(r *receiveWait) {
 	for i, o := range h.receivers {

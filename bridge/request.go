@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/pids"
 )
 
 // replyProcess is the protoactor process that replies to a host's
@@ -45,7 +46,8 @@ type pendingRequest struct {
 	waker  fiber.Waker
 	reply  any
 	target pidKey
-	gen    uint64 // the host's probe tick when the request was made (deadlock.go)
+	to     Addressee // RequestRaw's; nil for Request
+	gen    uint64    // the host's probe tick when the request was made (deadlock.go)
 }
 
 // pidKey identifies an actor whatever *PID value names it.
@@ -64,28 +66,64 @@ func (h *Host) watchTarget(target *actor.PID, key pidKey) {
 	if _, ok := h.watched[key]; !ok {
 		if len(h.watched) >= maxWatched {
 			for k, n := range h.watched {
-				if n == 0 {
+				if n == 0 && !h.userWatched[k] {
 					h.turn.Unwatch(actor.NewPID(k.addr, k.id))
 					delete(h.watched, k)
 				}
 			}
 		}
-		h.turn.Watch(target)
+		if !h.userWatched[key] {
+			h.turn.Watch(target)
+		}
 	}
 	h.watched[key]++
+}
+
+// Watch makes the host's actor watch pid, as protoactor's Context.Watch
+// does: the actor receives an *actor.Terminated when pid stops. Use it
+// instead of Context.Watch on a host's actor, since the host watches its
+// request targets too and unwatches them when idle: a watch made here
+// stays until [Host.Unwatch] or the Terminated. Call it from the actor's
+// turns.
+func (h *Host) Watch(pid *actor.PID) {
+	key := pidKey{pid.Address, pid.Id}
+	if h.userWatched[key] {
+		return
+	}
+	if h.userWatched == nil {
+		h.userWatched = make(map[pidKey]bool)
+	}
+	h.userWatched[key] = true
+	if _, ok := h.watched[key]; !ok {
+		h.turn.Watch(pid)
+	}
+}
+
+// Unwatch undoes [Host.Watch]; pending requests to pid keep their own
+// watch. Call it from the actor's turns.
+func (h *Host) Unwatch(pid *actor.PID) {
+	key := pidKey{pid.Address, pid.Id}
+	if !h.userWatched[key] {
+		return
+	}
+	delete(h.userWatched, key)
+	if _, ok := h.watched[key]; !ok {
+		h.turn.Unwatch(pid)
+	}
 }
 
 // targetDown fails the pending requests to an actor that terminated, in
 // the order they were made.
 func (h *Host) targetDown(t *actor.Terminated) {
 	key := pidKey{t.Who.GetAddress(), t.Who.GetId()}
+	delete(h.userWatched, key)
 	if _, ok := h.watched[key]; !ok {
 		return
 	}
 	delete(h.watched, key)
 	var ids []uint32
 	for id, r := range h.requests {
-		if r.target == key {
+		if r.target == key && !handedOn(r.to) {
 			ids = append(ids, id)
 		}
 	}
@@ -93,16 +131,22 @@ func (h *Host) targetDown(t *actor.Terminated) {
 	for _, id := range ids {
 		r := h.requests[id]
 		delete(h.requests, id)
-		r.waker.Wake(fmt.Errorf("%w: %v terminated (%v)", ErrDeadLetter, t.Who, t.Why))
+		r.waker.Wake(fmt.Errorf("%w: %s terminated (%v)", ErrDeadLetter, pids.String(t.Who), t.Why))
 	}
 }
 
 // unwatchAll drops the host's watches; the host calls it when it stops.
 func (h *Host) unwatchAll() {
 	for k := range h.watched {
+		if !h.userWatched[k] {
+			h.turn.Unwatch(actor.NewPID(k.addr, k.id))
+		}
+	}
+	for k := range h.userWatched {
 		h.turn.Unwatch(actor.NewPID(k.addr, k.id))
 	}
 	clear(h.watched)
+	clear(h.userWatched)
 }
 
 // Request sends msg to target with a one-shot reply address as the sender,
@@ -123,14 +167,59 @@ func (h *Host) unwatchAll() {
 // Request is a suspension point: it must be called by f itself, and f must
 // live in an actor ([Host]).
 func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOption) (R, error) {
-	var zero R
+	reply, err := request(f, target, msg, nil, opts)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return decodeReply[R](reply, target)
+}
+
+// Addressee is told the reply address of a request before the request is
+// sent: see [RequestRaw] and [CallRaw].
+type Addressee interface {
+	// SetReplyTo is called once, on the requesting goroutine, with the PID
+	// the target must answer to (the request's sender too).
+	SetReplyTo(replyTo *actor.PID)
+	// HandedOn reports whether the target has handed the request on to
+	// another actor, which answers it instead. The end of the target then
+	// no longer fails the request (the target is watched for that): the
+	// actor that holds it answers, or fails it when it stops. It may be
+	// called from any goroutine.
+	HandedOn() bool
+}
+
+// handedOn reports whether a request's addressee says it was handed on.
+func handedOn(to Addressee) bool { return to != nil && to.HandedOn() }
+
+// RequestRaw is like [Request], but returns the reply as sent, whatever
+// its type (a [*actor.DeadLetterResponse] becomes [ErrDeadLetter]), for
+// callers that decode replies themselves; and if to is not nil, it is told
+// the request's reply address before msg is sent. Package actor's typed
+// requests use it: they carry their reply address inside the message, so
+// that a responder can answer long after the turn that delivered it.
+func RequestRaw(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts ...WaitOption) (any, error) {
+	reply, err := request(f, target, msg, to, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, dead := reply.(*actor.DeadLetterResponse); dead {
+		return nil, fmt.Errorf("%w: %s", ErrDeadLetter, pids.String(target))
+	}
+	return reply, nil
+}
+
+// request is the body of Request and RequestRaw: it sends msg to target,
+// telling to (if not nil) the reply address first, and returns the raw
+// reply.
+func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []WaitOption) (any, error) {
 	h := HostOf(f)
 	cfg := waitOptions(opts)
 	if f.Cancelled() {
-		return zero, h.sched.Suspend(f, "request") // fails at once with the cancellation error
+		return nil, h.sched.Suspend(f, "request") // fails at once with the cancellation error
 	}
 	if h.replyPID == nil {
-		return zero, ErrNotRunning
+		return nil, ErrNotRunning
 	}
 	w := h.sched.Waker(f) // first: inside fiber.Critical it panics before anything is sent
 	h.lastRequest++
@@ -139,14 +228,17 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 	}
 	id := h.lastRequest
 	key := pidKey{target.Address, target.Id}
+	sender := &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
+	if to != nil {
+		to.SetReplyTo(sender)
+	}
 	h.watchTarget(target, key)
-	r := &pendingRequest{waker: w, target: key}
+	r := &pendingRequest{waker: w, target: key, to: to}
 	h.requests[id] = r
 	if h.detect > 0 {
 		r.gen = h.probe.gen
 		h.armProbes()
 	}
-	sender := &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
 	h.turn.RequestWithCustomSender(target, msg, sender)
 	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)
 	delete(h.requests, id)
@@ -154,33 +246,35 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 		h.watched[key]--
 	}
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
-	return decodeReply[R](r.reply, target)
+	return r.reply, nil
 }
 
 // decodeReply turns a reply into an R or the error it stands for.
 func decodeReply[R any](reply any, target *actor.PID) (R, error) {
 	var zero R
 	if _, dead := reply.(*actor.DeadLetterResponse); dead {
-		return zero, fmt.Errorf("%w: %v", ErrDeadLetter, target)
+		return zero, fmt.Errorf("%w: %s", ErrDeadLetter, pids.String(target))
 	}
 	r, ok := reply.(R)
 	if !ok {
 		if err, isErr := reply.(error); isErr {
 			// A failure answered in place of the reply, such as a bounded
 			// mailbox's rejection: it is the request's error.
-			return zero, fmt.Errorf("bridge: request to %v: %w", target, err)
+			return zero, fmt.Errorf("bridge: request to %s: %w", pids.String(target), err)
 		}
 		return zero, fmt.Errorf("%w: got %T, want %v", ErrUnexpectedReply, reply, reflect.TypeFor[R]())
 	}
 	return r, nil
 }
 
-// callProcess is the one-shot reply process of Call.
+// callProcess is the one-shot reply process of Call: it takes the first
+// reply, or the target's termination (Call watches the target).
 type callProcess struct {
 	done  atomic.Bool
-	reply chan any // buffered: one reply
+	reply chan any  // buffered: one reply
+	to    Addressee // CallRaw's; nil for Call
 }
 
 func (p *callProcess) SendUserMessage(_ *actor.PID, message any) {
@@ -189,7 +283,11 @@ func (p *callProcess) SendUserMessage(_ *actor.PID, message any) {
 	}
 }
 
-func (p *callProcess) SendSystemMessage(*actor.PID, any) {}
+func (p *callProcess) SendSystemMessage(_ *actor.PID, message any) {
+	if t, ok := message.(*actor.Terminated); ok && !handedOn(p.to) && p.done.CompareAndSwap(false, true) {
+		p.reply <- t
+	}
+}
 
 func (p *callProcess) Stop(*actor.PID) { p.done.Store(true) }
 
@@ -199,19 +297,58 @@ func (p *callProcess) Stop(*actor.PID) { p.done.Store(true) }
 // [context.Cause] of ctx. It is for code outside actors; inside a fiber use
 // [Request], which suspends only the fiber.
 func Call[R any](ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any) (R, error) {
-	p := &callProcess{reply: make(chan any, 1)}
+	reply, err := call(ctx, sys, target, msg, nil)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return decodeReply[R](reply, target)
+}
+
+// CallRaw is to [Call] what [RequestRaw] is to [Request]: to (if not nil)
+// is told the reply address before msg is sent, and the reply is returned
+// as sent (a dead letter becomes [ErrDeadLetter]).
+func CallRaw(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee) (any, error) {
+	reply, err := call(ctx, sys, target, msg, to)
+	if err != nil {
+		return nil, err
+	}
+	if _, dead := reply.(*actor.DeadLetterResponse); dead {
+		return nil, fmt.Errorf("%w: %s", ErrDeadLetter, pids.String(target))
+	}
+	return reply, nil
+}
+
+// call is the body of Call and CallRaw. It watches target for the time of
+// the call, so that a target that stops before it answers (protoactor
+// drops the messages still queued in a stopping actor) fails the call
+// with ErrDeadLetter instead of leaving it to ctx.
+func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee) (any, error) {
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	p := &callProcess{reply: make(chan any, 1), to: to}
 	reg := sys.ProcessRegistry
 	pid, _ := reg.Add(p, "weft-call"+reg.NextId())
+	proc, _ := reg.Get(target) // dead letters if target does not exist: it answers the watch with a Terminated
+	proc.SendSystemMessage(target, &actor.Watch{Watcher: pid})
 	defer func() {
 		p.done.Store(true)
 		reg.Remove(pid)
 	}()
+	if to != nil {
+		to.SetReplyTo(pid)
+	}
 	sys.Root.RequestWithCustomSender(target, msg, pid)
 	select {
 	case reply := <-p.reply:
-		return decodeReply[R](reply, target)
+		if t, ok := reply.(*actor.Terminated); ok {
+			return nil, fmt.Errorf("%w: %s terminated (%v)", ErrDeadLetter, pids.String(t.Who), t.Why)
+		}
+		proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
+		return reply, nil
 	case <-ctx.Done():
-		var zero R
-		return zero, context.Cause(ctx)
+		proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
+		return nil, context.Cause(ctx)
 	}
 }

@@ -159,19 +159,31 @@ func TestLeakedActorFiber(t *testing.T) {
 	}
 }
 
+// echoMsg is the protocol of TestCleanShutdownPasses's actor.
+type echoMsg interface{ echoMsg() }
+
+// echo is answered with n.
+type echo struct {
+	actor.Request[echoMsg, int]
+	n int
+}
+
+func (echo) echoMsg() {}
+
 func TestCleanShutdownPasses(t *testing.T) {
 	sys := actor.NewSystem()
-	ref, err := actor.Spawn(sys, "", func() actor.Behavior[int] {
-		return actor.BehaviorFunc[int](func(self *actor.Self[int], n int) {
+	ref, err := actor.Spawn(sys, "", func() actor.Behavior[echoMsg] {
+		return actor.BehaviorFunc[echoMsg](func(self *actor.Self[echoMsg], msg echoMsg) {
+			m := msg.(echo)
 			self.Go("sleeper", func(f *fiber.Fiber) error { return f.Sleep(1 << 40) })
-			self.Respond(n)
+			_ = actor.ReplyTo(self, m).Send(m.n)
 		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := actor.Call[int](context.Background(), ref, 7); got != 7 || err != nil {
-		t.Fatalf("Call = %d, %v; want 7, nil", got, err)
+	if got, err := actor.Call(context.Background(), ref, echo{n: 7}); got != 7 || err != nil {
+		t.Fatalf("Call(echo{7}) = %d, %v; want 7, nil", got, err)
 	}
 	if err := sys.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)

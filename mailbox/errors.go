@@ -3,6 +3,7 @@ package mailbox
 import (
 	"errors"
 	"fmt"
+	"github.com/weft-go/weft/internal/pids"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 )
@@ -39,7 +40,7 @@ type Rejected struct {
 
 // Error describes the refusal.
 func (r *Rejected) Error() string {
-	return fmt.Sprintf("mailbox: %T to %v rejected: %v", r.Message, r.Target, r.Reason)
+	return fmt.Sprintf("mailbox: %T to %s rejected: %v", r.Message, pids.String(r.Target), r.Reason)
 }
 
 // Unwrap returns the reason, so that errors.Is(r, [ErrFull]) holds.

@@ -11,8 +11,12 @@ import (
 	"github.com/weft-go/weft/supervision"
 )
 
-// Query is the protocol of the example's api service.
-type Query struct{ Q string }
+// Query is the protocol of the example's api service: one request type,
+// answered with a string.
+type Query struct {
+	actor.Request[Query, string]
+	Q string
+}
 
 // component is a service component that reports its lifecycle.
 type component struct {
@@ -22,7 +26,7 @@ type component struct {
 
 func (c *component) Started(*actor.Self[Query]) { c.out <- c.name + " started" }
 func (c *component) Receive(self *actor.Self[Query], q Query) {
-	self.Respond(c.name + " answers " + q.Q)
+	actor.ReplyTo(self, q).Send(c.name + " answers " + q.Q)
 }
 func (c *component) Stopping(*actor.Self[Query]) {}
 func (c *component) Stopped(*actor.Self[Query])  { c.out <- c.name + " stopped" }
@@ -52,7 +56,7 @@ func ExampleTree() {
 		panic(err)
 	}
 	api, _ := service.Lookup[Query](svc, "api")
-	answer, err := actor.Call[string](ctx, api, Query{"ping"})
+	answer, err := actor.Call(ctx, api, Query{Q: "ping"})
 	fmt.Println(answer, err)
 	if err := svc.Stop(ctx); err != nil {
 		panic(err)

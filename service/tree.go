@@ -12,8 +12,8 @@ import (
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
-	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/internal/pids"
 	"github.com/weft-go/weft/internal/supervise"
 	"github.com/weft-go/weft/supervision"
 )
@@ -100,7 +100,7 @@ type Child struct {
 
 // StartFunc spawns a child of a [Tree]: it must spawn exactly one actor as
 // a child of parent, the tree's own actor (with [actor.SpawnChild], or
-// protoactor's spawn on parent.Turn()), named name, and return its PID.
+// protoactor's spawn on parent.Raw()), named name, and return its PID.
 // [StartActor] builds one for a Weft behavior. It runs in the tree actor's
 // turn: it must not block. An error (or a panic) fails the start.
 //
@@ -406,7 +406,7 @@ type kid struct {
 // Started starts the control fiber, which starts the children.
 func (t *treeActor) Started(self *actor.Self[any]) {
 	t.self, t.pid = self, self.Ref().PID()
-	t.sup, _ = self.Turn().(pa.Supervisor)
+	t.sup, _ = self.Raw().(pa.Supervisor)
 	self.Go("service.tree", t.loop)
 }
 
@@ -494,7 +494,7 @@ func (t *treeActor) loop(f *fiber.Fiber) error {
 		t.cmds = t.cmds[1:]
 		if err := t.command(f, "service.restart", func(f *fiber.Fiber) error { return t.run(f, c) }); err != nil && !f.Cancelled() {
 			t.svc.sys.Logger().Debug("service: restart interrupted",
-				slog.Any("tree", t.pid), slog.Any("error", err))
+				slog.String("tree", pids.String(t.pid)), slog.Any("error", err))
 		}
 	}
 	t.shutdown(f)
@@ -566,9 +566,9 @@ func (t *treeActor) callStart(k *kid) (pid *pa.PID, err error) {
 	if err == nil && pid == nil {
 		err = errors.New("start function returned no PID")
 	}
-	if err == nil && !slices.ContainsFunc(t.self.Turn().Children(), pid.Equal) {
+	if err == nil && !slices.ContainsFunc(t.self.Raw().Children(), pid.Equal) {
 		t.svc.sys.Raw().Root.Stop(pid)
-		err = fmt.Errorf("start function returned %v, which is not a child of the tree", pid)
+		err = fmt.Errorf("start function returned %s, which is not a child of the tree", pids.String(pid))
 	}
 	return pid, err
 }
@@ -577,9 +577,9 @@ func (t *treeActor) callStart(k *kid) (pid *pa.PID, err error) {
 // Touch, which protoactor answers after k's Receive has seen it (so after
 // Started), and waits for the answer, k's end or a failure report.
 func (t *treeActor) handshake(f *fiber.Fiber, k *kid) error {
-	t.self.Turn().Request(k.pid, &pa.Touch{})
+	t.self.Raw().Request(k.pid, &pa.Touch{})
 	id := k.pid.Id
-	m, err := bridge.ReceiveFunc(f, func(m any) bool {
+	m, err := actor.ReceiveFunc(f, func(m any) bool {
 		switch m := m.(type) {
 		case *pa.Touched:
 			return m.Who != nil && m.Who.Id == id
@@ -589,9 +589,9 @@ func (t *treeActor) handshake(f *fiber.Fiber, k *kid) error {
 			return m.id == id
 		}
 		return false
-	}, bridge.Within(t.startTimeout))
+	}, actor.Within(t.startTimeout))
 	if err != nil {
-		if errors.Is(err, bridge.ErrTimeout) {
+		if errors.Is(err, actor.ErrTimeout) {
 			return fmt.Errorf("not started within %v: %w", t.startTimeout, err)
 		}
 		return err
@@ -658,20 +658,20 @@ func (t *treeActor) stopKid(f *fiber.Fiber, k *kid) error {
 		timeout = DefaultStopTimeout
 	}
 	if timeout > 0 && !k.failed { // a failed child's mailbox is suspended: poison would wait
-		t.self.Turn().Poison(k.pid)
+		t.self.Raw().Poison(k.pid)
 		err := t.waitTerminated(f, k, timeout)
-		if err == nil || !errors.Is(err, bridge.ErrTimeout) {
+		if err == nil || !errors.Is(err, actor.ErrTimeout) {
 			return err
 		}
 		t.svc.sys.Logger().Warn("service: child did not stop in time; stopping it by force",
-			slog.Any("tree", t.pid), slog.String("child", k.spec.Name), slog.Duration("timeout", timeout))
+			slog.String("tree", pids.String(t.pid)), slog.String("child", k.spec.Name), slog.Duration("timeout", timeout))
 	}
-	t.self.Turn().Stop(k.pid)
+	t.self.Raw().Stop(k.pid)
 	if timeout < 0 {
 		timeout = DefaultStopTimeout
 	}
 	err := t.waitTerminated(f, k, timeout)
-	if errors.Is(err, bridge.ErrTimeout) {
+	if errors.Is(err, actor.ErrTimeout) {
 		k.alive, k.stopping = false, false
 		t.svc.setPID(k.spec.Name, nil)
 		return fmt.Errorf("%w: %q", ErrStopTimeout, k.spec.Name)
@@ -685,7 +685,7 @@ func (t *treeActor) waitTerminated(f *fiber.Fiber, k *kid, d time.Duration) erro
 		return nil
 	}
 	id := k.pid.Id
-	m, err := bridge.ReceiveFunc(f, func(m *pa.Terminated) bool { return m.Who.Id == id }, bridge.Within(d))
+	m, err := actor.ReceiveFunc(f, func(m *pa.Terminated) bool { return m.Who.Id == id }, actor.Within(d))
 	if err != nil {
 		return err
 	}

@@ -202,7 +202,7 @@ func TestProtoactorChildrenOrder(t *testing.T) {
 		p := suptest.NewProbe()
 		parentRef, kids := suptest.SpawnParent(t, sys, supervision.OneForOne(), p, false, "a", "b", "c", "d")
 		children := func() string {
-			s, err := actor.Call[string](context.Background(), parentRef, "children")
+			s, err := actor.Call(context.Background(), parentRef, suptest.Children{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -198,23 +198,23 @@ func Bubble(t *testing.T, name string, fn func(t *testing.T)) {
 // SpawnParent starts a supervisor actor, "root/parent", whose children
 // are [Worker]s named names, supervised by strat, and returns it and its
 // children by name. The parent spawns one more child on "spawn:NAME"
-// (sending its ref on an internal channel) and answers "children" with
+// (sending its ref on an internal channel) and answers [Children] with
 // the IDs of protoactor's Children, in protoactor's order. It stops strat
 // when it stops, as the Strategy documentation asks.
 //
 // The parent is a child of a top-level actor "root", whose strategy
 // records each failure of the parent (an escalation) as "root:REASON" and
 // stops it.
-func SpawnParent(t testing.TB, sys *actor.System, strat *supervision.Strategy, p *Probe, at bool, names ...string) (actor.Ref[string], map[string]actor.Ref[string]) {
+func SpawnParent(t testing.TB, sys *actor.System, strat *supervision.Strategy, p *Probe, at bool, names ...string) (actor.Ref[any], map[string]actor.Ref[string]) {
 	t.Helper()
 	refs := make(chan map[string]actor.Ref[string], 100)
-	parents := make(chan actor.Ref[string], 1)
+	parents := make(chan actor.Ref[any], 1)
 	recorder := supervision.OneForOne(
 		supervision.WithDecider(supervision.Always(supervision.Stop)),
 		supervision.WithObserver(func(e supervision.Event) { p.Add("root:%v", e.Reason) }))
 	_, err := actor.Spawn(sys, "root", func() actor.Behavior[string] {
 		return &root{start: func(self *actor.Self[string]) {
-			ref, err := actor.SpawnChild(self, "parent", func() actor.Behavior[string] {
+			ref, err := actor.SpawnChild(self, "parent", func() actor.Behavior[any] {
 				return &parent{p: p, strat: strat, names: names, refs: refs, at: at}
 			}, actor.WithSupervisor(strat))
 			if err != nil {
@@ -245,7 +245,7 @@ type parent struct {
 	at    bool
 }
 
-func (pr *parent) Started(self *actor.Self[string]) {
+func (pr *parent) Started(self *actor.Self[any]) {
 	refs := make(map[string]actor.Ref[string])
 	for _, n := range pr.names {
 		ref, err := actor.SpawnChild(self, n, NewWorker(n, pr.p, pr.at))
@@ -257,16 +257,17 @@ func (pr *parent) Started(self *actor.Self[string]) {
 	pr.refs <- refs
 }
 
-func (pr *parent) Receive(self *actor.Self[string], msg string) {
-	if msg == "children" {
+func (pr *parent) Receive(self *actor.Self[any], msg any) {
+	if c, ok := msg.(Children); ok {
 		var ids []string
-		for _, c := range self.Turn().Children() {
+		for _, c := range self.Raw().Children() {
 			ids = append(ids, c.Id)
 		}
-		self.Respond(strings.Join(ids, " "))
+		actor.ReplyTo(self, c).Send(strings.Join(ids, " "))
 		return
 	}
-	if n, ok := strings.CutPrefix(msg, "spawn:"); ok {
+	s, _ := msg.(string)
+	if n, ok := strings.CutPrefix(s, "spawn:"); ok {
 		ref, err := actor.SpawnChild(self, n, NewWorker(n, pr.p, pr.at))
 		if err != nil {
 			panic(err)
@@ -275,10 +276,14 @@ func (pr *parent) Receive(self *actor.Self[string], msg string) {
 	}
 }
 
-func (pr *parent) Stopping(*actor.Self[string]) {
+func (pr *parent) Stopping(*actor.Self[any]) {
 	if pr.strat != nil {
 		pr.strat.Stop()
 	}
 }
 
-func (pr *parent) Stopped(*actor.Self[string]) {}
+func (pr *parent) Stopped(*actor.Self[any]) {}
+
+// Children asks a parent for the IDs of its children, in protoactor's
+// order, separated by spaces.
+type Children struct{ actor.Request[any, string] }

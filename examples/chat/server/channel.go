@@ -15,10 +15,10 @@ import (
 const topicLen = 390
 
 // channel is the behavior of a channel actor: it owns the channel's
-// members, topic and modes, and fans lines out to the members' outboxes.
+// members, topic and modes, and fans lines out to the members' inboxes.
 // Everything it does happens in its actor's turns, one message at a time,
 // so a line is queued for every member before the next message (and before
-// the sender's acknowledgement).
+// the sender's answer).
 type channel struct {
 	*info
 	name     string // as spelled by the first member
@@ -63,7 +63,8 @@ func (ch *channel) findNick(nick string) *chanMember {
 	return nil
 }
 
-// fanout queues line for every member except the one with ID except.
+// fanout queues line for every member except the one with ID except: the
+// same line, shared read-only by every member's inbox.
 func (ch *channel) fanout(line []byte, except uint64) {
 	for _, m := range ch.members {
 		if m.id != except {
@@ -72,28 +73,29 @@ func (ch *channel) fanout(line []byte, except uint64) {
 	}
 }
 
-// Receive implements [actor.Behavior].
+// Receive implements [actor.Behavior]. Every request is answered in the
+// turn that handles it, after what it queues for the members.
 func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 	switch m := msg.(type) {
 	case chanSay:
-		self.Respond(ch.say(m))
+		actor.ReplyTo(self, m).Send(ch.say(m))
 	case chanJoin:
-		self.Respond(ch.join(m))
+		actor.ReplyTo(self, m).Send(ch.join(m))
 	case chanPart:
-		self.Respond(ch.part(self, m))
+		actor.ReplyTo(self, m).Send(ch.part(self, m))
 	case chanTopic:
-		self.Respond(ch.setTopic(m))
+		actor.ReplyTo(self, m).Send(ch.setTopic(m))
 	case chanNames:
 		ch.names(m.who)
-		self.Respond(ackOK)
+		actor.ReplyTo(self, m).Send(ackOK)
 	case chanWho:
 		ch.who(m.who)
-		self.Respond(ackOK)
+		actor.ReplyTo(self, m).Send(ackOK)
 	case chanMode:
-		self.Respond(ch.mode(m))
+		actor.ReplyTo(self, m).Send(ch.mode(m))
 	case chanInfo:
 		_, me := ch.find(m.who.id)
-		self.Respond(chanInfoReply{visible: !ch.modeS || me != nil, name: ch.name, users: len(ch.members), topic: ch.topic})
+		actor.ReplyTo(self, m).Send(chanInfoReply{visible: !ch.modeS || me != nil, name: ch.name, users: len(ch.members), topic: ch.topic})
 	case chanRename:
 		var ids []uint64
 		if _, me := ch.find(m.id); me != nil {
@@ -104,7 +106,7 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 				}
 			}
 		}
-		self.Respond(&notified{ids: ids})
+		actor.ReplyTo(self, m).Send(notified{ids: ids})
 	case chanRemote:
 		ch.fanout(m.line, 0)
 	case chanQuit:
@@ -119,11 +121,13 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 			}
 			ch.closeIfEmpty(self)
 		}
-		self.Respond(&notified{ids: ids})
+		actor.ReplyTo(self, m).Send(notified{ids: ids})
+	case chanClose:
+		self.Stop()
 	}
 }
 
-func (ch *channel) say(m chanSay) *chanAck {
+func (ch *channel) say(m chanSay) chanAck {
 	_, me := ch.find(m.who.id)
 	if me == nil {
 		if !m.notice {
@@ -140,16 +144,16 @@ func (ch *channel) say(m chanSay) *chanAck {
 	return ackOK
 }
 
-func (ch *channel) join(m chanJoin) *joinReply {
+func (ch *channel) join(m chanJoin) joinReply {
 	if ch.closed {
-		return &joinReply{retry: true}
+		return joinReply{retry: true}
 	}
 	if _, me := ch.find(m.who.id); me != nil {
-		return &joinReply{joined: true}
+		return joinReply{joined: true}
 	}
 	if ch.pass != "" && m.key != ch.pass {
 		ch.numeric(m.who, irc.ErrBadChannelKey, ch.name, "Cannot join channel (+k)")
-		return &joinReply{}
+		return joinReply{}
 	}
 	ch.members = append(ch.members, &chanMember{member: m.who, op: len(ch.members) == 0})
 	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "JOIN", ch.name), 0)
@@ -158,10 +162,10 @@ func (ch *channel) join(m chanJoin) *joinReply {
 		ch.topicReplies(m.who)
 	}
 	ch.names(m.who)
-	return &joinReply{joined: true}
+	return joinReply{joined: true}
 }
 
-func (ch *channel) part(self *actor.Self[chanMsg], m chanPart) *chanAck {
+func (ch *channel) part(self *actor.Self[chanMsg], m chanPart) chanAck {
 	i, me := ch.find(m.who.id)
 	if me == nil {
 		ch.numeric(m.who, irc.ErrNotOnChannel, ch.name, "You're not on that channel")
@@ -179,7 +183,8 @@ func (ch *channel) part(self *actor.Self[chanMsg], m chanPart) *chanAck {
 }
 
 // closeIfEmpty closes an empty channel and tells the registry, which
-// stops it. A join that arrives meanwhile is told to retry.
+// forgets it and tells it to stop (chanClose). A join that arrives
+// meanwhile is told to retry.
 func (ch *channel) closeIfEmpty(self *actor.Self[chanMsg]) {
 	if len(ch.members) == 0 && !ch.closed {
 		ch.closed = true
@@ -196,7 +201,7 @@ func (ch *channel) topicReplies(who member) {
 	ch.numeric(who, irc.RplTopicWhoTime, ch.name, ch.topicBy, strconv.FormatInt(ch.topicAt.Unix(), 10))
 }
 
-func (ch *channel) setTopic(m chanTopic) *chanAck {
+func (ch *channel) setTopic(m chanTopic) chanAck {
 	_, me := ch.find(m.who.id)
 	if !m.set {
 		if me == nil && ch.modeS {
@@ -296,7 +301,7 @@ func (ch *channel) modeString(member bool) []string {
 
 // mode handles MODE on the channel: a query, a ban list query, or changes
 // of +o +v +t +s +k by an operator.
-func (ch *channel) mode(m chanMode) *chanAck {
+func (ch *channel) mode(m chanMode) chanAck {
 	_, me := ch.find(m.who.id)
 	if len(m.args) == 0 {
 		ch.numeric(m.who, irc.RplChannelModeIs, append([]string{ch.name}, ch.modeString(me != nil)...)...)

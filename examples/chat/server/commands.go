@@ -3,11 +3,11 @@ package server
 import (
 	"crypto/subtle"
 	"errors"
+	"maps"
 	"strconv"
 	"strings"
 
 	"github.com/weft-go/weft/actor"
-	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
 )
@@ -235,7 +235,7 @@ func (c *conn) cmdNick(f *fiber.Fiber, m irc.Message) {
 	who := c.member()
 	who.nick = nick
 	c.claimed = true
-	r, err := actor.Ask[claimReply, registryMsg](f, c.registry, claimNick{who: who, conn: c.self.Ref()})
+	r, err := actor.Ask(f, c.registry, claimNick{who: who, conn: c.self.Ref()})
 	if err != nil {
 		c.internalError(err)
 		return
@@ -254,7 +254,7 @@ func (c *conn) cmdNick(f *fiber.Fiber, m irc.Message) {
 	c.send(line)
 	skip := map[uint64]bool{c.id: true}
 	for key, ref := range c.channels {
-		n, err := actor.Ask[*notified, chanMsg](f, ref, chanRename{id: c.id, nick: nick, line: line, skip: skip})
+		n, err := actor.Ask(f, ref, chanRename{id: c.id, nick: nick, line: line, skip: maps.Clone(skip)})
 		if err != nil {
 			delete(c.channels, key) // the channel is gone
 			continue
@@ -280,7 +280,7 @@ func (c *conn) lookupChannel(f *fiber.Fiber, name string) (actor.Ref[chanMsg], b
 	if ref, ok := c.channels[irc.Fold(name)]; ok {
 		return ref, true
 	}
-	r, err := actor.Ask[channelReply, registryMsg](f, c.registry, channelFor{name: name})
+	r, err := actor.Ask(f, c.registry, channelFor{name: name})
 	if err != nil {
 		c.internalError(err)
 		return actor.Ref[chanMsg]{}, false
@@ -290,10 +290,10 @@ func (c *conn) lookupChannel(f *fiber.Fiber, name string) (actor.Ref[chanMsg], b
 
 // askChannel sends a request to a channel, forgetting the channel if it
 // is gone; it reports whether the channel answered.
-func askChannel[R any](c *conn, f *fiber.Fiber, name string, ref actor.Ref[chanMsg], msg chanMsg) (R, bool) {
-	r, err := actor.Ask[R](f, ref, msg)
+func askChannel[Q actor.RequestOf[chanMsg, R], R any](c *conn, f *fiber.Fiber, name string, ref actor.Ref[chanMsg], req Q) (R, bool) {
+	r, err := actor.Ask(f, ref, req)
 	if err != nil {
-		if errors.Is(err, bridge.ErrDeadLetter) {
+		if errors.Is(err, actor.ErrDeadTarget) {
 			delete(c.channels, irc.Fold(name))
 		} else {
 			c.internalError(err)
@@ -305,9 +305,10 @@ func askChannel[R any](c *conn, f *fiber.Fiber, name string, ref actor.Ref[chanM
 }
 
 // cmdMessage handles PRIVMSG and NOTICE (NOTICE never gets error replies).
-// The line is built once; each target's actor queues it for the recipients
-// and acknowledges, and only then is the next target (and the next line)
-// handled.
+// The line is built once per target, in a buffer of its own that nobody
+// modifies afterwards: the target's actor pushes that very line into every
+// recipient's inbox and answers, and only then is the next target (and the
+// next line) handled.
 func (c *conn) cmdMessage(f *fiber.Fiber, m irc.Message) {
 	notice := m.Command == "NOTICE"
 	fail := func(n irc.Numeric, params ...string) {
@@ -328,9 +329,9 @@ func (c *conn) cmdMessage(f *fiber.Fiber, m irc.Message) {
 		if target == "" {
 			continue
 		}
-		c.scratch = c.appendMsg(c.scratch[:0], c.prefix, m.Command, target, text)
+		line := c.appendMsg(nil, c.prefix, m.Command, target, text)
 		if !irc.IsChannel(target) {
-			r, err := actor.Ask[deliverReply, registryMsg](f, c.registry, sendTo{nick: target, line: c.scratch})
+			r, err := actor.Ask(f, c.registry, sendTo{nick: target, line: line})
 			if err != nil {
 				c.internalError(err)
 				return
@@ -349,7 +350,7 @@ func (c *conn) cmdMessage(f *fiber.Fiber, m irc.Message) {
 			}
 			continue
 		}
-		if _, ok := askChannel[*chanAck](c, f, target, ref, chanSay{who: c.member(), notice: notice, line: c.scratch, text: text}); !ok {
+		if _, ok := askChannel(c, f, target, ref, chanSay{who: c.member(), notice: notice, line: line, text: text}); !ok {
 			fail(irc.ErrCannotSendToChan, target, "Cannot send to channel")
 		}
 	}
@@ -363,7 +364,7 @@ func (c *conn) cmdJoin(f *fiber.Fiber, m irc.Message) {
 	}
 	if m.Params[0] == "0" {
 		for _, ref := range c.channels {
-			_, _ = actor.Ask[*chanAck, chanMsg](f, ref, chanPart{who: c.member(), reason: "Left all channels"})
+			_, _ = actor.Ask(f, ref, chanPart{who: c.member(), reason: "Left all channels"})
 		}
 		clear(c.channels)
 		return
@@ -403,7 +404,7 @@ func (c *conn) joinOne(f *fiber.Fiber, name, key string) {
 	for range 5 {
 		ref, ok := c.channels[folded]
 		if !ok {
-			r, err := actor.Ask[channelReply, registryMsg](f, c.registry, channelFor{name: name, create: true})
+			r, err := actor.Ask(f, c.registry, channelFor{name: name, create: true})
 			if err != nil {
 				c.internalError(err)
 				return
@@ -415,9 +416,9 @@ func (c *conn) joinOne(f *fiber.Fiber, name, key string) {
 			ref = r.ref
 			c.channels[folded] = ref
 		}
-		jr, err := actor.Ask[*joinReply, chanMsg](f, ref, chanJoin{who: c.member(), key: key})
+		jr, err := actor.Ask(f, ref, chanJoin{who: c.member(), key: key})
 		switch {
-		case errors.Is(err, bridge.ErrDeadLetter) || err == nil && jr.retry:
+		case errors.Is(err, actor.ErrDeadTarget) || err == nil && jr.retry:
 			delete(c.channels, folded)
 			continue
 		case err != nil:
@@ -445,7 +446,7 @@ func (c *conn) cmdPart(f *fiber.Fiber, m irc.Message) {
 			}
 			continue
 		}
-		if _, ok := askChannel[*chanAck](c, f, name, ref, chanPart{who: c.member(), reason: m.Param(1)}); ok {
+		if _, ok := askChannel(c, f, name, ref, chanPart{who: c.member(), reason: m.Param(1)}); ok {
 			delete(c.channels, irc.Fold(name))
 		}
 	}
@@ -462,19 +463,19 @@ func (c *conn) cmdTopic(f *fiber.Fiber, m irc.Message) {
 		c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
 		return
 	}
-	askChannel[*chanAck](c, f, name, ref, chanTopic{who: c.member(), set: len(m.Params) > 1, text: m.Param(1)})
+	askChannel(c, f, name, ref, chanTopic{who: c.member(), set: len(m.Params) > 1, text: m.Param(1)})
 }
 
 func (c *conn) cmdNames(f *fiber.Fiber, m irc.Message) {
 	if len(m.Params) == 0 {
 		for key, ref := range c.channels {
-			askChannel[*chanAck](c, f, key, ref, chanNames{who: c.member()})
+			askChannel(c, f, key, ref, chanNames{who: c.member()})
 		}
 		return
 	}
 	for name := range strings.SplitSeq(m.Params[0], ",") {
 		ref, ok := c.lookupChannel(f, name)
-		if !ok || func() bool { _, ok := askChannel[*chanAck](c, f, name, ref, chanNames{who: c.member()}); return !ok }() {
+		if !ok || func() bool { _, ok := askChannel(c, f, name, ref, chanNames{who: c.member()}); return !ok }() {
 			c.numeric(irc.RplEndOfNames, name, "End of /NAMES list")
 		}
 	}
@@ -484,12 +485,12 @@ func (c *conn) cmdWho(f *fiber.Fiber, m irc.Message) {
 	mask := m.Param(0)
 	if irc.IsChannel(mask) {
 		if ref, ok := c.lookupChannel(f, mask); ok {
-			if _, ok := askChannel[*chanAck](c, f, mask, ref, chanWho{who: c.member()}); ok {
+			if _, ok := askChannel(c, f, mask, ref, chanWho{who: c.member()}); ok {
 				return
 			}
 		}
 	} else if mask != "" {
-		r, err := actor.Ask[whoisReply, registryMsg](f, c.registry, whois{nick: mask})
+		r, err := actor.Ask(f, c.registry, whois{nick: mask})
 		if err != nil {
 			c.internalError(err)
 			return
@@ -511,7 +512,7 @@ func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	nick := m.Params[len(m.Params)-1] // WHOIS [server] nick
-	r, err := actor.Ask[whoisReply, registryMsg](f, c.registry, whois{nick: nick})
+	r, err := actor.Ask(f, c.registry, whois{nick: nick})
 	if err != nil {
 		c.internalError(err)
 		return
@@ -539,7 +540,7 @@ func (c *conn) cmdMode(f *fiber.Fiber, m irc.Message) {
 			c.numeric(irc.ErrNoSuchChannel, target, "No such channel")
 			return
 		}
-		askChannel[*chanAck](c, f, target, ref, chanMode{who: c.member(), args: m.Params[1:]})
+		askChannel(c, f, target, ref, chanMode{who: c.member(), args: m.Params[1:]})
 		return
 	}
 	if !irc.EqualFold(target, c.nick) {
@@ -576,14 +577,14 @@ func (c *conn) cmdMode(f *fiber.Fiber, m irc.Message) {
 // cmdList lists the channels (321, 322 for each visible one, 323), asking
 // each channel in turn.
 func (c *conn) cmdList(f *fiber.Fiber) {
-	refs, err := actor.Ask[[]actor.Ref[chanMsg], registryMsg](f, c.registry, listChannels{})
+	refs, err := actor.Ask(f, c.registry, listChannels{})
 	if err != nil {
 		c.internalError(err)
 		return
 	}
 	c.numeric(irc.RplListStart, "Channel", "Users  Name")
 	for _, ref := range refs {
-		in, err := actor.Ask[chanInfoReply, chanMsg](f, ref, chanInfo{who: c.member()})
+		in, err := actor.Ask(f, ref, chanInfo{who: c.member()})
 		if err == nil && in.visible {
 			c.numeric(irc.RplList, in.name, strconv.Itoa(in.users), in.topic)
 		}

@@ -24,10 +24,10 @@ var errClosing = errors.New("server: connection closing")
 // conn is the behavior of a connection actor: one per client. Its reader
 // fiber reads lines and carries the protocol (registration, then the
 // command loop) as sequential code; its writer fiber drains the outbound
-// queue to the socket; its pinger fiber checks that the client is alive.
+// inbox to the socket; its pinger fiber checks that the client is alive.
 //
 // Every field but the immutable ones belongs to the actor's turns: the
-// behavior's hooks, the fibers and the functions posted to its scheduler.
+// behavior's hooks and the fibers.
 type conn struct {
 	*info
 	srv  *Server
@@ -39,7 +39,7 @@ type conn struct {
 
 	self     *actor.Self[connMsg]
 	registry actor.Ref[registryMsg]
-	out      *outq
+	out      *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
 	reader   *fiber.Fiber
 
 	nick, user, realname string
@@ -53,7 +53,6 @@ type conn struct {
 	flood                bucket
 	lastActive           time.Time
 	pingSent             bool
-	scratch              []byte // the reader's line buffer, reused once a request is acknowledged
 
 	closing  bool // the client is being disconnected
 	reason   string
@@ -79,10 +78,15 @@ func newConn(srv *Server, id uint64, nc net.Conn) *conn {
 	}
 }
 
-// Started implements [actor.Starter]: it starts the fibers.
+// lineWeight is the weight of a line in a client's outbound inbox: its
+// length, so that Limits.MaxSendQ bounds the bytes queued.
+func lineWeight(line []byte) int { return len(line) }
+
+// Started implements [actor.Starter]: it makes the outbound inbox, which
+// disconnects a slow consumer when it overflows, and starts the fibers.
 func (c *conn) Started(self *actor.Self[connMsg]) {
 	c.self = self
-	c.out = newOutq(c.cfg.Limits.MaxSendQ, self.Host().Scheduler(), func() { c.close("SendQ exceeded") })
+	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} }, actor.InboxWeight(lineWeight))
 	c.lastActive = time.Now()
 	c.log.Info("client connected")
 	self.Go("writer", c.writeLoop)
@@ -97,6 +101,8 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 	switch msg.(type) {
 	case shutdownConn:
 		c.close("Server shutting down")
+	case sendQExceeded:
+		c.close("SendQ exceeded")
 	}
 }
 
@@ -127,8 +133,8 @@ func (c *conn) closingLine() []byte {
 	return irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.host + " (" + c.reason + ")"}}.AppendLine(nil, c.cfg.Limits.MaxLine)
 }
 
-// close disconnects the client with reason: the closing ERROR line is
-// queued after what is queued already (the writer flushes both, within
+// close disconnects the client with reason: the outbound inbox is closed
+// (the writer flushes what is queued, then the closing ERROR line, within
 // CloseGrace, then closes the socket and stops the actor), the client
 // departs (its nickname is released and its QUIT relayed), and the reader
 // is cancelled. It runs in the actor's turns; later calls do nothing.
@@ -138,7 +144,7 @@ func (c *conn) close(reason string) {
 	}
 	c.closing, c.reason = true, reason
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.cfg.Limits.CloseGrace))
-	c.out.closeWith(c.closingLine())
+	c.out.Close()
 	c.depart()
 	if c.reader != nil {
 		c.reader.Cancel(errClosing)
@@ -159,40 +165,65 @@ func (c *conn) depart() {
 	c.registry.Send(departed{id: c.id, reason: c.reason, channels: chans})
 }
 
-// writeLoop is the writer fiber: it takes everything queued and writes it
-// with one call through fiber.Await, until the queue is closed and
-// drained; then it closes the socket and stops the actor.
+// writeLoop is the writer fiber: it takes everything queued in the
+// outbound inbox, copies it into its own buffer and writes that with one
+// call through fiber.Await, so that lines queued during a write go out
+// together in the next. Once the inbox is closed and drained (or has
+// overflowed), it writes the closing line, closes the socket and stops the
+// actor.
 func (c *conn) writeLoop(f *fiber.Fiber) error {
-	var spare []byte
+	var (
+		batch [][]byte // lines taken; shared read-only with other inboxes
+		buf   []byte   // what one write sends; owned by the writer (and its Await call)
+		err   error
+	)
 	for {
-		data, closed := c.out.take(spare)
-		if len(data) == 0 {
-			spare = data // take handed spare back to the queue: keep data's array instead
-			if closed {
-				break
-			}
-			c.out.ready.Reset()
-			if err := c.out.ready.Wait(f); err != nil {
-				return nil // the actor stops
-			}
-			continue
-		}
-		_, err := fiber.Await(f, func(context.Context) (int, error) { return c.nc.Write(data) })
+		batch, err = c.out.Take(f, batch)
 		if err != nil {
 			if f.Cancelled() {
-				return nil // the actor stops; the Await goroutine may still use data
+				return nil // the actor stops
 			}
-			c.close("Write error: " + errText(err))
+			if errors.Is(err, actor.ErrInboxFull) {
+				c.close("SendQ exceeded") // done already by the overflow notice
+			}
 			break
 		}
-		spare = nil
-		if cap(data) <= 64<<10 {
-			spare = data[:0]
+		buf = buf[:0]
+		for _, line := range batch {
+			buf = append(buf, line...)
+		}
+		if !c.write(f, buf) {
+			return nil
+		}
+		if cap(buf) > 64<<10 {
+			buf = nil // a burst's buffer is not kept for the idle connection
+		}
+		if cap(batch) > 1024 {
+			batch = nil
 		}
 	}
-	_ = c.nc.Close()
-	c.self.Stop()
+	if c.write(f, c.closingLine()) {
+		_ = c.nc.Close()
+		c.self.Stop()
+	}
 	return nil
+}
+
+// write writes data to the socket through fiber.Await and reports whether
+// the writer carries on. On a write error it closes the socket and stops
+// the actor; if the actor stops meanwhile, the Await call may still be
+// using data, which must then not be reused.
+func (c *conn) write(f *fiber.Fiber, data []byte) bool {
+	_, err := fiber.Await(f, func(context.Context) (int, error) { return c.nc.Write(data) })
+	if err == nil {
+		return true
+	}
+	if !f.Cancelled() {
+		c.close("Write error: " + errText(err))
+		_ = c.nc.Close()
+		c.self.Stop()
+	}
+	return false
 }
 
 // pingLoop is the pinger fiber: a client silent for PingInterval gets a
@@ -278,7 +309,8 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// send queues a line for the client itself.
+// send queues a line for the client itself; the line must not be modified
+// afterwards.
 func (c *conn) send(line []byte) { c.out.TryPush(line) }
 
 // numeric queues a numeric reply for the client.

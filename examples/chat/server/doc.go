@@ -20,13 +20,19 @@
 //     fiber sends PING to silent clients and disconnects dead ones.
 //   - The registry actor owns the nicknames (unique under rfc1459 case
 //     folding: 433 on collision, 432 for invalid ones) and the channel
-//     actors, its children: created on first JOIN, stopped when empty.
+//     actors, its children: created on first JOIN, told to stop when
+//     empty, and watched ([actor.Self.Watch]), so that one that stops or
+//     fails is forgotten.
 //   - A channel actor per channel owns its members, topic (331/332/333) and
 //     modes (+o +v +t +k +s).
 //
-// Connection fibers talk to the registry and the channels with
-// [actor.Ask]: the fiber suspends until the typed reply, the actor does
-// not. No actor ever blocks on another.
+// Connection fibers talk to the registry and the channels with typed
+// requests (each embeds [actor.Request], naming its reply type) sent with
+// [actor.Ask]: the fiber suspends until the reply, the actor does not; the
+// responder answers through [actor.ReplyTo]. No actor ever blocks on
+// another. The server uses only Weft's public surface: packages actor,
+// fiber, supervision and top (and, for the two-node mode only, the
+// internal package node, see below).
 //
 // # Reading: fiber.Await per line
 //
@@ -36,7 +42,7 @@
 // buffer is taken without Await, so a client that sends many lines at once
 // costs one Await per read syscall, not per line. The alternative, a
 // reader goroutine per connection posting lines to the actor's mailbox for
-// a bridge.Receive in the fiber, costs the same goroutine switch and
+// an [actor.Receive] in the fiber, costs the same goroutine switch and
 // mailbox message per read, plus a goroutine to own and stop, so the
 // simpler Await loop stays. Measured (BenchmarkPipelinedLines: one client
 // pipelining PINGs, 2 cores shared with the load generator), one
@@ -51,26 +57,39 @@
 //
 // # Writing and slow consumers
 //
-// Each connection has a bounded outbound queue (Limits.MaxSendQ bytes).
-// Any actor pushes complete lines into it without blocking; the first push
-// after the writer emptied the queue wakes the writer fiber through
-// [fiber.Scheduler.Post] on the connection's scheduler. The writer takes
-// everything queued and writes it in one [fiber.Await] call, so lines
-// queued during a write are batched into the next. A push that does not
-// fit marks the client a slow consumer: the queue is dropped and the client
-// is disconnected with "ERROR :Closing Link: <host> (SendQ exceeded)".
+// Each connection's outbound queue is an [actor.Inbox] of lines, bounded
+// by weight to Limits.MaxSendQ bytes. Any actor (the connection itself, a
+// channel, the registry) pushes complete lines into it with
+// [actor.Inbox.TryPush], which never blocks; the first push after the
+// writer fiber emptied it wakes the writer through the connection's
+// mailbox. The writer's [actor.Inbox.Take] takes everything queued at
+// once; it copies the lines into its own buffer and writes that in one
+// [fiber.Await] call, so lines queued during a write are batched into the
+// next. A push that does not fit overflows the inbox: it closes and drops
+// what it held, and the connection actor gets its overflow notice in one
+// of its turns and disconnects the client as a slow consumer ("ERROR
+// :Closing Link: <host> (SendQ exceeded)"), even while the writer is
+// stuck in a write to the client. Closing the connection closes the
+// inbox: the writer flushes what is queued, then the closing line.
 //
 // # Ordered fan-out
 //
 // A PRIVMSG or NOTICE to a channel is one request to the channel actor,
-// which pushes the line into every other member's queue and then
-// acknowledges; the sender's reader fiber waits for the acknowledgement
-// before it reads its next line. Private messages go through the registry
-// the same way. So a message is in every recipient's queue before the
-// sender's next line is handled, and every recipient gets a sender's
-// messages in the order they were sent. Replies to a request (numerics,
-// the JOIN echo, NAMES, the topic) are queued by the actor that handles it,
-// in order with its fan-out.
+// which pushes the line into every other member's inbox and then answers;
+// the sender's reader fiber waits for the answer before it reads its next
+// line. Private messages go through the registry the same way. So a
+// message is in every recipient's outbound queue before the sender's next
+// line is handled, and every recipient gets a sender's messages in the
+// order they were sent. Replies to a request (numerics, the JOIN echo,
+// NAMES, the topic) are queued by the actor that handles it, in order with
+// its fan-out.
+//
+// No buffer is lent from one actor to another: the sender builds each
+// line in a slice of its own that nobody modifies afterwards, and the
+// channel pushes that one slice into every member's inbox, where the
+// members' writers only read it. Fanning a line out to N members costs N
+// pushes (a lock and an append each, a wake-up for idle writers), not N
+// copies; each writer copies the lines it takes into its own write buffer.
 //
 // # Flood control
 //
@@ -94,9 +113,9 @@
 // # Two nodes
 //
 // Channel state lives only in channel actors, reached through their
-// protocol; members are reached through an outbox. Two servers linked
+// protocol; members are reached through their inboxes. Two servers linked
 // with Config.NodeAddr and Config.Peer (-node-addr, -peer) share their
-// channels over protoactor remote: each node runs a relay actor
+// channels over protoactor-go remote: each node runs a relay actor
 // ("chat-relay"); the node given Peer greets it with a chatpb.Hello (which
 // carries its own address, so the other node needs no Peer); then every
 // channel actor sends what its local members do (PRIVMSG, NOTICE, JOIN,
@@ -106,6 +125,13 @@
 // of that name, if there is one, which queues it for its local members.
 // Events from the peer are never forwarded again. The connection code is
 // unchanged.
+//
+// Package actor wraps no remoting yet, so the listener for the peer and
+// the reference to its relay come from the internal package node, which
+// reaches protoactor-go through actor's documented escape hatch
+// ([actor.System.Raw], [actor.RefOf]) in one file; it is the only package
+// of the chat that imports protoactor-go. The cluster package is to
+// replace this mode.
 //
 // The link is deliberately minimal: each channel keeps its own member
 // list, so NAMES, WHO and LIST show only local members, and channel modes,

@@ -2,73 +2,61 @@ package server
 
 import (
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	pa "github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/examples/chat/internal/node"
 	"github.com/weft-go/weft/examples/chat/irc"
 	chatpb "github.com/weft-go/weft/proto"
 )
 
 // relayName is the name of the relay actor on every node: the peer sends
-// its chatpb messages to the PID (node address, relayName).
+// its chatpb messages to the actor of that name at this node's address.
 const relayName = "chat-relay"
 
 // protocolVersion is the chatpb protocol this server speaks.
 const protocolVersion = 1
 
-// peerLink links this node to one peer node over protoactor remote (see
-// Config.NodeAddr and Config.Peer). Channel actors forward the events of
-// their local members to the peer's relay actor as chatpb.ChannelEvent
-// messages; the relay actor of the receiving node hands them to its
-// registry, which passes them to the local channel of the same name, which
-// queues them for its local members only. Events that came from the peer
-// are never forwarded again, so nothing loops.
+// peerLink links this node to one peer node (see Config.NodeAddr and
+// Config.Peer) through package node, the chat's one use of protoactor
+// remote. Channel actors forward the events of their local members to the
+// peer's relay actor as chatpb.ChannelEvent messages; the relay actor of
+// the receiving node hands them to its registry, which passes them to the
+// local channel of the same name, which queues them for its local members
+// only. Events that came from the peer are never forwarded again, so
+// nothing loops.
 type peerLink struct {
-	node   string // this node's name
-	remote *remote.Remote
-	root   *pa.RootContext
-	addr   string // this node's remote address
+	node string // this node's name
+	sys  *actor.System
+	nd   *node.Node
+	addr string // this node's address
 
 	byeAck chan struct{} // gets the peer's GoodbyeAck
 
-	mu   sync.Mutex // guards peer; held while sending, to order sends
-	peer *pa.PID    // the peer's relay actor; nil until known
+	mu       sync.Mutex               // guards the fields below; held while sending, to order sends
+	peer     actor.Ref[proto.Message] // the peer's relay actor; zero until known
+	peerAddr string                   // the peer's address; "" until known
 }
 
 // goodbyeTimeout bounds how long a node that shuts down waits for its
 // peer's GoodbyeAck.
 const goodbyeTimeout = 2 * time.Second
 
-// startPeer starts protoactor remote on cfg.NodeAddr and the relay actor,
+// startPeer listens for the peer on cfg.NodeAddr, starts the relay actor,
 // and greets cfg.Peer if set. A node started without Peer learns its peer
 // from the first Hello it receives.
-func startPeer(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (_ *peerLink, err error) {
-	host, portStr, err := net.SplitHostPort(in.cfg.NodeAddr)
+func startPeer(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*peerLink, error) {
+	nd, err := node.Listen(sys, in.cfg.NodeAddr)
 	if err != nil {
-		return nil, fmt.Errorf("server: node address: %w", err)
+		return nil, fmt.Errorf("server: starting the node listener: %w", err)
 	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, fmt.Errorf("server: node address: %w", err)
-	}
-	r := remote.NewRemote(sys.Raw(), remote.Configure(host, port))
-	defer func() {
-		if p := recover(); p != nil { // Start panics if it cannot listen
-			err = fmt.Errorf("server: starting the node listener on %s: %v", in.cfg.NodeAddr, p)
-		}
-	}()
-	r.Start()
-	l := &peerLink{node: in.cfg.Name, remote: r, root: sys.Raw().Root, addr: sys.Raw().Address(), byeAck: make(chan struct{}, 1)}
+	l := &peerLink{node: in.cfg.Name, sys: sys, nd: nd, addr: nd.Addr(), byeAck: make(chan struct{}, 1)}
 	if _, err := actor.Spawn(sys, relayName, func() actor.Behavior[proto.Message] { return &relay{link: l, registry: reg, info: in} }); err != nil {
-		r.Shutdown(true)
+		nd.Close()
 		return nil, fmt.Errorf("server: starting the relay: %w", err)
 	}
 	if in.cfg.Peer != "" {
@@ -81,30 +69,27 @@ func startPeer(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (_ *peer
 // setPeer links with the node at addr.
 func (l *peerLink) setPeer(addr string) {
 	l.mu.Lock()
-	l.peer = pa.NewPID(addr, relayName)
+	l.peer, l.peerAddr = node.Ref[proto.Message](l.sys, addr, relayName), addr
 	l.mu.Unlock()
 }
 
-// peerAddr returns the peer's remote address, or "" if unknown.
-func (l *peerLink) peerAddr() string {
+// linkedTo returns the peer's address, or "" if unknown.
+func (l *peerLink) linkedTo() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.peer == nil {
-		return ""
-	}
-	return l.peer.Address
+	return l.peerAddr
 }
 
 // send sends m to the peer's relay, if the peer is known, and reports
-// whether it did. Safe for concurrent use; protoactor keeps the order of
-// messages to one PID, and the lock orders sends against unlinking.
+// whether it did. Safe for concurrent use; messages to one actor keep
+// their order, and the lock orders sends against unlinking.
 func (l *peerLink) send(m proto.Message) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.peer == nil {
+	if l.peer.IsZero() {
 		return false
 	}
-	l.root.Send(l.peer, m) // queues for the endpoint writer; does not wait for the network
+	l.peer.Send(m) // queues for the node's connection; does not wait for the network
 	return true
 }
 
@@ -114,9 +99,9 @@ func (l *peerLink) unlink(addr string, m proto.Message) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if m != nil && addr != "" {
-		l.root.Send(pa.NewPID(addr, relayName), m)
+		node.Ref[proto.Message](l.sys, addr, relayName).Send(m)
 	}
-	l.peer = nil
+	l.peer, l.peerAddr = actor.Ref[proto.Message]{}, ""
 }
 
 // forward sends an event of a local member of channel to the peer.
@@ -131,7 +116,7 @@ func (l *peerLink) forward(channel string, kind chatpb.ChannelEvent_Kind, who me
 }
 
 // shutdown says Goodbye to the peer, so that it stops sending here, and
-// stops the remote listener and its connections. (Without the Goodbye, a
+// stops the node listener and its connections. (Without the Goodbye, a
 // peer that sends to this node after it stopped makes protoactor's
 // endpoint writer redial for seconds, leaking a gRPC connection per try.)
 func (l *peerLink) shutdown() {
@@ -147,16 +132,7 @@ func (l *peerLink) shutdown() {
 		}
 		t.Stop()
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			// protoactor's endpointManager.stop sends on the closed
-			// disconnect channel of an endpoint reader whose stream
-			// failed (the peer stopped first) and panics before it stops
-			// the gRPC server; stop it now.
-			l.remote.Shutdown(false)
-		}
-	}()
-	l.remote.Shutdown(true)
+	l.nd.Close()
 }
 
 // relay is the behavior of the relay actor, which receives the peer's
@@ -173,7 +149,7 @@ func (r *relay) Receive(self *actor.Self[proto.Message], msg proto.Message) {
 	case *chatpb.ChannelEvent:
 		r.registry.Send(remoteEvent{ev: m})
 	case *chatpb.Hello:
-		if r.link.peerAddr() == "" && m.GetAddress() != "" {
+		if r.link.linkedTo() == "" && m.GetAddress() != "" {
 			r.link.setPeer(m.GetAddress())
 		}
 		r.cfg.Logger.Info("peer linked", "node", m.GetNode(), "addr", m.GetAddress())

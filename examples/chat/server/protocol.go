@@ -8,20 +8,23 @@ import (
 )
 
 // The actor protocols of the server. Connections talk to the registry and
-// to channels with actor.Ask and typed replies; channels and the registry
-// write replies and fan-out straight into members' outboxes, so that what a
-// client receives is queued in order before the request is acknowledged.
+// to channels with typed requests (each embeds actor.Request, naming its
+// reply type) that they send with actor.Ask; channels and the registry
+// push replies and fan-out straight into members' outbound inboxes, so
+// that what a client receives is queued in order before the request is
+// answered.
 //
-// The messages are plain values (IDs, strings, byte lines) apart from the
-// outbox of a member; when channels span nodes (-peer), they map onto
-// protobuf messages and a remote member's outbox becomes a relay to its
-// node.
+// The messages are plain values: IDs, strings, and lines that are never
+// modified once built, so that one line is shared read-only by every
+// inbox it is pushed into. The exception is a member's inbox, which any
+// actor may push to. When channels span nodes (-peer), channel events map
+// onto protobuf messages (see peer.go).
 
 // member is a client as the channels and the registry see it.
 type member struct {
 	id                         uint64
 	nick, user, host, realname string
-	out                        outbox
+	out                        *actor.Inbox[[]byte] // the client's outbound queue
 }
 
 // prefix returns the member's source, nick!user@host.
@@ -32,8 +35,9 @@ func (m member) prefix() string { return m.nick + "!" + m.user + "@" + m.host }
 type registryMsg interface{ registryMsg() }
 
 // claimNick claims a nickname for a connection, releasing its previous
-// one; the reply is a claimReply.
+// one.
 type claimNick struct {
+	actor.Request[registryMsg, claimReply]
 	who  member
 	conn actor.Ref[connMsg]
 }
@@ -43,26 +47,31 @@ type claimReply struct{ ok bool }
 // userRegistered completes a connection's registration (one-way).
 type userRegistered struct{ who member }
 
-// sendTo delivers a PRIVMSG or NOTICE line to a registered nickname; the
-// reply is a deliverReply. The line is read before the reply is sent.
+// sendTo delivers a PRIVMSG or NOTICE line to a registered nickname. The
+// line is pushed as it is into the recipient's inbox: it must not be
+// modified afterwards.
 type sendTo struct {
+	actor.Request[registryMsg, deliverReply]
 	nick string
 	line []byte
 }
 
 type deliverReply struct{ found bool }
 
-// whois asks about a registered nickname; the reply is a whoisReply.
-type whois struct{ nick string }
+// whois asks about a registered nickname.
+type whois struct {
+	actor.Request[registryMsg, whoisReply]
+	nick string
+}
 
 type whoisReply struct {
 	found bool
 	who   member
 }
 
-// channelFor returns a channel's actor, creating it if create is set; the
-// reply is a channelReply.
+// channelFor returns a channel's actor, creating it if create is set.
 type channelFor struct {
+	actor.Request[registryMsg, channelReply]
 	name   string
 	create bool
 }
@@ -72,9 +81,10 @@ type channelReply struct {
 	ok  bool
 }
 
-// listChannels returns every channel's actor; the reply is a
-// []actor.Ref[chanMsg].
-type listChannels struct{}
+// listChannels returns every channel's actor.
+type listChannels struct {
+	actor.Request[registryMsg, []actor.Ref[chanMsg]]
+}
 
 // departed tells the registry a connection is gone (one-way): its nickname
 // is released and its QUIT relayed to the channels it may be on, each peer
@@ -86,14 +96,23 @@ type departed struct {
 }
 
 // channelEmpty tells the registry that a channel lost its last member and
-// closed (one-way); the registry forgets and stops it.
+// closed (one-way); the registry forgets it and tells it to stop.
 type channelEmpty struct {
 	key string
 	ref actor.Ref[chanMsg]
 }
 
-// statsQuery asks for counts; the reply is a Stats.
-type statsQuery struct{}
+// channelGone is the notice of the registry's watch on a channel actor: it
+// stopped (emptied, or failed).
+type channelGone struct {
+	key string
+	ref actor.Ref[chanMsg]
+}
+
+// statsQuery asks for counts.
+type statsQuery struct {
+	actor.Request[registryMsg, Stats]
+}
 
 func (claimNick) registryMsg()      {}
 func (userRegistered) registryMsg() {}
@@ -103,6 +122,7 @@ func (channelFor) registryMsg()     {}
 func (listChannels) registryMsg()   {}
 func (departed) registryMsg()       {}
 func (channelEmpty) registryMsg()   {}
+func (channelGone) registryMsg()    {}
 func (statsQuery) registryMsg()     {}
 func (remoteEvent) registryMsg()    {}
 
@@ -117,8 +137,9 @@ type remoteEvent struct{ ev *chatpb.ChannelEvent }
 // included) for it, in order with the channel's fan-out.
 type chanMsg interface{ chanMsg() }
 
-// chanJoin joins a member; the reply is a *joinReply.
+// chanJoin joins a member.
 type chanJoin struct {
+	actor.Request[chanMsg, joinReply]
 	who member
 	key string
 }
@@ -128,43 +149,57 @@ type joinReply struct {
 	retry  bool // the channel is closing: ask the registry again
 }
 
-// chanPart parts a member; the reply is a *chanAck.
+// chanPart parts a member.
 type chanPart struct {
+	actor.Request[chanMsg, chanAck]
 	who    member
 	reason string
 }
 
 // chanSay fans a PRIVMSG or NOTICE line out to every member but the
-// sender; the reply, a *chanAck, is sent once the line is queued for
-// everyone. The line is read before the reply is sent.
+// sender; the answer comes once the line is queued for everyone. The line
+// is pushed as it is into every member's inbox: it must not be modified
+// afterwards.
 type chanSay struct {
+	actor.Request[chanMsg, chanAck]
 	who    member
 	notice bool
 	line   []byte
 	text   string // for the peer node
 }
 
-// chanTopic queries (set false) or sets the topic; the reply is a *chanAck.
+// chanTopic queries (set false) or sets the topic.
 type chanTopic struct {
+	actor.Request[chanMsg, chanAck]
 	who  member
 	set  bool
 	text string
 }
 
-// chanNames lists the members (353, 366); the reply is a *chanAck.
-type chanNames struct{ who member }
+// chanNames lists the members (353, 366).
+type chanNames struct {
+	actor.Request[chanMsg, chanAck]
+	who member
+}
 
-// chanWho describes the members (352, 315); the reply is a *chanAck.
-type chanWho struct{ who member }
+// chanWho describes the members (352, 315).
+type chanWho struct {
+	actor.Request[chanMsg, chanAck]
+	who member
+}
 
-// chanMode queries or changes modes; the reply is a *chanAck.
+// chanMode queries or changes modes.
 type chanMode struct {
+	actor.Request[chanMsg, chanAck]
 	who  member
 	args []string
 }
 
-// chanInfo asks for a LIST entry; the reply is a chanInfoReply.
-type chanInfo struct{ who member }
+// chanInfo asks for a LIST entry.
+type chanInfo struct {
+	actor.Request[chanMsg, chanInfoReply]
+	who member
+}
 
 type chanInfoReply struct {
 	visible bool
@@ -174,37 +209,43 @@ type chanInfoReply struct {
 }
 
 // chanRename changes a member's nickname and relays the NICK line to the
-// members not in skip; the reply is a *notified.
+// members not in skip.
 type chanRename struct {
+	actor.Request[chanMsg, notified]
 	id   uint64
 	nick string
 	line []byte
-	skip map[uint64]bool // read-only; read before the reply
+	skip map[uint64]bool // the asker's snapshot: never modified
 }
 
 // chanQuit removes a member and relays the QUIT line to the members not in
-// skip; the reply is a *notified.
+// skip.
 type chanQuit struct {
+	actor.Request[chanMsg, notified]
 	id     uint64
 	line   []byte
 	reason string          // for the peer node
-	skip   map[uint64]bool // read-only; read before the reply
+	skip   map[uint64]bool // the asker's snapshot: never modified
 }
 
 // chanRemote queues a line from the peer node for every local member
 // (one-way).
 type chanRemote struct{ line []byte }
 
+// chanClose tells an empty channel that the registry has forgotten it: it
+// stops (one-way).
+type chanClose struct{}
+
 // notified lists the members a line was queued for.
 type notified struct{ ids []uint64 }
 
-// chanAck acknowledges a request; ok is false if it failed (and the
-// channel queued the error numeric for the requester).
+// chanAck answers a request; ok is false if it failed (and the channel
+// queued the error numeric for the requester).
 type chanAck struct{ ok bool }
 
 var (
-	ackOK   = &chanAck{ok: true}
-	ackFail = &chanAck{ok: false}
+	ackOK   = chanAck{ok: true}
+	ackFail = chanAck{ok: false}
 )
 
 func (chanJoin) chanMsg()   {}
@@ -218,6 +259,7 @@ func (chanInfo) chanMsg()   {}
 func (chanRename) chanMsg() {}
 func (chanQuit) chanMsg()   {}
 func (chanRemote) chanMsg() {}
+func (chanClose) chanMsg()  {}
 
 // --- connection protocol ---
 
@@ -227,7 +269,12 @@ type connMsg interface{ connMsg() }
 // shutdownConn tells a connection that the server shuts down.
 type shutdownConn struct{}
 
-func (shutdownConn) connMsg() {}
+// sendQExceeded is the overflow notice of a connection's outbound inbox:
+// the client is a slow consumer.
+type sendQExceeded struct{}
+
+func (shutdownConn) connMsg()  {}
+func (sendQExceeded) connMsg() {}
 
 // Stats counts what a server holds (see [Server.Stats]). It is a plain
 // value.

@@ -1,26 +1,24 @@
 package server
 
 import (
+	"maps"
 	"strconv"
 
-	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
-	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
 )
 
 // registry is the behavior of the registry actor: it owns the nicknames
 // (unique under rfc1459 case folding) and the channel actors, which are
-// its children: created on first JOIN, stopped when empty. A watchdog
-// fiber takes the Terminated notices of channels that stop (or crash), and
-// a fiber per departed user relays its QUIT to its channels.
+// its children: created on first JOIN, told to stop when empty. It watches
+// each channel, so that one that stops (or crashes) is forgotten, and a
+// fiber per departed user relays its QUIT to its channels.
 type registry struct {
 	*info
 	nicks    map[string]*entry             // by folded nickname
 	byID     map[uint64]*entry             // by connection ID
 	channels map[string]actor.Ref[chanMsg] // by folded channel name
-	byPID    map[string]string             // channel actor ID → folded name
 	lastChan uint64
 }
 
@@ -37,48 +35,25 @@ func newRegistry(in *info) *registry {
 		nicks:    make(map[string]*entry),
 		byID:     make(map[uint64]*entry),
 		channels: make(map[string]actor.Ref[chanMsg]),
-		byPID:    make(map[string]string),
 	}
 }
 
-// Started implements [actor.Starter]: it starts the watchdog fiber.
-func (r *registry) Started(self *actor.Self[registryMsg]) {
-	self.Go("watchdog", func(f *fiber.Fiber) error {
-		for {
-			t, err := bridge.Receive[*pa.Terminated](f)
-			if err != nil {
-				return nil // the registry stops
-			}
-			if key, ok := r.byPID[t.Who.Id]; ok {
-				delete(r.byPID, t.Who.Id)
-				if ref, ok := r.channels[key]; ok && ref.PID().Equal(t.Who) {
-					delete(r.channels, key)
-				}
-			}
-		}
-	})
-}
-
-// Receive implements [actor.Behavior].
+// Receive implements [actor.Behavior]. Requests are answered in the turn
+// that handles them, after what they queue for clients.
 func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
-	if self.Host().Stopped() {
-		// Messages queued before the Stop still arrive after it (protoactor
-		// handles system messages first); the server is going away.
-		return
-	}
 	switch m := msg.(type) {
 	case sendTo:
 		e := r.nicks[irc.Fold(m.nick)]
 		if e == nil || !e.registered {
-			self.Respond(deliverReply{})
+			actor.ReplyTo(self, m).Send(deliverReply{})
 			return
 		}
 		e.out.TryPush(m.line)
-		self.Respond(deliverReply{found: true})
+		actor.ReplyTo(self, m).Send(deliverReply{found: true})
 	case claimNick:
 		key := irc.Fold(m.who.nick)
 		if e := r.nicks[key]; e != nil && e.id != m.who.id {
-			self.Respond(claimReply{})
+			actor.ReplyTo(self, m).Send(claimReply{})
 			return
 		}
 		e := r.byID[m.who.id]
@@ -90,32 +65,33 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 			e.nick = m.who.nick
 		}
 		r.nicks[key] = e
-		self.Respond(claimReply{ok: true})
+		actor.ReplyTo(self, m).Send(claimReply{ok: true})
 	case userRegistered:
 		if e := r.byID[m.who.id]; e != nil {
 			e.user, e.realname, e.registered = m.who.user, m.who.realname, true
 		}
 	case whois:
 		if e := r.nicks[irc.Fold(m.nick)]; e != nil && e.registered {
-			self.Respond(whoisReply{found: true, who: e.member})
+			actor.ReplyTo(self, m).Send(whoisReply{found: true, who: e.member})
 			return
 		}
-		self.Respond(whoisReply{})
+		actor.ReplyTo(self, m).Send(whoisReply{})
 	case channelFor:
-		self.Respond(r.channelFor(self, m))
+		actor.ReplyTo(self, m).Send(r.channelFor(self, m))
 	case listChannels:
 		refs := make([]actor.Ref[chanMsg], 0, len(r.channels))
 		for _, ref := range r.channels {
 			refs = append(refs, ref)
 		}
-		self.Respond(refs)
+		actor.ReplyTo(self, m).Send(refs)
 	case departed:
 		r.depart(self, m)
 	case channelEmpty:
-		if ref, ok := r.channels[m.key]; ok && ref.PID().Equal(m.ref.PID()) {
-			delete(r.channels, m.key)
-			self.Turn().Stop(ref.PID())
+		if r.forget(m.key, m.ref) {
+			m.ref.Send(chanClose{})
 		}
+	case channelGone:
+		r.forget(m.key, m.ref)
 	case remoteEvent:
 		if !validRemote(m.ev) {
 			return
@@ -132,8 +108,19 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 				users++
 			}
 		}
-		self.Respond(Stats{Users: users, Channels: len(r.channels)})
+		actor.ReplyTo(self, m).Send(Stats{Users: users, Channels: len(r.channels)})
 	}
+}
+
+// forget drops the channel key if ref is its actor (and not a newer one
+// of the same name), and reports whether it did.
+func (r *registry) forget(key string, ref actor.Ref[chanMsg]) bool {
+	cur, ok := r.channels[key]
+	if !ok || cur.String() != ref.String() {
+		return false
+	}
+	delete(r.channels, key)
+	return true
 }
 
 func (r *registry) channelFor(self *actor.Self[registryMsg], m channelFor) channelReply {
@@ -153,7 +140,7 @@ func (r *registry) channelFor(self *actor.Self[registryMsg], m channelFor) chann
 		return channelReply{}
 	}
 	r.channels[key] = ref
-	r.byPID[ref.PID().Id] = key
+	self.Watch(ref, func(actor.Terminated) registryMsg { return channelGone{key: key, ref: ref} })
 	return channelReply{ref: ref, ok: true}
 }
 
@@ -177,7 +164,7 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 	self.Go("quit "+e.nick, func(f *fiber.Fiber) error {
 		skip := map[uint64]bool{m.id: true}
 		for _, ch := range m.channels {
-			n, err := actor.Ask[*notified, chanMsg](f, ch, chanQuit{id: m.id, line: line, reason: m.reason, skip: skip})
+			n, err := actor.Ask(f, ch, chanQuit{id: m.id, line: line, reason: m.reason, skip: maps.Clone(skip)})
 			if err != nil {
 				continue // the channel is gone
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/supervision"
+	"github.com/weft-go/weft/top"
 )
 
 // Server is an IRC server. Create one with [New], run it with
@@ -63,7 +64,8 @@ func New(cfg Config) *Server {
 // client is disconnected and cleaned up, a failed channel is forgotten by
 // the registry, and the rest of the server carries on; a failed registry
 // stops with its channels (restarting it would forget every nickname and
-// channel while connections still hold them).
+// channel while connections still hold them). It is the one place where
+// the server names a supervision strategy.
 func (s *Server) stopOnFailure() *supervision.Strategy {
 	return supervision.OneForOne(supervision.WithDecider(func(reason any) supervision.Directive {
 		s.cfg.Logger.Error("actor failed; stopping it", "reason", reason)
@@ -250,8 +252,8 @@ func (s *Server) NodeAddr() string {
 }
 
 // TopHandler returns an HTTP handler that serves the table of the
-// server's actors and fibers (see [actor.TopHandler]) while the server
-// serves, and 503 Service Unavailable before and after.
+// server's actors and fibers (see [top.Handler]) while the server serves,
+// and 503 Service Unavailable before and after.
 func (s *Server) TopHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -261,7 +263,7 @@ func (s *Server) TopHandler() http.Handler {
 			http.Error(w, "chat: the server is not serving", http.StatusServiceUnavailable)
 			return
 		}
-		actor.TopHandler(sys).ServeHTTP(w, r)
+		top.Handler(sys).ServeHTTP(w, r)
 	})
 }
 
@@ -274,7 +276,7 @@ func (s *Server) Stats(ctx context.Context) (Stats, error) {
 	if reg.IsZero() {
 		return Stats{}, nil
 	}
-	st, err := actor.Call[Stats, registryMsg](ctx, reg, statsQuery{})
+	st, err := actor.Call(ctx, reg, statsQuery{})
 	st.Clients = clients
 	return st, err
 }
