@@ -71,7 +71,8 @@ type Self[M any] struct {
 	escalate bool           // EscalateFiberErrors
 	open     openSet        // requests received and not answered
 	watches  map[pidKey]func(Terminated) M
-	log      *slog.Logger // the system's logger with the actor's name; set at Started
+	log      *slog.Logger                  // the system's logger with the actor's name; set at Started
+	inboxes  []interface{ ownerStopped() } // NewInbox's, closed when this incarnation ends
 }
 
 // pidKey identifies an actor whatever *PID value names it.
@@ -178,6 +179,7 @@ func (s *Self[M]) receive(c pa.Context) {
 		if h, ok := s.behavior.(Stopper[M]); ok {
 			h.Stopping(s)
 		}
+		s.closeInboxes()
 		s.host.Scheduler().Cancel(ErrStopped)
 	case *pa.Stopped:
 		s.sys.unregister(s.host)
@@ -197,6 +199,7 @@ func (s *Self[M]) receive(c pa.Context) {
 		if h, ok := s.behavior.(Restarter[M]); ok {
 			h.Restarting(s)
 		}
+		s.closeInboxes()
 		s.host.Scheduler().Cancel(ErrRestarted)
 	case M:
 		s.behavior.Receive(s, m)
@@ -206,6 +209,14 @@ func (s *Self[M]) receive(c pa.Context) {
 		s.sys.logger.Debug("weft: message outside the actor's protocol",
 			slog.String("actor", s.ref.String()), slog.String("type", fmt.Sprintf("%T", m)))
 	}
+}
+
+// closeInboxes closes the inboxes of this incarnation (see NewInbox).
+func (s *Self[M]) closeInboxes() {
+	for _, q := range s.inboxes {
+		q.ownerStopped()
+	}
+	s.inboxes = nil
 }
 
 // terminated delivers the notice of a watched actor's termination.

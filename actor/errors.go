@@ -61,6 +61,15 @@ var ErrUnexpectedReply = bridge.ErrUnexpectedReply
 // a node that became unreachable.
 var ErrUnreachable = errors.New("actor: actor's node is unreachable")
 
+// ErrInboxClosed is returned by [Inbox.Take] once the inbox was closed
+// with [Inbox.Close] (or by its actor's stop) and everything queued before
+// has been taken.
+var ErrInboxClosed = errors.New("actor: inbox closed")
+
+// ErrInboxFull is returned by [Inbox.Take] once a push overflowed the
+// inbox: it closed, and what it held was dropped.
+var ErrInboxFull = errors.New("actor: inbox full")
+
 // FiberError is the error of a fiber of [Self.Go] that returned an error
 // (other than its cancellation): it is logged, and with
 // [EscalateFiberErrors] it fails the actor, whose supervisor receives it.

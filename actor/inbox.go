@@ -1,20 +1,10 @@
 package actor
 
 import (
-	"errors"
 	"sync"
 
 	"github.com/weft-go/weft/fiber"
 )
-
-// ErrInboxClosed is returned by [Inbox.Take] once the inbox was closed
-// with [Inbox.Close] and everything queued before has been taken, or once
-// its actor has stopped.
-var ErrInboxClosed = errors.New("actor: inbox closed")
-
-// ErrInboxFull is returned by [Inbox.Take] once a push overflowed the
-// inbox: it closed, and what it held was dropped.
-var ErrInboxFull = errors.New("actor: inbox full")
 
 // Inbox is a bounded queue of values of type T that belongs to one actor:
 // any actor or goroutine pushes values with [Inbox.TryPush], which never
@@ -93,11 +83,10 @@ func InboxWeight[T any](weight func(T) int) InboxOption[T] {
 //
 // Call NewInbox from the actor's turns (its behavior, hooks or fibers),
 // then hand the inbox to whoever pushes. An inbox belongs to one
-// incarnation of its actor: once that stops or restarts, nothing takes
-// from it, and the first push that finds it so (one that would wake the
-// actor) closes it and fails, as do the pushes after it; pushes between
-// the stop and that one may still report true, their values dropped. An
-// inbox costs a few small allocations (about 220 bytes) and no goroutine.
+// incarnation of its actor: it closes when that incarnation stops or
+// restarts (after the behavior's Stopping hook, before its fibers are
+// cancelled), so that later pushes fail at once. An inbox costs a few
+// small allocations (about 220 bytes) and no goroutine.
 func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...InboxOption[T]) *Inbox[T] {
 	if limit <= 0 {
 		panic("actor: NewInbox with a limit that is not positive")
@@ -107,6 +96,7 @@ func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...Inb
 		o(&c)
 	}
 	q := &Inbox[T]{limit: limit, weight: c.weight, sched: self.host.Scheduler()}
+	self.inboxes = append(self.inboxes, q)
 	q.wakeFn = q.ready.Set
 	q.fullFn = func() {
 		if overflow != nil && !self.host.Stopped() {
@@ -122,9 +112,9 @@ func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...Inb
 }
 
 // TryPush queues v and reports whether it did. It reports false, and
-// queues nothing, if the inbox is closed, if it finds its actor stopped
-// (see [NewInbox]), or if v does not fit, which overflows the inbox. It
-// never blocks.
+// queues nothing, if the inbox is closed (its actor's stop closes it, see
+// [NewInbox]) or if v does not fit, which overflows the inbox. It never
+// blocks.
 //
 // TryPush is safe for concurrent use. It costs one lock and an append,
 // about 25 ns and no allocation (BenchmarkInbox); the first push after a
@@ -238,6 +228,18 @@ func (q *Inbox[T]) Close() {
 	q.err = ErrInboxClosed
 	q.mu.Unlock()
 	q.sched.Post(q.wakeFn)
+}
+
+// ownerStopped closes the inbox when its actor stops or restarts; it runs
+// in the actor's turn, after the Stopping (or Restarting) hook. A fiber
+// waiting in Take is not woken: its cancellation, which follows, tells it
+// why ([ErrStopped] or [ErrRestarted]).
+func (q *Inbox[T]) ownerStopped() {
+	q.mu.Lock()
+	if q.err == nil {
+		q.err = ErrInboxClosed
+	}
+	q.mu.Unlock()
 }
 
 // Len returns the number of values queued. It is safe for concurrent use;
