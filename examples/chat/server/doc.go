@@ -31,8 +31,7 @@
 // [actor.Ask]: the fiber suspends until the reply, the actor does not; the
 // responder answers through [actor.ReplyTo]. No actor ever blocks on
 // another. The server uses only Weft's public surface: packages actor,
-// fiber, supervision and top (and, for the two-node mode only, the
-// internal package node, see below).
+// fiber, supervision and top (and remote for the two-node mode).
 //
 // # Reading: fiber.Await per line
 //
@@ -126,12 +125,9 @@
 // Events from the peer are never forwarded again. The connection code is
 // unchanged.
 //
-// Package actor wraps no remoting yet, so the listener for the peer and
-// the reference to its relay come from the internal package node, which
-// reaches protoactor-go through actor's documented escape hatch
-// ([actor.System.Raw], [actor.RefOf]) in one file; it is the only package
-// of the chat that imports protoactor-go. The cluster package is to
-// replace this mode.
+// The listener for the peer and the reference to its relay come from
+// Weft's package remote ([remote.Listen], [remote.Ref]); the chat imports
+// no protoactor-go package. The cluster package is to replace this mode.
 //
 // The link is deliberately minimal: each channel keeps its own member
 // list, so NAMES, WHO and LIST show only local members, and channel modes,

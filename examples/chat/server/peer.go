@@ -9,9 +9,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/weft-go/weft/actor"
-	"github.com/weft-go/weft/examples/chat/internal/node"
 	"github.com/weft-go/weft/examples/chat/irc"
 	chatpb "github.com/weft-go/weft/proto"
+	"github.com/weft-go/weft/remote"
 )
 
 // relayName is the name of the relay actor on every node: the peer sends
@@ -32,7 +32,7 @@ const protocolVersion = 1
 type peerLink struct {
 	node string // this node's name
 	sys  *actor.System
-	nd   *node.Node
+	nd   *remote.Node
 	addr string // this node's address
 
 	byeAck chan struct{} // gets the peer's GoodbyeAck
@@ -50,7 +50,7 @@ const goodbyeTimeout = 2 * time.Second
 // and greets cfg.Peer if set. A node started without Peer learns its peer
 // from the first Hello it receives.
 func startPeer(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*peerLink, error) {
-	nd, err := node.Listen(sys, in.cfg.NodeAddr)
+	nd, err := remote.Listen(sys, in.cfg.NodeAddr)
 	if err != nil {
 		return nil, fmt.Errorf("server: starting the node listener: %w", err)
 	}
@@ -69,7 +69,7 @@ func startPeer(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*peerLi
 // setPeer links with the node at addr.
 func (l *peerLink) setPeer(addr string) {
 	l.mu.Lock()
-	l.peer, l.peerAddr = node.Ref[proto.Message](l.sys, addr, relayName), addr
+	l.peer, l.peerAddr = remote.Ref[proto.Message](l.sys, addr, relayName), addr
 	l.mu.Unlock()
 }
 
@@ -99,7 +99,7 @@ func (l *peerLink) unlink(addr string, m proto.Message) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if m != nil && addr != "" {
-		node.Ref[proto.Message](l.sys, addr, relayName).Send(m)
+		remote.Ref[proto.Message](l.sys, addr, relayName).Send(m)
 	}
 	l.peer, l.peerAddr = actor.Ref[proto.Message]{}, ""
 }

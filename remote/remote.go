@@ -1,17 +1,4 @@
-// Package node links the chat server's actor system to another node over
-// protoactor-go remote, for the server's two-node mode (-node-addr,
-// -peer).
-//
-// Package actor wraps no remoting yet, so this package goes through its
-// documented escape hatch ([actor.System.Raw] and [actor.RefOf]); it is
-// the only package of the chat that imports protoactor-go, and this file
-// its only file. The cluster package (typed virtual actors) is to replace
-// the two-node mode, and this package with it.
-//
-// # Concurrency
-//
-// A [Node]'s methods and [Ref] are safe for concurrent use.
-package node
+package remote
 
 import (
 	"fmt"
@@ -20,7 +7,7 @@ import (
 	"sync"
 
 	pa "github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/remote"
+	parem "github.com/asynkron/protoactor-go/remote"
 
 	"github.com/weft-go/weft/actor"
 )
@@ -33,7 +20,7 @@ import (
 // Create one with [Listen]; the zero value is not usable and a Node must
 // not be copied.
 type Node struct {
-	r    *remote.Remote
+	r    *parem.Remote
 	addr string
 
 	once sync.Once // guards the shutdown
@@ -46,16 +33,16 @@ type Node struct {
 func Listen(sys *actor.System, hostport string) (_ *Node, err error) {
 	host, portStr, err := net.SplitHostPort(hostport)
 	if err != nil {
-		return nil, fmt.Errorf("node: address %q: %w", hostport, err)
+		return nil, fmt.Errorf("remote: address %q: %w", hostport, err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
-		return nil, fmt.Errorf("node: address %q: %w", hostport, err)
+		return nil, fmt.Errorf("remote: address %q: %w", hostport, err)
 	}
-	r := remote.NewRemote(sys.Raw(), remote.Configure(host, port))
+	r := parem.NewRemote(sys.Raw(), parem.Configure(host, port))
 	defer func() {
 		if p := recover(); p != nil { // Start panics if it cannot listen
-			err = fmt.Errorf("node: listening on %s: %v", hostport, p)
+			err = fmt.Errorf("remote: listening on %s: %v", hostport, p)
 		}
 	}()
 	r.Start()
