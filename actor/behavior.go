@@ -1,10 +1,8 @@
 package actor
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
@@ -99,9 +97,6 @@ func (s *Self[M]) Logger() *slog.Logger { return s.log }
 // level with the fiber's and the actor's names, and fails the actor too
 // if the actor was spawned with [EscalateFiberErrors]. Inside a fiber,
 // spawn children with [fiber.Fiber.Spawn].
-//
-// Spawning costs about what a goroutine does (see BenchmarkSpawn in
-// package fiber).
 func (s *Self[M]) Go(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
 	return s.host.Spawn(name, func(f *fiber.Fiber) error {
 		err := fn(f)
@@ -233,31 +228,10 @@ func (s *Self[M]) terminated(t *pa.Terminated) {
 	}
 }
 
-// failed logs the failure of a turn (a panic of the behavior, or of a
-// fiber, which the host re-raises as a *fiber.PanicError), then lets it go
-// on to protoactor, which hands it to the actor's supervisor.
-func (s *Self[M]) failed() {
-	r := recover()
-	if r == nil {
-		return
-	}
-	attrs := []any{slog.String("actor", s.ref.String()), slog.Any("reason", r)}
-	var pe *fiber.PanicError
-	if err, ok := r.(error); !ok || !errors.As(err, &pe) {
-		attrs = append(attrs, slog.String("stack", string(debug.Stack())))
-	}
-	s.sys.logger.Error("weft: actor failed", attrs...)
-	panic(r)
-}
-
 // take records a request the actor receives as held by it, before its
 // turn hands it to a fiber or the behavior. A request that reaches a
 // stopping actor fails at once: nobody will answer it.
-func (s *Self[M]) take(msg any) {
-	c, ok := msg.(carrier)
-	if !ok {
-		return
-	}
+func (s *Self[M]) take(c carrier) {
 	st := c.replyState()
 	if st == nil {
 		return
@@ -368,8 +342,9 @@ type hostedActor[M any] struct{ s *Self[M] }
 func (a hostedActor[M]) Receive(c pa.Context) {
 	s := a.s
 	msg := c.Message()
-	s.take(msg)
-	defer s.failed()
+	if rc, ok := msg.(carrier); ok {
+		s.take(rc)
+	}
 	s.host.Receive(c, s.receive)
 	if _, ok := msg.(*pa.Restarting); ok {
 		// The failed incarnation's fibers are gone, their cleanups run:

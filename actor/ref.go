@@ -38,8 +38,11 @@ func RefOf[M any](sys *System, pid *pa.PID) Ref[M] {
 // Send costs one mailbox post (BenchmarkSend); it panics on a zero Ref.
 func (r Ref[M]) Send(msg M) {
 	pid := r.pidOrPanic("Send")
-	handOff(msg)
-	r.sys.Root.Send(pid, msg)
+	m := any(msg)
+	if c, ok := m.(carrier); ok {
+		handOff(c)
+	}
+	r.sys.Root.Send(pid, m)
 }
 
 // PID returns the protoactor PID of the actor: with [System.Raw] and

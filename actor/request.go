@@ -29,8 +29,8 @@ import (
 // suspensions.
 //
 // The embedded value carries the request's reply address, which Ask and
-// Call set on the copy they send: leave it zero, and do not compare
-// requests with ==. A request sent with [Ref.Send] has none: its
+// Call set on the copy they send: embed the value (not a pointer), leave
+// it zero, and do not compare requests with ==. A request sent with [Ref.Send] has none: its
 // [Reply.Send] returns [ErrNoAsker]. The reply address works between the
 // actors of one process; a request that crosses nodes must be a protobuf
 // message.
@@ -101,14 +101,12 @@ func (o *openSet) add(st *replyState) {
 	st.holder.Store(o)
 }
 
-// handOff marks the request msg carries, if any, as in transit: the actor
-// that sent it on no longer answers for it (see openSet.failAll).
-func handOff(msg any) {
-	if c, ok := msg.(carrier); ok {
-		if st := c.replyState(); st != nil && st.to != nil {
-			st.holder.Store(nil)
-			st.handed.Store(true)
-		}
+// handOff marks the request c as in transit: the actor that sent it on no
+// longer answers for it (see openSet.failAll).
+func handOff(c carrier) {
+	if st := c.replyState(); st != nil && st.to != nil {
+		st.holder.Store(nil)
+		st.handed.Store(true)
 	}
 }
 

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/eventstream"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/internal/pids"
@@ -29,10 +31,11 @@ type System struct {
 	disp        turnDispatcher
 	stopTimeout time.Duration
 
-	dir       *bridge.Directory // every actor's host: deadlock detection
-	clock     fiber.Clock       // nil: the real clock
-	watchStop chan struct{}     // closed to stop the watchdog goroutine; nil: no watchdog
-	watchDone chan struct{}     // closed when it has returned
+	dir       *bridge.Directory         // every actor's host: deadlock detection
+	clock     fiber.Clock               // nil: the real clock
+	failures  *eventstream.Subscription // logs supervision decisions; unsubscribed by Shutdown
+	watchStop chan struct{}             // closed to stop the watchdog goroutine; nil: no watchdog
+	watchDone chan struct{}             // closed when it has returned
 
 	mu       sync.Mutex // guards the fields below
 	top      []*pa.PID  // live actors spawned by Spawn, in spawn order
@@ -59,8 +62,9 @@ type sysConfig struct {
 }
 
 // WithLogger sets the logger of the system: what its actors log with
-// [Self.Logger], the errors of their fibers (see [Self.Go]), problems while
-// stopping, slice watchdog reports, and protoactor-go's own records at Warn
+// [Self.Logger], the errors of their fibers (see [Self.Go]), their
+// failures (at Error level, with the supervisor's directive, once it has
+// decided), problems while stopping, slice watchdog reports, and protoactor-go's own records at Warn
 // level and above (its Info records, such as dead letters, are dropped).
 // The default is [slog.Default], so that a program's logs appear where
 // its other logs do; pass slog.New(slog.DiscardHandler) for silence, as
@@ -144,6 +148,7 @@ func NewSystem(opts ...Option) *System {
 		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return slog.New(warnOnly{c.logger.Handler()}) }),
 		pa.WithDeadLetterThrottleInterval(c.throttle),
 	)
+	s.failures = s.ps.EventStream.Subscribe(s.logFailure)
 	if c.watchdog.Warn > 0 || c.watchdog.Fail > 0 {
 		s.watchStop, s.watchDone = make(chan struct{}), make(chan struct{})
 		go s.watch(c.watchdog)
@@ -255,11 +260,27 @@ func (s *System) stopAll(top []*pa.PID) {
 		close(s.watchStop)
 		<-s.watchDone
 	}
+	s.ps.EventStream.Unsubscribe(s.failures)
 	s.ps.Shutdown()
 	s.mu.Lock()
 	s.err = errors.Join(append(errs, s.overruns...)...)
 	s.mu.Unlock()
 	close(s.done)
+}
+
+// logFailure logs an actor's failure when its supervisor has decided
+// what to do about it (protoactor publishes each decision, and so do
+// package supervision's strategies). It runs on the supervisor's
+// goroutine.
+func (s *System) logFailure(evt any) {
+	e, ok := evt.(*pa.SupervisorEvent)
+	if !ok {
+		return
+	}
+	s.logger.Error("weft: actor failed",
+		slog.String("actor", pids.String(e.Child)),
+		slog.String("directive", strings.TrimSuffix(e.Directive.String(), "Directive")),
+		slog.Any("reason", e.Reason))
 }
 
 // warnOnly passes on the records of Warn level and above: protoactor-go

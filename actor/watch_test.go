@@ -493,3 +493,52 @@ func TestEscalateFiberErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestActorFailureLogged checks that an actor's failure is logged once its
+// supervisor has decided, with the actor, the directive and the reason:
+// by protoactor's default strategy (a restart) and by a strategy of
+// package supervision (a stop).
+func TestActorFailureLogged(t *testing.T) {
+	for _, tt := range []struct {
+		name, directive string
+		opts            []actor.SpawnOption
+	}{
+		{"default", "Restart", nil},
+		{"supervision", "Stop", []actor.SpawnOption{actor.WithSupervisor(supervision.OneForOne(supervision.WithDecider(supervision.Always(supervision.Stop))))}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newRecordHandler(slog.LevelDebug)
+			sys := newSystem(t, actor.WithLogger(slog.New(h)))
+			ref := spawn(t, sys, "fragile", func() actor.Behavior[counterMsg] {
+				return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+					if _, ok := msg.(add); ok {
+						panic(errMine)
+					}
+					counter().Receive(self, msg)
+				})
+			}, tt.opts...)
+			ref.Send(add{n: 1})
+			ctx, cancel := context.WithTimeout(context.Background(), patience)
+			defer cancel()
+			// The decision is logged on the supervisor's goroutine before the
+			// restart or the stop: the Call after the failing message returns
+			// after it (answered by the new incarnation, or failed by the
+			// stop).
+			_, _ = actor.Call(ctx, ref, get{})
+			if err := ref.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			recs := h.records("weft: actor failed")
+			if len(recs) != 1 {
+				t.Fatalf("records of %q = %d; want 1 (all records: %q)", "weft: actor failed", len(recs), h.messages())
+			}
+			r := recs[0]
+			if r.Level != slog.LevelError || attr(r, "actor") != "nonhost/fragile" || attr(r, "directive") != tt.directive {
+				t.Errorf("record = %v, actor %v, directive %v; want ERROR, nonhost/fragile, %s", r.Level, attr(r, "actor"), attr(r, "directive"), tt.directive)
+			}
+			if err, _ := attr(r, "reason").(error); !errors.Is(err, errMine) {
+				t.Errorf("record reason = %v; want errMine", attr(r, "reason"))
+			}
+		})
+	}
+}
