@@ -232,13 +232,13 @@ func (s *Self[M]) terminated(t *pa.Terminated) {
 // turn hands it to a fiber or the behavior. A request that reaches a
 // stopping actor fails at once: nobody will answer it.
 func (s *Self[M]) take(c carrier) {
-	st := c.replyState()
+	st := c.weftState()
 	if st == nil {
 		return
 	}
 	if s.host.Stopped() {
 		if st.answered.CompareAndSwap(false, true) {
-			s.sys.ps.Root.Send(st.to, &failure{err: fmt.Errorf("%w: %s is stopping", ErrDeadTarget, s.ref)})
+			s.sys.ps.Root.Send(&st.pid, &failure{err: fmt.Errorf("%w: %s is stopping", ErrDeadTarget, s.ref)})
 		}
 		return
 	}
@@ -342,8 +342,10 @@ type hostedActor[M any] struct{ s *Self[M] }
 func (a hostedActor[M]) Receive(c pa.Context) {
 	s := a.s
 	msg := c.Message()
-	if rc, ok := msg.(carrier); ok {
-		s.take(rc)
+	if c.Sender() != nil { // Ask, Call and Send of a held request all give one
+		if rc, ok := msg.(carrier); ok {
+			s.take(rc)
+		}
 	}
 	s.host.Receive(c, s.receive)
 	if _, ok := msg.(*pa.Restarting); ok {

@@ -40,7 +40,13 @@ func (r Ref[M]) Send(msg M) {
 	pid := r.pidOrPanic("Send")
 	m := any(msg)
 	if c, ok := m.(carrier); ok {
-		handOff(c)
+		if st := c.weftState(); st != nil {
+			// A request received and sent on: the receiver answers it to
+			// the same asker, as the sender of the message.
+			handOff(st)
+			r.sys.Root.RequestWithCustomSender(pid, m, &st.pid)
+			return
+		}
 	}
 	r.sys.Root.Send(pid, m)
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
@@ -36,15 +37,19 @@ import (
 // message.
 type Request[P, R any] struct {
 	st *replyState
+	// A second field keeps every request type out of Go's direct
+	// interface representation (a struct whose only field is a pointer),
+	// so that boxing a request always copies it, which bind relies on.
+	_ [0]func()
 }
 
 // weftRequest marks the type as a request of protocol P with reply R; its
 // signature is what Ask, Call and ReplyTo infer P and R from.
 func (Request[P, R]) weftRequest(P, R) {}
 
-// replyState returns the request's reply state; nil if it was not sent
+// weftState returns the request's reply state; nil if it was not sent
 // with Ask or Call.
-func (r Request[P, R]) replyState() *replyState { return r.st }
+func (r Request[P, R]) weftState() *replyState { return r.st }
 
 // bindReply sets the reply state of the copy that Ask or Call sends.
 func (r *Request[P, R]) bindReply(st *replyState) { r.st = st }
@@ -54,10 +59,11 @@ func (r *Request[P, R]) bindReply(st *replyState) { r.st = st }
 // embedding Request is the only way to satisfy it.
 type RequestOf[P, R any] interface {
 	weftRequest(P, R)
+	weftState() *replyState
 }
 
 // carrier is implemented by every message type that embeds a Request.
-type carrier interface{ replyState() *replyState }
+type carrier interface{ weftState() *replyState }
 
 // binder is implemented by a pointer to such a type.
 type binder interface{ bindReply(*replyState) }
@@ -67,7 +73,7 @@ type binder interface{ bindReply(*replyState) }
 // creates it before sending the request) and by the actors the request
 // reaches; its fields are atomic.
 type replyState struct {
-	to       *pa.PID                 // the asker's one-shot reply address
+	pid      pa.PID                  // the asker's one-shot reply address, set before the request is sent
 	answered atomic.Bool             // a reply (or failure) has been sent
 	handed   atomic.Bool             // sent on with Ref.Send by an actor that received it
 	holder   atomic.Pointer[openSet] // the actor that received the request last; nil in transit
@@ -78,46 +84,45 @@ type replyState struct {
 // at once instead of at their timeout. It belongs to the actor's turns;
 // answers (from any goroutine) only set their request's answered flag, and
 // add sweeps answered and handed-on requests out once the set has doubled
-// since the last sweep, so that it stays proportional to the open ones.
+// since the last sweep, so that it stays proportional to the open ones
+// and costs an append per request.
 type openSet struct {
-	m     map[*replyState]struct{}
-	sweep int // len(m) that triggers the next sweep
+	held  []*replyState // may hold answered and handed-on requests until the next sweep
+	sweep int           // len(held) that triggers the next sweep
 }
 
 // add records st as held by this actor.
 func (o *openSet) add(st *replyState) {
-	if o.m == nil {
-		o.m = make(map[*replyState]struct{})
-	}
-	if len(o.m) >= o.sweep {
-		for s := range o.m {
-			if s.answered.Load() || s.holder.Load() != o {
-				delete(o.m, s)
+	if len(o.held) >= o.sweep {
+		kept := o.held[:0]
+		for _, s := range o.held {
+			if !s.answered.Load() && s.holder.Load() == o {
+				kept = append(kept, s)
 			}
 		}
-		o.sweep = max(16, 2*len(o.m))
+		clear(o.held[len(kept):])
+		o.held = kept
+		o.sweep = max(16, 2*len(kept))
 	}
-	o.m[st] = struct{}{}
+	o.held = append(o.held, st)
 	st.holder.Store(o)
 }
 
-// handOff marks the request c as in transit: the actor that sent it on no
-// longer answers for it (see openSet.failAll).
-func handOff(c carrier) {
-	if st := c.replyState(); st != nil && st.to != nil {
-		st.holder.Store(nil)
-		st.handed.Store(true)
-	}
+// handOff marks the request st as in transit: the actor that sent it on
+// no longer answers for it (see openSet.failAll).
+func handOff(st *replyState) {
+	st.holder.Store(nil)
+	st.handed.Store(true)
 }
 
 // failAll fails every request still held by this actor with err.
 func (o *openSet) failAll(sys *pa.ActorSystem, err error) {
-	for st := range o.m {
+	for _, st := range o.held {
 		if st.holder.Load() == o && st.answered.CompareAndSwap(false, true) {
-			sys.Root.Send(st.to, &failure{err: err})
+			sys.Root.Send(&st.pid, &failure{err: err})
 		}
 	}
-	clear(o.m)
+	o.held, o.sweep = nil, 0
 }
 
 // failure is the reply message of [Reply.Fail] and of a request that its
@@ -144,11 +149,10 @@ type Reply[R any] struct {
 // The request must be of self's protocol; its reply type R comes from
 // req's type, so that answering with another type does not compile.
 func ReplyTo[Q RequestOf[M, R], M, R any](self *Self[M], req Q) Reply[R] {
-	c, _ := any(req).(carrier)
-	if c == nil || c.replyState() == nil {
+	st := req.weftState()
+	if st == nil {
 		return Reply[R]{sys: self.sys.ps}
 	}
-	st := c.replyState()
 	if st.holder.Load() != &self.open {
 		self.open.add(st) // a request that reached the actor inside another message
 	}
@@ -178,7 +182,7 @@ func (r Reply[R]) answer(msg any) error {
 	if !r.st.answered.CompareAndSwap(false, true) {
 		return ErrAnswered
 	}
-	r.sys.Root.Send(r.st.to, msg)
+	r.sys.Root.Send(&r.st.pid, msg)
 	return nil
 }
 
@@ -232,7 +236,7 @@ func waitOpts(opts []WaitOption) []bridge.WaitOption {
 // live in an actor (a fiber of [Self.Go]).
 func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...WaitOption) (R, error) {
 	pid := to.pidOrPanic("Ask")
-	st, msg := bind[P](&req)
+	st, msg := bind[P](req)
 	reply, err := bridge.RequestRaw(f, pid, msg, st, waitOpts(opts)...)
 	return decode[R](reply, err, pid, req)
 }
@@ -246,7 +250,7 @@ func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...
 // Call is safe for concurrent use.
 func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R, error) {
 	pid := to.pidOrPanic("Call")
-	st, msg := bind[P](&req)
+	st, msg := bind[P](req)
 	reply, err := bridge.CallRaw(ctx, to.sys, pid, msg, st)
 	return decode[R](reply, err, pid, req)
 }
@@ -254,19 +258,27 @@ func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R
 // bind gives req a fresh reply state and returns it with the message to
 // send: req as a message of its protocol P. It panics if req's type
 // declares itself a request of P without implementing P.
-func bind[P, Q any](req *Q) (*replyState, P) {
-	st := &replyState{}
-	any(req).(binder).bindReply(st)
-	msg, ok := any(*req).(P)
+//
+// It binds the copy it sends, not req: boxing req into an interface makes
+// a private heap copy (request types are never direct interface values,
+// see Request), which bind reaches through the interface's data word and
+// gives the state before anyone else sees it. Binding a local copy through
+// its address instead would move every request to the heap a second time.
+func bind[P, Q any](req Q) (*replyState, P) {
+	box := any(req)
+	msg, ok := box.(P)
 	if !ok {
-		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", *req, reflect.TypeFor[P]()))
+		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", req, reflect.TypeFor[P]()))
 	}
+	st := &replyState{}
+	copied := (*Q)((*[2]unsafe.Pointer)(unsafe.Pointer(&box))[1])
+	any(copied).(binder).bindReply(st)
 	return st, msg
 }
 
-// SetReplyTo implements [bridge.Addressee]: the asker's request machinery
-// tells the state where the reply goes, before the request is sent.
-func (st *replyState) SetReplyTo(to *pa.PID) { st.to = to }
+// ReplyPID implements [bridge.Addressee]: the asker's request machinery
+// stores the reply address in the state, before the request is sent.
+func (st *replyState) ReplyPID() *pa.PID { return &st.pid }
 
 // HandedOn implements [bridge.Addressee]: once an actor has sent the
 // request on, the end of the actor first asked no longer fails it.

@@ -178,9 +178,12 @@ func Request[R any](f *fiber.Fiber, target *actor.PID, msg any, opts ...WaitOpti
 // Addressee is told the reply address of a request before the request is
 // sent: see [RequestRaw] and [CallRaw].
 type Addressee interface {
-	// SetReplyTo is called once, on the requesting goroutine, with the PID
-	// the target must answer to (the request's sender too).
-	SetReplyTo(replyTo *actor.PID)
+	// ReplyPID returns the PID in which the request's reply address is
+	// kept: the bridge sets its Address, Id and RequestId once, on the
+	// requesting goroutine, before the request is sent, and sends the
+	// request with it as the sender. Keeping it in the addressee saves an
+	// allocation per request.
+	ReplyPID() *actor.PID
 	// HandedOn reports whether the target has handed the request on to
 	// another actor, which answers it instead. The end of the target then
 	// no longer fails the request (the target is watched for that): the
@@ -228,9 +231,12 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	}
 	id := h.lastRequest
 	key := pidKey{target.Address, target.Id}
-	sender := &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
+	var sender *actor.PID
 	if to != nil {
-		to.SetReplyTo(sender)
+		sender = to.ReplyPID()
+		sender.Address, sender.Id, sender.RequestId = h.replyPID.Address, h.replyPID.Id, id
+	} else {
+		sender = &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
 	}
 	h.watchTarget(target, key)
 	r := &pendingRequest{waker: w, target: key, to: to}
@@ -336,10 +342,12 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 		p.done.Store(true)
 		reg.Remove(pid)
 	}()
+	sender := pid
 	if to != nil {
-		to.SetReplyTo(pid)
+		sender = to.ReplyPID()
+		sender.Address, sender.Id = pid.Address, pid.Id
 	}
-	sys.Root.RequestWithCustomSender(target, msg, pid)
+	sys.Root.RequestWithCustomSender(target, msg, sender)
 	select {
 	case reply := <-p.reply:
 		if t, ok := reply.(*actor.Terminated); ok {
