@@ -42,9 +42,9 @@ type Host struct {
 	// requests waiting for replies, by RequestId of their sender PID
 	requests    map[uint32]*pendingRequest
 	lastRequest uint32
-	watched     map[pidKey]int  // request targets watched, with their pending requests
-	userWatched map[pidKey]bool // actors watched with Host.Watch
-	replyPID    *actor.PID      // the host's reply process, while the actor runs
+	watched     map[pidKey]*watchCount // request targets watched, with their pending requests
+	userWatched map[pidKey]bool        // actors watched with Host.Watch
+	replyPID    *actor.PID             // the host's reply process, while the actor runs
 	// loaders with queued keys, dispatched when every fiber is suspended
 	pendingLoads []interface{ dispatch() }
 	wakeMsg      *wakeUp
@@ -103,7 +103,7 @@ func WithMonitor(m *fiber.Monitor) Option { return func(h *Host) { h.mon = m } }
 
 // NewHost returns a host for one actor instance.
 func NewHost(opts ...Option) *Host {
-	h := &Host{wakeMsg: &wakeUp{}, requests: make(map[uint32]*pendingRequest), watched: make(map[pidKey]int), logger: slog.New(slog.DiscardHandler), stopWait: 5 * time.Second}
+	h := &Host{wakeMsg: &wakeUp{}, requests: make(map[uint32]*pendingRequest), watched: make(map[pidKey]*watchCount), logger: slog.New(slog.DiscardHandler), stopWait: 5 * time.Second}
 	for _, o := range opts {
 		o(h)
 	}

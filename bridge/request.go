@@ -62,11 +62,16 @@ const maxWatched = 64
 // waiting (protoactor drops the messages queued in a stopping actor). A
 // watch outlives its requests (up to maxWatched targets), so that a
 // sequence of requests to one target costs one watch.
-func (h *Host) watchTarget(target *actor.PID, key pidKey) {
-	if _, ok := h.watched[key]; !ok {
+//
+// It returns the target's count of pending requests, which the request
+// decrements when it ends (a count dropped by targetDown is decremented in
+// vain), so that a request looks its target up once.
+func (h *Host) watchTarget(target *actor.PID, key pidKey) *watchCount {
+	c := h.watched[key]
+	if c == nil {
 		if len(h.watched) >= maxWatched {
-			for k, n := range h.watched {
-				if n == 0 && !h.userWatched[k] {
+			for k, o := range h.watched {
+				if o.n == 0 && !h.userWatched[k] {
 					h.turn.Unwatch(actor.NewPID(k.addr, k.id))
 					delete(h.watched, k)
 				}
@@ -75,9 +80,15 @@ func (h *Host) watchTarget(target *actor.PID, key pidKey) {
 		if !h.userWatched[key] {
 			h.turn.Watch(target)
 		}
+		c = &watchCount{}
+		h.watched[key] = c
 	}
-	h.watched[key]++
+	c.n++
+	return c
 }
+
+// watchCount counts the pending requests to a watched request target.
+type watchCount struct{ n int }
 
 // Watch makes the host's actor watch pid, as protoactor's Context.Watch
 // does: the actor receives an *actor.Terminated when pid stops. Use it
@@ -238,7 +249,7 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	} else {
 		sender = &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
 	}
-	h.watchTarget(target, key)
+	watch := h.watchTarget(target, key)
 	r := &pendingRequest{waker: w, target: key, to: to}
 	h.requests[id] = r
 	if h.detect > 0 {
@@ -248,9 +259,7 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	h.turn.RequestWithCustomSender(target, msg, sender)
 	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)
 	delete(h.requests, id)
-	if _, ok := h.watched[key]; ok {
-		h.watched[key]--
-	}
+	watch.n--
 	if err != nil {
 		return nil, err
 	}
