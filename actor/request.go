@@ -264,16 +264,18 @@ func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R
 // see Request), which bind reaches through the interface's data word and
 // gives the state before anyone else sees it. Binding a local copy through
 // its address instead would move every request to the heap a second time.
-func bind[P, Q any](req Q) (*replyState, P) {
+//
+// The message is returned as the box itself: converting it to P would copy
+// it (before the binding) when P is the request type itself.
+func bind[P, Q any](req Q) (*replyState, any) {
 	box := any(req)
-	msg, ok := box.(P)
-	if !ok {
+	if _, ok := box.(P); !ok {
 		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", req, reflect.TypeFor[P]()))
 	}
 	st := &replyState{}
 	copied := (*Q)((*[2]unsafe.Pointer)(unsafe.Pointer(&box))[1])
 	any(copied).(binder).bindReply(st)
-	return st, msg
+	return st, box
 }
 
 // ReplyPID implements [bridge.Addressee]: the asker's request machinery

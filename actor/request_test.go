@@ -457,3 +457,41 @@ func TestRequestForwarded(t *testing.T) {
 		}
 	}
 }
+
+// lookup is a protocol of one type, itself a request: the request type is
+// the protocol, as for a Ref[lookup].
+type lookup struct {
+	actor.Request[lookup, string]
+	key string
+}
+
+// TestRequestIsProtocol asks an actor whose protocol is a single request
+// type, by Call and by Ask: the request must reach the responder bound to
+// its asker (a conversion to the protocol type would copy it unbound).
+func TestRequestIsProtocol(t *testing.T) {
+	sys := newSystem(t)
+	dict := spawn(t, sys, "dict", func() actor.Behavior[lookup] {
+		return actor.BehaviorFunc[lookup](func(self *actor.Self[lookup], l lookup) {
+			if err := actor.ReplyTo(self, l).Send("value of " + l.key); err != nil {
+				t.Errorf("Reply.Send = %v; want nil", err)
+			}
+		})
+	})
+	if got, err := actor.Call(ctxFor(t), dict, lookup{key: "a"}); got != "value of a" || err != nil {
+		t.Errorf("Call(dict, lookup{a}) = %q, %v; want %q, nil", got, err, "value of a")
+	}
+	answers := make(chan string, 1)
+	inFiber(t, sys, func(f *fiber.Fiber) {
+		f.Spawn("asker", func(f *fiber.Fiber) error {
+			got, err := actor.Ask(f, dict, lookup{key: "b"}, actor.Within(patience))
+			if err != nil {
+				got = err.Error()
+			}
+			answers <- got
+			return nil
+		})
+	})
+	if got := recv(t, answers, "the Ask's answer"); got != "value of b" {
+		t.Errorf("Ask(dict, lookup{b}) = %q; want %q", got, "value of b")
+	}
+}
