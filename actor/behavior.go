@@ -3,6 +3,7 @@ package actor
 import (
 	"fmt"
 	"log/slog"
+	"reflect"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
@@ -58,19 +59,21 @@ type Restarter[M any] interface {
 // behavior or from the actor's fibers (between suspension points), never
 // from another goroutine. The zero value is not usable.
 type Self[M any] struct {
-	sys      *System
-	host     *bridge.Host
-	ref      Ref[M]
-	behavior Behavior[M]
-	top      bool
-	cell     *actorCell
-	mon      *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
-	seq      uint64         // incarnation order, for System.Top
-	escalate bool           // EscalateFiberErrors
-	open     openSet        // requests received and not answered
-	watches  map[pidKey]func(Terminated) M
-	log      *slog.Logger                  // the system's logger with the actor's name; set at Started
-	inboxes  []interface{ ownerStopped() } // NewInbox's, closed when this incarnation ends
+	sys        *System
+	host       *bridge.Host
+	ref        Ref[M]
+	behavior   Behavior[M]
+	top        bool
+	cell       *actorCell
+	mon        *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
+	seq        uint64         // incarnation order, for System.Top
+	escalate   bool           // EscalateFiberErrors
+	plain      bool           // M is one type and not a request: no request can reach the actor
+	restarting bool           // the incarnation is being restarted
+	open       openSet        // requests received and not answered
+	watches    map[pidKey]func(Terminated) M
+	log        *slog.Logger                  // the system's logger with the actor's name; set at Started
+	inboxes    []interface{ ownerStopped() } // NewInbox's, closed when this incarnation ends
 }
 
 // pidKey identifies an actor whatever *PID value names it.
@@ -178,7 +181,6 @@ func (s *Self[M]) receive(c pa.Context) {
 		s.host.Scheduler().Cancel(ErrStopped)
 	case *pa.Stopped:
 		s.sys.unregister(s.host)
-		s.open.failAll(s.sys.ps, fmt.Errorf("%w: %s stopped without answering", ErrDeadTarget, s.ref))
 		if h, ok := s.behavior.(Stopper[M]); ok {
 			h.Stopped(s)
 		}
@@ -191,6 +193,7 @@ func (s *Self[M]) receive(c pa.Context) {
 		close(s.cell.stopped)
 	case *pa.Restarting:
 		s.sys.unregister(s.host)
+		s.restarting = true
 		if h, ok := s.behavior.(Restarter[M]); ok {
 			h.Restarting(s)
 		}
@@ -238,7 +241,7 @@ func (s *Self[M]) take(c carrier) {
 	}
 	if s.host.Stopped() {
 		if st.answered.CompareAndSwap(false, true) {
-			s.sys.ps.Root.Send(&st.pid, &failure{err: fmt.Errorf("%w: %s is stopping", ErrDeadTarget, s.ref)})
+			st.deliver(&failure{err: fmt.Errorf("%w: %s is stopping", ErrDeadTarget, s.ref)})
 		}
 		return
 	}
@@ -295,9 +298,10 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 		o(&c)
 	}
 	cell := &actorCell{stopped: make(chan struct{})}
+	plain := plainProtocol[M]()
 	producer := func() pa.Actor {
-		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate}
-		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir)}
+		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate, plain: plain}
+		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir), bridge.WithStopHook(s.fibersGone)}
 		if sys.clock != nil {
 			hopts = append(hopts, bridge.WithClock(sys.clock))
 		}
@@ -325,6 +329,14 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	return pa.PropsFromProducer(producer, popts...), cell
 }
 
+// plainProtocol reports whether M is a protocol of one message type that
+// is not a request: a request (of protocol M) cannot then reach the actor,
+// which need not look for one in its messages.
+func plainProtocol[M any]() bool {
+	t := reflect.TypeFor[M]()
+	return t.Kind() != reflect.Interface && !t.Implements(reflect.TypeFor[carrier]())
+}
+
 // actorCell is what an actor's Refs share with it across its
 // incarnations. mb is the actor's mailbox of package mailbox, if it has
 // one: it is written while protoactor spawns the actor, which synchronizes
@@ -341,17 +353,22 @@ type hostedActor[M any] struct{ s *Self[M] }
 
 func (a hostedActor[M]) Receive(c pa.Context) {
 	s := a.s
-	msg := c.Message()
-	if c.Sender() != nil { // Ask, Call and Send of a held request all give one
-		if rc, ok := msg.(carrier); ok {
+	if !s.plain && c.Sender() != nil { // Ask, Call and Forward give one
+		if rc, ok := c.Message().(carrier); ok {
 			s.take(rc)
 		}
 	}
 	s.host.Receive(c, s.receive)
-	if _, ok := msg.(*pa.Restarting); ok {
-		// The failed incarnation's fibers are gone, their cleanups run:
-		// what it still holds is lost.
-		s.open.failAll(s.sys.ps, fmt.Errorf("%w: %s restarted without answering", ErrRestarted, s.ref))
+}
+
+// fibersGone is the host's stop hook: the incarnation's fibers are gone,
+// their cleanups run, so the requests it still holds will not be
+// answered.
+func (s *Self[M]) fibersGone() {
+	if s.restarting {
+		s.open.failAll(fmt.Errorf("%w: %s restarted without answering", ErrRestarted, s.ref))
+	} else {
+		s.open.failAll(fmt.Errorf("%w: %s stopped without answering", ErrDeadTarget, s.ref))
 	}
 }
 

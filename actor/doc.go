@@ -37,7 +37,8 @@
 //   - Send: [Ref.Send]; [TrySend] to learn that a bounded mailbox is full,
 //     [SendWait] to wait (suspending the fiber) while it is.
 //   - Request: [Ask] from a fiber, [Call] from outside actors; answer with
-//     [ReplyTo] and [Reply.Send] or [Reply.Fail].
+//     [ReplyTo] and [Reply.Send] or [Reply.Fail]; hand a request on to
+//     another actor with [Forward].
 //   - Start a fiber: [Self.Go] in the behavior, [fiber.Fiber.Spawn] inside
 //     a fiber; wait for a message: [Receive] (by type) or [ReceiveFunc] (by
 //     predicate); bound a wait: [Within]; a blocking call: [fiber.Await];

@@ -32,23 +32,12 @@ func RefOf[M any](sys *System, pid *pa.PID) Ref[M] {
 // Send sends msg to the actor without waiting. Delivery is asynchronous;
 // a message to a stopped actor goes to dead letters. Send never blocks on a
 // Weft mailbox (see package mailbox for bounded ones and their overflow
-// policies). A request ([Request]) that an actor sends on this way is
-// handed over: the receiver answers it.
+// policies). To hand a request an actor received on to another actor,
+// use [Forward].
 //
 // Send costs one mailbox post (BenchmarkSend); it panics on a zero Ref.
 func (r Ref[M]) Send(msg M) {
-	pid := r.pidOrPanic("Send")
-	m := any(msg)
-	if c, ok := m.(carrier); ok {
-		if st := c.weftState(); st != nil {
-			// A request received and sent on: the receiver answers it to
-			// the same asker, as the sender of the message.
-			handOff(st)
-			r.sys.Root.RequestWithCustomSender(pid, m, &st.pid)
-			return
-		}
-	}
-	r.sys.Root.Send(pid, m)
+	r.sys.Root.Send(r.pidOrPanic("Send"), msg)
 }
 
 // PID returns the protoactor PID of the actor: with [System.Raw] and

@@ -74,8 +74,9 @@ type binder interface{ bindReply(*replyState) }
 // reaches; its fields are atomic.
 type replyState struct {
 	pid      pa.PID                  // the asker's one-shot reply address, set before the request is sent
+	proc     pa.Process              // the process behind pid, set with it
 	answered atomic.Bool             // a reply (or failure) has been sent
-	handed   atomic.Bool             // sent on with Ref.Send by an actor that received it
+	handed   atomic.Bool             // handed on with Forward by an actor that received it
 	holder   atomic.Pointer[openSet] // the actor that received the request last; nil in transit
 }
 
@@ -116,10 +117,10 @@ func handOff(st *replyState) {
 }
 
 // failAll fails every request still held by this actor with err.
-func (o *openSet) failAll(sys *pa.ActorSystem, err error) {
+func (o *openSet) failAll(err error) {
 	for _, st := range o.held {
 		if st.holder.Load() == o && st.answered.CompareAndSwap(false, true) {
-			sys.Root.Send(&st.pid, &failure{err: err})
+			st.deliver(&failure{err: err})
 		}
 	}
 	o.held, o.sweep = nil, 0
@@ -140,8 +141,7 @@ type failure struct{ err error }
 // request. Its methods may be called from any goroutine. The zero Reply
 // belongs to no request: its methods return [ErrNoAsker].
 type Reply[R any] struct {
-	st  *replyState
-	sys *pa.ActorSystem
+	st *replyState
 }
 
 // ReplyTo returns the handle that answers req, a request the actor self
@@ -151,12 +151,12 @@ type Reply[R any] struct {
 func ReplyTo[Q RequestOf[M, R], M, R any](self *Self[M], req Q) Reply[R] {
 	st := req.weftState()
 	if st == nil {
-		return Reply[R]{sys: self.sys.ps}
+		return Reply[R]{}
 	}
 	if st.holder.Load() != &self.open {
 		self.open.add(st) // a request that reached the actor inside another message
 	}
-	return Reply[R]{st: st, sys: self.sys.ps}
+	return Reply[R]{st: st}
 }
 
 // Send answers the request with v. It returns nil once the reply is on its
@@ -182,7 +182,7 @@ func (r Reply[R]) answer(msg any) error {
 	if !r.st.answered.CompareAndSwap(false, true) {
 		return ErrAnswered
 	}
-	r.sys.Root.Send(&r.st.pid, msg)
+	r.st.deliver(msg)
 	return nil
 }
 
@@ -255,6 +255,30 @@ func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R
 	return decode[R](reply, err, pid, req)
 }
 
+// Forward hands req, a request the calling actor received, on to the actor
+// to, which answers it (with [ReplyTo]) to the original asker: the
+// forwarding actor no longer answers for it, so that its stop or restart
+// no longer fails it, nor does the asker's watch of it. Call it from the
+// forwarding actor's turns; a request that was not sent with Ask or Call
+// is sent as with [Ref.Send].
+//
+// A request sent on with Ref.Send instead stays the first actor's: the
+// second may still answer it, but the first one's stop fails it.
+func Forward[Q RequestOf[P, R], P, R any](to Ref[P], req Q) {
+	pid := to.pidOrPanic("Forward")
+	m := any(req)
+	if _, ok := m.(P); !ok {
+		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", req, reflect.TypeFor[P]()))
+	}
+	st := req.weftState()
+	if st == nil {
+		to.sys.Root.Send(pid, m)
+		return
+	}
+	handOff(st)
+	to.sys.Root.RequestWithCustomSender(pid, m, &st.pid)
+}
+
 // bind gives req a fresh reply state and returns it with the message to
 // send: req as a message of its protocol P. It panics if req's type
 // declares itself a request of P without implementing P.
@@ -281,6 +305,13 @@ func bind[P, Q any](req Q) (*replyState, any) {
 // ReplyPID implements [bridge.Addressee]: the asker's request machinery
 // stores the reply address in the state, before the request is sent.
 func (st *replyState) ReplyPID() *pa.PID { return &st.pid }
+
+// SetReplyProcess implements [bridge.Addressee].
+func (st *replyState) SetReplyProcess(p pa.Process) { st.proc = p }
+
+// deliver sends the reply (or failure) msg to the asker, directly to its
+// reply process.
+func (st *replyState) deliver(msg any) { st.proc.SendUserMessage(&st.pid, msg) }
 
 // HandedOn implements [bridge.Addressee]: once an actor has sent the
 // request on, the end of the actor first asked no longer fails it.

@@ -407,8 +407,8 @@ type (
 func (job) jobMsg()       {}
 func (frontGone) jobMsg() {}
 
-// TestRequestForwarded checks that a request the asked actor sends on to
-// another actor with Send is answered by that one, also when the first
+// TestRequestForwarded checks that a request the asked actor hands on to
+// another actor with Forward is answered by that one, also when the first
 // actor stops right after forwarding it.
 func TestRequestForwarded(t *testing.T) {
 	for _, thenStop := range []bool{false, true} {
@@ -438,7 +438,7 @@ func TestRequestForwarded(t *testing.T) {
 				front := spawn(t, sys, "front", func() actor.Behavior[jobMsg] {
 					return actor.BehaviorFunc[jobMsg](func(self *actor.Self[jobMsg], msg jobMsg) {
 						if m, ok := msg.(job); ok {
-							back.Send(m)
+							actor.Forward(back, m)
 							if m.thenStop {
 								self.Stop()
 							}

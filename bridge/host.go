@@ -55,6 +55,7 @@ type Host struct {
 
 	clock      fiber.Clock           // WithClock, until NewHost builds the scheduler; nil: the real clock
 	mon        *fiber.Monitor        // WithMonitor; nil: none
+	onStop     func()                // WithStopHook; nil: none
 	turnLabels context.Context       // pprof labels of the turn goroutine while monitored
 	dir        *Directory            // WithDirectory; nil: none
 	detect     time.Duration         // deadlock probes after requests pend this long; 0: off
@@ -91,6 +92,13 @@ func WithStopWait(d time.Duration) Option { return func(h *Host) { h.stopWait = 
 // and deadlock probes with c instead of the real clock (see
 // [fiber.SchedulerConfig.Clock]).
 func WithClock(c fiber.Clock) Option { return func(h *Host) { h.clock = c } }
+
+// WithStopHook makes the host call fn once it has stopped its actor's
+// fibers, because the actor stops or restarts: in the actor's turn, after
+// the fibers' cleanups have run and before the turn of the Stopping or
+// Restarting message ends. Package actor fails the requests the actor
+// still held there.
+func WithStopHook(fn func()) Option { return func(h *Host) { h.onStop = fn } }
 
 // WithMonitor makes the host record in m what its actor runs: each turn of
 // its handler and each run of a fiber, so that a watchdog on another
@@ -307,6 +315,9 @@ func (h *Host) stop() {
 	if h.replyPID != nil {
 		h.sys.ProcessRegistry.Remove(h.replyPID)
 		h.replyPID = nil
+	}
+	if h.onStop != nil {
+		h.onStop()
 	}
 }
 

@@ -195,6 +195,11 @@ type Addressee interface {
 	// request with it as the sender. Keeping it in the addressee saves an
 	// allocation per request.
 	ReplyPID() *actor.PID
+	// SetReplyProcess is called once, with ReplyPID, with the process
+	// that takes the reply: a responder in this process may hand the
+	// reply to it directly (its SendUserMessage may be called from any
+	// goroutine), rather than through protoactor's registry.
+	SetReplyProcess(p actor.Process)
 	// HandedOn reports whether the target has handed the request on to
 	// another actor, which answers it instead. The end of the target then
 	// no longer fails the request (the target is watched for that): the
@@ -246,6 +251,7 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	if to != nil {
 		sender = to.ReplyPID()
 		sender.Address, sender.Id, sender.RequestId = h.replyPID.Address, h.replyPID.Id, id
+		to.SetReplyProcess(replyProcess{h})
 	} else {
 		sender = &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
 	}
@@ -355,6 +361,7 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 	if to != nil {
 		sender = to.ReplyPID()
 		sender.Address, sender.Id = pid.Address, pid.Id
+		to.SetReplyProcess(p)
 	}
 	sys.Root.RequestWithCustomSender(target, msg, sender)
 	select {
