@@ -31,7 +31,8 @@ import (
 //
 // The embedded value carries the request's reply address, which Ask and
 // Call set on the copy they send: embed the value (not a pointer), leave
-// it zero, and do not compare requests with ==. A request sent with [Ref.Send] has none: its
+// it zero, and do not compare requests with ==. Ask and Call take the
+// request by value: a pointer to a request type is refused (they panic). A request sent with [Ref.Send] has none: its
 // [Reply.Send] returns [ErrNoAsker]. The reply address works between the
 // actors of one process; a request that crosses nodes must be a protobuf
 // message.
@@ -293,6 +294,11 @@ func Forward[Q RequestOf[P, R], P, R any](to Ref[P], req Q) {
 // The message is returned as the box itself: converting it to P would copy
 // it (before the binding) when P is the request type itself.
 func bind[P, Q any](req Q) (*replyState, any) {
+	if reflect.TypeFor[Q]().Kind() != reflect.Struct {
+		// A pointer's box is the pointer itself, which bind must not treat
+		// as a copy (and a shared request could not carry one asker).
+		panic(fmt.Sprintf("actor: request type %v must be a struct that embeds actor.Request, not a pointer to one", reflect.TypeFor[Q]()))
+	}
 	box := any(req)
 	if _, ok := box.(P); !ok {
 		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", req, reflect.TypeFor[P]()))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -494,4 +495,26 @@ func TestRequestIsProtocol(t *testing.T) {
 	if got := recv(t, answers, "the Ask's answer"); got != "value of b" {
 		t.Errorf("Ask(dict, lookup{b}) = %q; want %q", got, "value of b")
 	}
+}
+
+// ptrReq is a request type used through a pointer, which Ask and Call
+// refuse.
+type ptrReq struct {
+	actor.Request[any, int]
+}
+
+// TestRequestByPointerPanics checks that a pointer to a request type is
+// refused with a clear panic before anything is sent.
+func TestRequestByPointerPanics(t *testing.T) {
+	sys := newSystem(t)
+	ref := spawn(t, sys, "any", func() actor.Behavior[any] {
+		return actor.BehaviorFunc[any](func(*actor.Self[any], any) {})
+	})
+	defer func() {
+		p, _ := recover().(string)
+		if want := "actor: request type *actor_test.ptrReq must be a struct"; !strings.HasPrefix(p, want) {
+			t.Errorf("Call with a *ptrReq panicked with %q; want a panic starting with %q", p, want)
+		}
+	}()
+	_, _ = actor.Call(ctxFor(t), ref, &ptrReq{})
 }
