@@ -2,6 +2,7 @@ package actor_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -224,4 +225,39 @@ func BenchmarkSend(b *testing.B) {
 	// Watched is Typed under a slice watchdog: what recording each turn's
 	// slice costs.
 	b.Run("Watched", func(b *testing.B) { typed(b, actor.WithWatchdog(actor.Watchdog{Warn: time.Second})) })
+}
+
+// BenchmarkShutdown measures System.Shutdown of n idle top-level actors,
+// reported per actor (ns/actor): it must stay flat from 10k to 100k
+// actors (linear shutdown). Each iteration spawns the actors (not timed),
+// then times Shutdown and checks that no actor is left in Top.
+func BenchmarkShutdown(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("actors=%d", n), func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				sys := actor.NewSystem(actor.WithLogger(quiet))
+				for i := range n {
+					if _, err := actor.Spawn(sys, fmt.Sprint("idle-", i), func() actor.Behavior[*benchTick] {
+						return actor.BehaviorFunc[*benchTick](func(*actor.Self[*benchTick], *benchTick) {})
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				start := time.Now()
+				if err := sys.Shutdown(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				total += time.Since(start)
+				b.StopTimer()
+				if left := sys.Top(context.Background()); len(left) != 0 {
+					b.Fatalf("%d actors left after Shutdown; want 0", len(left))
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N*n), "ns/actor")
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,8 +38,9 @@ type System struct {
 	watchStop chan struct{}             // closed to stop the watchdog goroutine; nil: no watchdog
 	watchDone chan struct{}             // closed when it has returned
 
-	mu       sync.Mutex // guards the fields below
-	top      []*pa.PID  // live actors spawned by Spawn, in spawn order
+	mu       sync.Mutex          // guards the fields below
+	top      map[string]topActor // live actors spawned by Spawn, by ID
+	topSeq   uint64              // top-level actors tracked so far
 	actors   map[*bridge.Host]*entry
 	seq      uint64 // actor incarnations produced so far
 	shutdown bool
@@ -138,6 +140,7 @@ func NewSystem(opts ...Option) *System {
 		dir:         bridge.NewDirectory(c.detect),
 		clock:       c.clock,
 		actors:      make(map[*bridge.Host]*entry),
+		top:         make(map[string]topActor),
 	}
 	if c.serial {
 		s.disp = newSerialDispatcher()
@@ -181,23 +184,34 @@ func (s *System) Raw() *pa.ActorSystem { return s.ps }
 // Logger returns the system's logger.
 func (s *System) Logger() *slog.Logger { return s.logger }
 
+// topActor is a live top-level actor and its spawn order.
+type topActor struct {
+	seq uint64
+	pid *pa.PID
+}
+
 // track records a top-level actor; it reports false once shutdown began.
+// It and untrack cost a map operation, so that many actors that come and
+// go, and Shutdown, stay linear.
 func (s *System) track(pid *pa.PID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.shutdown {
 		return false
 	}
-	s.top = append(s.top, pid)
+	s.topSeq++
+	s.top[pid.Id] = topActor{seq: s.topSeq, pid: pid}
 	return true
 }
 
-// untrack forgets a top-level actor that stopped.
+// untrack forgets a top-level actor that stopped. pid is the PID value
+// protoactor gave both Spawn and the actor's context, so it tells this
+// actor from a later one of the same name.
 func (s *System) untrack(pid *pa.PID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i := slices.IndexFunc(s.top, pid.Equal); i >= 0 {
-		s.top = slices.Delete(s.top, i, i+1)
+	if a, ok := s.top[pid.Id]; ok && a.pid == pid {
+		delete(s.top, pid.Id)
 	}
 }
 
@@ -233,7 +247,12 @@ func (s *System) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.shutdown {
 		s.shutdown = true
-		go s.stopAll(slices.Clone(s.top))
+		top := make([]topActor, 0, len(s.top))
+		for _, a := range s.top {
+			top = append(top, a)
+		}
+		slices.SortFunc(top, func(a, b topActor) int { return cmp.Compare(b.seq, a.seq) }) // newest first
+		go s.stopAll(top)
 	}
 	s.mu.Unlock()
 	select {
@@ -248,11 +267,11 @@ func (s *System) Shutdown(ctx context.Context) error {
 
 // stopAll is Shutdown's work: it stops the top-level actors newest first,
 // then the dispatcher and protoactor's system, and closes done.
-func (s *System) stopAll(top []*pa.PID) {
+func (s *System) stopAll(top []topActor) {
 	var errs []error
-	for _, pid := range slices.Backward(top) {
-		if err := s.ps.Root.StopFuture(pid).Wait(); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %s: %v", ErrStopTimeout, pids.String(pid), err))
+	for _, a := range top {
+		if err := s.ps.Root.StopFuture(a.pid).Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %s: %v", ErrStopTimeout, pids.String(a.pid), err))
 		}
 	}
 	s.disp.close()
