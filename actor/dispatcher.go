@@ -36,9 +36,20 @@ func newDispatcher(workers int) *dispatcher {
 
 func (d *dispatcher) worker() {
 	defer d.wg.Done()
-	for fn := <-d.work; fn != nil; fn = <-d.work {
-		fn()
+	for d.run() {
 	}
+}
+
+// run runs one turn and reports whether the worker goes on. The turn's
+// function lives in run's frame only, so that an idle worker keeps no
+// stopped actor's mailbox (and state) reachable.
+func (d *dispatcher) run() bool {
+	fn := <-d.work
+	if fn == nil {
+		return false
+	}
+	fn()
+	return true
 }
 
 // Schedule runs fn on an idle worker, or on a new goroutine if none is idle.

@@ -317,8 +317,14 @@ func (st *replyState) ReplyPID() *pa.PID { return &st.pid }
 func (st *replyState) SetReplyProcess(p pa.Process) { st.proc = p }
 
 // deliver sends the reply (or failure) msg to the asker, directly to its
-// reply process.
-func (st *replyState) deliver(msg any) { st.proc.SendUserMessage(&st.pid, msg) }
+// reply process. It runs once, after the answered flag was won, and drops
+// the process: the state may stay in its holder's open set until the next
+// sweep, and must not keep the asker (its host, its fibers) reachable.
+func (st *replyState) deliver(msg any) {
+	proc := st.proc
+	st.proc = nil
+	proc.SendUserMessage(&st.pid, msg)
+}
 
 // HandedOn implements [bridge.Addressee]: once an actor has sent the
 // request on, the end of the actor first asked no longer fails it.

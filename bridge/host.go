@@ -45,6 +45,7 @@ type Host struct {
 	watched     map[pidKey]*watchCount // request targets watched, with their pending requests
 	userWatched map[pidKey]bool        // actors watched with Host.Watch
 	replyPID    *actor.PID             // the host's reply process, while the actor runs
+	watcherPID  *actor.PID             // the actor's PID as a watcher: see Host.watch
 	// loaders with queued keys, dispatched when every fiber is suspended
 	pendingLoads []interface{ dispatch() }
 	wakeMsg      *wakeUp
@@ -236,6 +237,7 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			panic("bridge: Host reused after its actor stopped or restarted; create the Host in the actor's producer")
 		}
 		h.self, h.sys = c.Self(), c.ActorSystem()
+		h.watcherPID = &actor.PID{Address: h.self.Address, Id: h.self.Id}
 		h.started = h.sched.Clock().Now()
 		h.sched.SetProfileLabels("weft.actor", h.self.Id)
 		if h.mon != nil {

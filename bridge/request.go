@@ -72,19 +72,35 @@ func (h *Host) watchTarget(target *actor.PID, key pidKey) *watchCount {
 		if len(h.watched) >= maxWatched {
 			for k, o := range h.watched {
 				if o.n == 0 && !h.userWatched[k] {
-					h.turn.Unwatch(actor.NewPID(k.addr, k.id))
+					h.unwatch(actor.NewPID(k.addr, k.id))
 					delete(h.watched, k)
 				}
 			}
 		}
 		if !h.userWatched[key] {
-			h.turn.Watch(target)
+			h.watch(target)
 		}
 		c = &watchCount{}
 		h.watched[key] = c
 	}
 	c.n++
 	return c
+}
+
+// watch and unwatch send target the Watch and Unwatch system messages
+// that protoactor's Context.Watch and Unwatch send, but with the host's
+// watcher PID: a PID of the actor of its own, which carries no cached
+// process. protoactor's PIDSet keeps a removed PID in its vacated slot;
+// the actor's own PID would keep the stopped actor's process, mailbox and
+// state reachable through its cache, this one keeps a few strings.
+func (h *Host) watch(target *actor.PID) {
+	proc, _ := h.sys.ProcessRegistry.Get(target)
+	proc.SendSystemMessage(target, &actor.Watch{Watcher: h.watcherPID})
+}
+
+func (h *Host) unwatch(target *actor.PID) {
+	proc, _ := h.sys.ProcessRegistry.Get(target)
+	proc.SendSystemMessage(target, &actor.Unwatch{Watcher: h.watcherPID})
 }
 
 // watchCount counts the pending requests to a watched request target.
@@ -106,7 +122,7 @@ func (h *Host) Watch(pid *actor.PID) {
 	}
 	h.userWatched[key] = true
 	if _, ok := h.watched[key]; !ok {
-		h.turn.Watch(pid)
+		h.watch(pid)
 	}
 }
 
@@ -119,7 +135,7 @@ func (h *Host) Unwatch(pid *actor.PID) {
 	}
 	delete(h.userWatched, key)
 	if _, ok := h.watched[key]; !ok {
-		h.turn.Unwatch(pid)
+		h.unwatch(pid)
 	}
 }
 
@@ -150,11 +166,11 @@ func (h *Host) targetDown(t *actor.Terminated) {
 func (h *Host) unwatchAll() {
 	for k := range h.watched {
 		if !h.userWatched[k] {
-			h.turn.Unwatch(actor.NewPID(k.addr, k.id))
+			h.unwatch(actor.NewPID(k.addr, k.id))
 		}
 	}
 	for k := range h.userWatched {
-		h.turn.Unwatch(actor.NewPID(k.addr, k.id))
+		h.unwatch(actor.NewPID(k.addr, k.id))
 	}
 	clear(h.watched)
 	clear(h.userWatched)
