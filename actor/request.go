@@ -269,9 +269,7 @@ func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R
 func Forward[Q RequestOf[P, R], P, R any](to Ref[P], req Q) {
 	pid := to.pidOrPanic("Forward")
 	m := any(req)
-	if _, ok := m.(P); !ok {
-		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", req, reflect.TypeFor[P]()))
-	}
+	mustImplement[P](m, req)
 	st := req.weftState()
 	if st == nil {
 		to.sys.Root.Send(pid, m)
@@ -300,9 +298,7 @@ func bind[P, Q any](req Q) (*replyState, any) {
 		panic(fmt.Sprintf("actor: request type %v must be a struct that embeds actor.Request, not a pointer to one", reflect.TypeFor[Q]()))
 	}
 	box := any(req)
-	if _, ok := box.(P); !ok {
-		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", req, reflect.TypeFor[P]()))
-	}
+	mustImplement[P](box, req)
 	st := &replyState{}
 	copied := (*Q)((*[2]unsafe.Pointer)(unsafe.Pointer(&box))[1])
 	any(copied).(binder).bindReply(st)
@@ -329,6 +325,14 @@ func (st *replyState) deliver(msg any) {
 // HandedOn implements [bridge.Addressee]: once an actor has sent the
 // request on, the end of the actor first asked no longer fails it.
 func (st *replyState) HandedOn() bool { return st.handed.Load() }
+
+// mustImplement panics if box, the request req, is not a message of its
+// protocol P (its type embeds a Request of P without implementing P).
+func mustImplement[P, Q any](box any, req Q) {
+	if _, ok := box.(P); !ok {
+		panic(fmt.Sprintf("actor: %T is a Request of %v but does not implement it", req, reflect.TypeFor[P]()))
+	}
+}
 
 // decode turns the raw reply of a request into an R or an error.
 func decode[R, Q any](reply any, err error, to *pa.PID, req Q) (R, error) {

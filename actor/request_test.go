@@ -518,3 +518,30 @@ func TestRequestByPointerPanics(t *testing.T) {
 	}()
 	_, _ = actor.Call(ctxFor(t), ref, &ptrReq{})
 }
+
+// strayReq declares itself a request of counterMsg but does not implement
+// counterMsg.
+type strayReq struct {
+	actor.Request[counterMsg, int]
+}
+
+// TestRequestOutsideProtocolPanics checks that Call and Forward refuse a
+// request type that names a protocol it does not implement.
+func TestRequestOutsideProtocolPanics(t *testing.T) {
+	sys := newSystem(t)
+	ref := spawn(t, sys, "counter", counter)
+	for name, fn := range map[string]func(){
+		"Call":    func() { _, _ = actor.Call(ctxFor(t), ref, strayReq{}) },
+		"Forward": func() { actor.Forward(ref, strayReq{}) },
+	} {
+		func() {
+			defer func() {
+				p, _ := recover().(string)
+				if want := "actor: actor_test.strayReq is a Request of actor_test.counterMsg but does not implement it"; p != want {
+					t.Errorf("%s(strayReq{}) panicked with %q; want %q", name, p, want)
+				}
+			}()
+			fn()
+		}()
+	}
+}
