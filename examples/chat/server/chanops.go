@@ -1,0 +1,230 @@
+package server
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/fiber"
+)
+
+// lookupChannel returns the channel named name: from the client's own
+// channels, or else from the registry. It reports false if there is none.
+func (c *conn) lookupChannel(f *fiber.Fiber, name string) (actor.Ref[chanMsg], bool) {
+	if ref, ok := c.channels[irc.Fold(name)]; ok {
+		return ref, true
+	}
+	r, err := actor.Ask(f, c.registry, channelFor{name: name})
+	if err != nil {
+		c.internalError(err)
+		return actor.Ref[chanMsg]{}, false
+	}
+	return r.ref, r.ok
+}
+
+// askChannel sends a request to a channel, forgetting the channel if it
+// is gone; it reports whether the channel answered.
+func askChannel[Q actor.RequestOf[chanMsg, R], R any](c *conn, f *fiber.Fiber, name string, ref actor.Ref[chanMsg], req Q) (R, bool) {
+	r, err := actor.Ask(f, ref, req)
+	if err != nil {
+		if errors.Is(err, actor.ErrDeadTarget) {
+			delete(c.channels, irc.Fold(name))
+		} else {
+			c.internalError(err)
+		}
+		var zero R
+		return zero, false
+	}
+	return r, true
+}
+
+// cmdJoin joins channels ("JOIN #a,#b key1,key2"); "JOIN 0" parts them all.
+func (c *conn) cmdJoin(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 || m.Params[0] == "" {
+		c.numeric(irc.ErrNeedMoreParams, "JOIN", "Not enough parameters")
+		return
+	}
+	if m.Params[0] == "0" {
+		for _, ref := range c.channels {
+			_, _ = actor.Ask(f, ref, chanPart{who: c.member(), reason: "Left all channels"})
+		}
+		clear(c.channels)
+		return
+	}
+	keys := strings.Split(m.Param(1), ",")
+	for i, name := range strings.Split(m.Params[0], ",") {
+		switch {
+		case !irc.ValidChannel(name, 0):
+			c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
+		case len(c.channels) >= c.cfg.Limits.MaxChannels && !c.onChannel(name):
+			c.numeric(irc.ErrTooManyChannels, name, "You have joined too many channels")
+		default:
+			key := ""
+			if i < len(keys) {
+				key = keys[i]
+			}
+			c.joinOne(f, name, key)
+		}
+		if c.closing {
+			return
+		}
+	}
+}
+
+func (c *conn) onChannel(name string) bool {
+	_, ok := c.channels[irc.Fold(name)]
+	return ok
+}
+
+// joinOne joins one channel: the registry finds or creates its actor, the
+// channel adds the member and queues JOIN, topic and names. The channel is
+// recorded before the join is asked for, so that a departure at any moment
+// finds it. A channel that closed meanwhile (its last member left) tells
+// the client to retry with a fresh one.
+func (c *conn) joinOne(f *fiber.Fiber, name, key string) {
+	folded := irc.Fold(name)
+	for range 5 {
+		ref, ok := c.channels[folded]
+		if !ok {
+			r, err := actor.Ask(f, c.registry, channelFor{name: name, create: true})
+			if err != nil {
+				c.internalError(err)
+				return
+			}
+			if !r.ok {
+				c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
+				return
+			}
+			ref = r.ref
+			c.channels[folded] = ref
+		}
+		jr, err := actor.Ask(f, ref, chanJoin{who: c.member(), key: key})
+		switch {
+		case errors.Is(err, actor.ErrDeadTarget) || err == nil && jr.retry:
+			delete(c.channels, folded)
+			continue
+		case err != nil:
+			c.internalError(err)
+		case !jr.joined:
+			delete(c.channels, folded)
+		}
+		return
+	}
+	c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
+}
+
+func (c *conn) cmdPart(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 || m.Params[0] == "" {
+		c.numeric(irc.ErrNeedMoreParams, "PART", "Not enough parameters")
+		return
+	}
+	for name := range strings.SplitSeq(m.Params[0], ",") {
+		ref, ok := c.channels[irc.Fold(name)]
+		if !ok {
+			if _, exists := c.lookupChannel(f, name); exists {
+				c.numeric(irc.ErrNotOnChannel, name, "You're not on that channel")
+			} else {
+				c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
+			}
+			continue
+		}
+		if _, ok := askChannel(c, f, name, ref, chanPart{who: c.member(), reason: m.Param(1)}); ok {
+			delete(c.channels, irc.Fold(name))
+		}
+	}
+}
+
+func (c *conn) cmdTopic(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 {
+		c.numeric(irc.ErrNeedMoreParams, "TOPIC", "Not enough parameters")
+		return
+	}
+	name := m.Params[0]
+	ref, ok := c.lookupChannel(f, name)
+	if !ok {
+		c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
+		return
+	}
+	askChannel(c, f, name, ref, chanTopic{who: c.member(), set: len(m.Params) > 1, text: m.Param(1)})
+}
+
+func (c *conn) cmdNames(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 {
+		for key, ref := range c.channels {
+			askChannel(c, f, key, ref, chanNames{who: c.member()})
+		}
+		return
+	}
+	for name := range strings.SplitSeq(m.Params[0], ",") {
+		ref, ok := c.lookupChannel(f, name)
+		if !ok || func() bool { _, ok := askChannel(c, f, name, ref, chanNames{who: c.member()}); return !ok }() {
+			c.numeric(irc.RplEndOfNames, name, "End of /NAMES list")
+		}
+	}
+}
+
+func (c *conn) cmdMode(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 {
+		c.numeric(irc.ErrNeedMoreParams, "MODE", "Not enough parameters")
+		return
+	}
+	target := m.Params[0]
+	if irc.IsChannel(target) {
+		ref, ok := c.lookupChannel(f, target)
+		if !ok {
+			c.numeric(irc.ErrNoSuchChannel, target, "No such channel")
+			return
+		}
+		askChannel(c, f, target, ref, chanMode{who: c.member(), args: m.Params[1:]})
+		return
+	}
+	if !irc.EqualFold(target, c.nick) {
+		c.numeric(irc.ErrUsersDontMatch, "Cannot change mode for other users")
+		return
+	}
+	if len(m.Params) == 1 {
+		modes := "+"
+		if c.invisible {
+			modes += "i"
+		}
+		c.numeric(irc.RplUModeIs, modes)
+		return
+	}
+	sign, changed := byte('+'), ""
+	for i := 0; i < len(m.Params[1]); i++ {
+		switch ch := m.Params[1][i]; ch {
+		case '+', '-':
+			sign = ch
+		case 'i':
+			if c.invisible != (sign == '+') {
+				c.invisible = sign == '+'
+				changed += string(sign) + "i"
+			}
+		default:
+			c.numeric(irc.ErrUModeUnknownFlag, "Unknown MODE flag")
+		}
+	}
+	if changed != "" {
+		c.send(c.appendMsg(nil, c.prefix, "MODE", c.nick, changed))
+	}
+}
+
+// cmdList lists the channels (321, 322 for each visible one, 323), asking
+// each channel in turn.
+func (c *conn) cmdList(f *fiber.Fiber) {
+	refs, err := actor.Ask(f, c.registry, listChannels{})
+	if err != nil {
+		c.internalError(err)
+		return
+	}
+	c.numeric(irc.RplListStart, "Channel", "Users  Name")
+	for _, ref := range refs {
+		in, err := actor.Ask(f, ref, chanInfo{who: c.member()})
+		if err == nil && in.visible {
+			c.numeric(irc.RplList, in.name, strconv.Itoa(in.users), in.topic)
+		}
+	}
+	c.numeric(irc.RplListEnd, "End of /LIST")
+}
