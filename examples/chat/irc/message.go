@@ -51,7 +51,10 @@ func (m Message) Param(i int) string {
 // spaces separate fields, and spaces before the first field or after the
 // last middle parameter are ignored (those in the last parameter are kept); after 14
 // middle parameters the rest of the line is the last one. The command is
-// upper-cased. Errors wrap [ErrEmpty], [ErrForbiddenByte], [ErrBadTags],
+// upper-cased. On [ErrBadCommand] the returned message still holds the
+// tags, the source and the command as sent (ASCII letters upper-cased, cut
+// to 32 bytes), so that a server can answer 421 (ERR_UNKNOWNCOMMAND).
+// Errors wrap [ErrEmpty], [ErrForbiddenByte], [ErrBadTags],
 // [ErrBadSource], [ErrNoCommand] or [ErrBadCommand].
 func Parse(line string) (Message, error) {
 	var m Message
@@ -86,6 +89,7 @@ func Parse(line string) (Message, error) {
 	}
 	cmd, rest, _ := strings.Cut(s, " ")
 	if !validCommand(cmd) {
+		m.Command = asciiUpper(cmd[:min(len(cmd), 32)])
 		return m, fmt.Errorf("%w: %q", ErrBadCommand, truncate(cmd, 32))
 	}
 	m.Command = strings.ToUpper(cmd)
@@ -131,6 +135,17 @@ func validCommand(cmd string) bool {
 		}
 	}
 	return true
+}
+
+// asciiUpper upper-cases the ASCII letters of s, leaving other bytes alone.
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

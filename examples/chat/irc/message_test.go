@@ -232,3 +232,12 @@ func BenchmarkAppendLine(b *testing.B) {
 		b.Fatalf("len = %d", len(buf))
 	}
 }
+
+func TestParseBadCommandKeepsCommand(t *testing.T) {
+	for line, want := range map[string]string{"x1 a": "X1", "foo-bar": "FOO-BAR", ":src 0001 x": "0001"} {
+		m, err := irc.Parse(line)
+		if !errors.Is(err, irc.ErrBadCommand) || m.Command != want {
+			t.Errorf("Parse(%q) = command %q, %v; want %q, ErrBadCommand", line, m.Command, err, want)
+		}
+	}
+}

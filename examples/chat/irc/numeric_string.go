@@ -14,9 +14,28 @@ func _() {
 	_ = x[RplMyInfo-4]
 	_ = x[RplISupport-5]
 	_ = x[RplUModeIs-221]
+	_ = x[RplLuserClient-251]
+	_ = x[RplLuserOp-252]
+	_ = x[RplLuserUnknown-253]
+	_ = x[RplLuserChannels-254]
+	_ = x[RplLuserMe-255]
+	_ = x[RplAdminMe-256]
+	_ = x[RplAdminLoc1-257]
+	_ = x[RplAdminLoc2-258]
+	_ = x[RplAdminEmail-259]
+	_ = x[RplLocalUsers-265]
+	_ = x[RplGlobalUsers-266]
+	_ = x[RplAway-301]
+	_ = x[RplUserHost-302]
+	_ = x[RplIsOn-303]
+	_ = x[RplUnAway-305]
+	_ = x[RplNowAway-306]
 	_ = x[RplWhoisUser-311]
 	_ = x[RplWhoisServer-312]
+	_ = x[RplWhoisOperator-313]
+	_ = x[RplWhoWasUser-314]
 	_ = x[RplEndOfWho-315]
+	_ = x[RplWhoisIdle-317]
 	_ = x[RplEndOfWhois-318]
 	_ = x[RplWhoisChannels-319]
 	_ = x[RplListStart-321]
@@ -27,17 +46,33 @@ func _() {
 	_ = x[RplNoTopic-331]
 	_ = x[RplTopic-332]
 	_ = x[RplTopicWhoTime-333]
+	_ = x[RplInviteList-336]
+	_ = x[RplEndOfInviteList-337]
+	_ = x[RplInviting-341]
+	_ = x[RplVersion-351]
 	_ = x[RplWhoReply-352]
 	_ = x[RplNamReply-353]
+	_ = x[RplWhoSpcRpl-354]
+	_ = x[RplLinks-364]
+	_ = x[RplEndOfLinks-365]
 	_ = x[RplEndOfNames-366]
+	_ = x[RplBanList-367]
 	_ = x[RplEndOfBanList-368]
+	_ = x[RplEndOfWhoWas-369]
+	_ = x[RplInfo-371]
 	_ = x[RplMotd-372]
+	_ = x[RplEndOfInfo-374]
 	_ = x[RplMotdStart-375]
 	_ = x[RplEndOfMotd-376]
+	_ = x[RplYoureOper-381]
+	_ = x[RplTime-391]
 	_ = x[ErrNoSuchNick-401]
+	_ = x[ErrNoSuchServer-402]
 	_ = x[ErrNoSuchChannel-403]
 	_ = x[ErrCannotSendToChan-404]
 	_ = x[ErrTooManyChannels-405]
+	_ = x[ErrWasNoSuchNick-406]
+	_ = x[ErrTooManyTargets-407]
 	_ = x[ErrNoOrigin-409]
 	_ = x[ErrInvalidCapCmd-410]
 	_ = x[ErrNoRecipient-411]
@@ -50,19 +85,32 @@ func _() {
 	_ = x[ErrNicknameInUse-433]
 	_ = x[ErrUserNotInChannel-441]
 	_ = x[ErrNotOnChannel-442]
+	_ = x[ErrUserOnChannel-443]
 	_ = x[ErrNotRegistered-451]
 	_ = x[ErrNeedMoreParams-461]
 	_ = x[ErrAlreadyRegistred-462]
 	_ = x[ErrPasswdMismatch-464]
+	_ = x[ErrChannelIsFull-471]
 	_ = x[ErrUnknownMode-472]
+	_ = x[ErrInviteOnlyChan-473]
+	_ = x[ErrBannedFromChan-474]
 	_ = x[ErrBadChannelKey-475]
 	_ = x[ErrBadChanMask-476]
+	_ = x[ErrBanListFull-478]
+	_ = x[ErrNoPrivileges-481]
 	_ = x[ErrChanOPrivsNeeded-482]
+	_ = x[ErrNoOperHost-491]
 	_ = x[ErrUModeUnknownFlag-501]
 	_ = x[ErrUsersDontMatch-502]
+	_ = x[ErrHelpNotFound-524]
+	_ = x[ErrInvalidKey-525]
+	_ = x[ErrInvalidModeParam-696]
+	_ = x[RplHelpStart-704]
+	_ = x[RplHelpTxt-705]
+	_ = x[RplEndOfHelp-706]
 }
 
-const _Numeric_name = "RplWelcomeRplYourHostRplCreatedRplMyInfoRplISupportRplUModeIsRplWhoisUserRplWhoisServerRplEndOfWhoRplEndOfWhoisRplWhoisChannelsRplListStartRplListRplListEndRplChannelModeIsRplCreationTimeRplNoTopicRplTopicRplTopicWhoTimeRplWhoReplyRplNamReplyRplEndOfNamesRplEndOfBanListRplMotdRplMotdStartRplEndOfMotdErrNoSuchNickErrNoSuchChannelErrCannotSendToChanErrTooManyChannelsErrNoOriginErrInvalidCapCmdErrNoRecipientErrNoTextToSendErrInputTooLongErrUnknownCommandErrNoMotdErrNoNicknameGivenErrErroneusNicknameErrNicknameInUseErrUserNotInChannelErrNotOnChannelErrNotRegisteredErrNeedMoreParamsErrAlreadyRegistredErrPasswdMismatchErrUnknownModeErrBadChannelKeyErrBadChanMaskErrChanOPrivsNeededErrUModeUnknownFlagErrUsersDontMatch"
+const _Numeric_name = "RplWelcomeRplYourHostRplCreatedRplMyInfoRplISupportRplUModeIsRplLuserClientRplLuserOpRplLuserUnknownRplLuserChannelsRplLuserMeRplAdminMeRplAdminLoc1RplAdminLoc2RplAdminEmailRplLocalUsersRplGlobalUsersRplAwayRplUserHostRplIsOnRplUnAwayRplNowAwayRplWhoisUserRplWhoisServerRplWhoisOperatorRplWhoWasUserRplEndOfWhoRplWhoisIdleRplEndOfWhoisRplWhoisChannelsRplListStartRplListRplListEndRplChannelModeIsRplCreationTimeRplNoTopicRplTopicRplTopicWhoTimeRplInviteListRplEndOfInviteListRplInvitingRplVersionRplWhoReplyRplNamReplyRplWhoSpcRplRplLinksRplEndOfLinksRplEndOfNamesRplBanListRplEndOfBanListRplEndOfWhoWasRplInfoRplMotdRplEndOfInfoRplMotdStartRplEndOfMotdRplYoureOperRplTimeErrNoSuchNickErrNoSuchServerErrNoSuchChannelErrCannotSendToChanErrTooManyChannelsErrWasNoSuchNickErrTooManyTargetsErrNoOriginErrInvalidCapCmdErrNoRecipientErrNoTextToSendErrInputTooLongErrUnknownCommandErrNoMotdErrNoNicknameGivenErrErroneusNicknameErrNicknameInUseErrUserNotInChannelErrNotOnChannelErrUserOnChannelErrNotRegisteredErrNeedMoreParamsErrAlreadyRegistredErrPasswdMismatchErrChannelIsFullErrUnknownModeErrInviteOnlyChanErrBannedFromChanErrBadChannelKeyErrBadChanMaskErrBanListFullErrNoPrivilegesErrChanOPrivsNeededErrNoOperHostErrUModeUnknownFlagErrUsersDontMatchErrHelpNotFoundErrInvalidKeyErrInvalidModeParamRplHelpStartRplHelpTxtRplEndOfHelp"
 
 var _Numeric_map = map[Numeric]string{
 	1:   _Numeric_name[0:10],
@@ -71,52 +119,100 @@ var _Numeric_map = map[Numeric]string{
 	4:   _Numeric_name[31:40],
 	5:   _Numeric_name[40:51],
 	221: _Numeric_name[51:61],
-	311: _Numeric_name[61:73],
-	312: _Numeric_name[73:87],
-	315: _Numeric_name[87:98],
-	318: _Numeric_name[98:111],
-	319: _Numeric_name[111:127],
-	321: _Numeric_name[127:139],
-	322: _Numeric_name[139:146],
-	323: _Numeric_name[146:156],
-	324: _Numeric_name[156:172],
-	329: _Numeric_name[172:187],
-	331: _Numeric_name[187:197],
-	332: _Numeric_name[197:205],
-	333: _Numeric_name[205:220],
-	352: _Numeric_name[220:231],
-	353: _Numeric_name[231:242],
-	366: _Numeric_name[242:255],
-	368: _Numeric_name[255:270],
-	372: _Numeric_name[270:277],
-	375: _Numeric_name[277:289],
-	376: _Numeric_name[289:301],
-	401: _Numeric_name[301:314],
-	403: _Numeric_name[314:330],
-	404: _Numeric_name[330:349],
-	405: _Numeric_name[349:367],
-	409: _Numeric_name[367:378],
-	410: _Numeric_name[378:394],
-	411: _Numeric_name[394:408],
-	412: _Numeric_name[408:423],
-	417: _Numeric_name[423:438],
-	421: _Numeric_name[438:455],
-	422: _Numeric_name[455:464],
-	431: _Numeric_name[464:482],
-	432: _Numeric_name[482:501],
-	433: _Numeric_name[501:517],
-	441: _Numeric_name[517:536],
-	442: _Numeric_name[536:551],
-	451: _Numeric_name[551:567],
-	461: _Numeric_name[567:584],
-	462: _Numeric_name[584:603],
-	464: _Numeric_name[603:620],
-	472: _Numeric_name[620:634],
-	475: _Numeric_name[634:650],
-	476: _Numeric_name[650:664],
-	482: _Numeric_name[664:683],
-	501: _Numeric_name[683:702],
-	502: _Numeric_name[702:719],
+	251: _Numeric_name[61:75],
+	252: _Numeric_name[75:85],
+	253: _Numeric_name[85:100],
+	254: _Numeric_name[100:116],
+	255: _Numeric_name[116:126],
+	256: _Numeric_name[126:136],
+	257: _Numeric_name[136:148],
+	258: _Numeric_name[148:160],
+	259: _Numeric_name[160:173],
+	265: _Numeric_name[173:186],
+	266: _Numeric_name[186:200],
+	301: _Numeric_name[200:207],
+	302: _Numeric_name[207:218],
+	303: _Numeric_name[218:225],
+	305: _Numeric_name[225:234],
+	306: _Numeric_name[234:244],
+	311: _Numeric_name[244:256],
+	312: _Numeric_name[256:270],
+	313: _Numeric_name[270:286],
+	314: _Numeric_name[286:299],
+	315: _Numeric_name[299:310],
+	317: _Numeric_name[310:322],
+	318: _Numeric_name[322:335],
+	319: _Numeric_name[335:351],
+	321: _Numeric_name[351:363],
+	322: _Numeric_name[363:370],
+	323: _Numeric_name[370:380],
+	324: _Numeric_name[380:396],
+	329: _Numeric_name[396:411],
+	331: _Numeric_name[411:421],
+	332: _Numeric_name[421:429],
+	333: _Numeric_name[429:444],
+	336: _Numeric_name[444:457],
+	337: _Numeric_name[457:475],
+	341: _Numeric_name[475:486],
+	351: _Numeric_name[486:496],
+	352: _Numeric_name[496:507],
+	353: _Numeric_name[507:518],
+	354: _Numeric_name[518:530],
+	364: _Numeric_name[530:538],
+	365: _Numeric_name[538:551],
+	366: _Numeric_name[551:564],
+	367: _Numeric_name[564:574],
+	368: _Numeric_name[574:589],
+	369: _Numeric_name[589:603],
+	371: _Numeric_name[603:610],
+	372: _Numeric_name[610:617],
+	374: _Numeric_name[617:629],
+	375: _Numeric_name[629:641],
+	376: _Numeric_name[641:653],
+	381: _Numeric_name[653:665],
+	391: _Numeric_name[665:672],
+	401: _Numeric_name[672:685],
+	402: _Numeric_name[685:700],
+	403: _Numeric_name[700:716],
+	404: _Numeric_name[716:735],
+	405: _Numeric_name[735:753],
+	406: _Numeric_name[753:769],
+	407: _Numeric_name[769:786],
+	409: _Numeric_name[786:797],
+	410: _Numeric_name[797:813],
+	411: _Numeric_name[813:827],
+	412: _Numeric_name[827:842],
+	417: _Numeric_name[842:857],
+	421: _Numeric_name[857:874],
+	422: _Numeric_name[874:883],
+	431: _Numeric_name[883:901],
+	432: _Numeric_name[901:920],
+	433: _Numeric_name[920:936],
+	441: _Numeric_name[936:955],
+	442: _Numeric_name[955:970],
+	443: _Numeric_name[970:986],
+	451: _Numeric_name[986:1002],
+	461: _Numeric_name[1002:1019],
+	462: _Numeric_name[1019:1038],
+	464: _Numeric_name[1038:1055],
+	471: _Numeric_name[1055:1071],
+	472: _Numeric_name[1071:1085],
+	473: _Numeric_name[1085:1102],
+	474: _Numeric_name[1102:1119],
+	475: _Numeric_name[1119:1135],
+	476: _Numeric_name[1135:1149],
+	478: _Numeric_name[1149:1163],
+	481: _Numeric_name[1163:1178],
+	482: _Numeric_name[1178:1197],
+	491: _Numeric_name[1197:1210],
+	501: _Numeric_name[1210:1229],
+	502: _Numeric_name[1229:1246],
+	524: _Numeric_name[1246:1261],
+	525: _Numeric_name[1261:1274],
+	696: _Numeric_name[1274:1293],
+	704: _Numeric_name[1293:1305],
+	705: _Numeric_name[1305:1315],
+	706: _Numeric_name[1315:1327],
 }
 
 func (i Numeric) String() string {

@@ -85,7 +85,11 @@ func (ch *channel) mode(m chanMode) chanAck {
 			}
 			t := ch.findNick(nick)
 			if t == nil {
-				ch.numeric(m.who, irc.ErrUserNotInChannel, nick, ch.name, "They aren't on that channel")
+				if m.known[irc.Fold(nick)] {
+					ch.numeric(m.who, irc.ErrUserNotInChannel, nick, ch.name, "They aren't on that channel")
+				} else {
+					ch.numeric(m.who, irc.ErrNoSuchNick, nick, "No such nick/channel")
+				}
 				continue
 			}
 			if c == 'o' {
@@ -103,8 +107,12 @@ func (ch *channel) mode(m chanMode) chanAck {
 		case 'k':
 			key, ok := next()
 			if sign == '+' {
-				if !ok || key == "" || strings.ContainsAny(key, " ,") {
+				if !ok {
 					ch.numeric(m.who, irc.ErrNeedMoreParams, "MODE", "Not enough parameters")
+					continue
+				}
+				if !validKey(key) {
+					ch.numeric(m.who, irc.ErrInvalidKey, ch.name, "Key is not well-formed")
 					continue
 				}
 				ch.pass = key
@@ -126,4 +134,37 @@ func (ch *channel) mode(m chanMode) chanAck {
 		ch.fanout(ch.appendMsg(nil, m.who.prefix(), "MODE", params...), 0)
 	}
 	return ackOK
+}
+
+// validKey reports whether key can be a channel key: not empty, at most
+// 23 bytes, no space, comma, colon or control character.
+func validKey(key string) bool {
+	if key == "" || len(key) > 23 || key[0] == ':' {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c <= ' ' || c == ',' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// modeNickArgs returns the arguments of the modes that take a nickname
+// (o, v) in a channel mode string, as the channel will consume them.
+func modeNickArgs(modes string, args []string) []string {
+	var nicks []string
+	sign := byte('+')
+	for i := 0; i < len(modes) && len(args) > 0; i++ {
+		switch c := modes[i]; {
+		case c == '+' || c == '-':
+			sign = c
+		case c == 'o' || c == 'v':
+			nicks = append(nicks, args[0])
+			args = args[1:]
+		case c == 'b' || c == 'k' || (c == 'l' && sign == '+'):
+			args = args[1:]
+		}
+	}
+	return nicks
 }

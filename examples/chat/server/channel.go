@@ -219,9 +219,7 @@ func (ch *channel) setTopic(m chanTopic) chanAck {
 		return ackFail
 	}
 	text := m.text
-	if len(text) > topicLen {
-		text = text[:topicLen]
-	}
+	text = irc.TruncateUTF8(text, topicLen)
 	ch.topic, ch.topicBy, ch.topicAt = text, m.who.prefix(), time.Now()
 	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "TOPIC", ch.name, text), 0)
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_TOPIC, m.who, text)

@@ -177,7 +177,11 @@ func (c *conn) cmdMode(f *fiber.Fiber, m irc.Message) {
 			c.numeric(irc.ErrNoSuchChannel, target, "No such channel")
 			return
 		}
-		askChannel(c, f, target, ref, chanMode{who: c.member(), args: m.Params[1:]})
+		known, ok := c.knownNicks(f, m.Params[1:])
+		if !ok {
+			return
+		}
+		askChannel(c, f, target, ref, chanMode{who: c.member(), args: m.Params[1:], known: known})
 		return
 	}
 	if !irc.EqualFold(target, c.nick) {
@@ -227,4 +231,28 @@ func (c *conn) cmdList(f *fiber.Fiber) {
 		}
 	}
 	c.numeric(irc.RplListEnd, "End of /LIST")
+}
+
+// knownNicks returns the nicknames among the +o/+v arguments of a channel
+// MODE that exist on the server (folded), so that the channel can answer
+// 401 for those that do not and 441 for those not on the channel.
+func (c *conn) knownNicks(f *fiber.Fiber, args []string) (map[string]bool, bool) {
+	if len(args) == 0 {
+		return nil, true
+	}
+	var known map[string]bool
+	for _, nick := range modeNickArgs(args[0], args[1:]) {
+		r, err := actor.Ask(f, c.registry, whois{nick: nick})
+		if err != nil {
+			c.internalError(err)
+			return nil, false
+		}
+		if r.found {
+			if known == nil {
+				known = make(map[string]bool)
+			}
+			known[irc.Fold(nick)] = true
+		}
+	}
+	return known, true
 }

@@ -277,6 +277,16 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 			continue
 		}
 		m, err := irc.Parse(l.text)
+		if errors.Is(err, irc.ErrBadCommand) {
+			// Not a command of this server (nor of any): 421, or 451
+			// before registration, as for any unknown command.
+			if c.registered {
+				c.numeric(irc.ErrUnknownCommand, m.Command, "Unknown command")
+			} else {
+				c.numeric(irc.ErrNotRegistered, "You have not registered")
+			}
+			continue
+		}
 		if err != nil {
 			if !errors.Is(err, irc.ErrEmpty) {
 				c.log.Debug("malformed line", "error", err)

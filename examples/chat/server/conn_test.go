@@ -2,15 +2,15 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
-	"time"
-	"fmt"
 	"testing"
+	"time"
 
-	"github.com/weft-go/weft/leakcheck"
-	"github.com/weft-go/weft/examples/chat/server"
 	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/examples/chat/server"
+	"github.com/weft-go/weft/leakcheck"
 )
 
 func TestQuitRelayedOnce(t *testing.T) {

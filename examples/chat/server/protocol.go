@@ -191,8 +191,9 @@ type chanWho struct {
 // chanMode queries or changes modes.
 type chanMode struct {
 	actor.Request[chanMsg, chanAck]
-	who  member
-	args []string
+	who   member
+	args  []string
+	known map[string]bool // folded nicknames of the mode arguments that exist on the server
 }
 
 // chanInfo asks for a LIST entry.

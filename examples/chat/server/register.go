@@ -51,7 +51,7 @@ func (c *conn) register(f *fiber.Fiber) bool {
 		case "NICK":
 			c.cmdNick(f, m)
 		case "USER":
-			if len(m.Params) < 4 {
+			if len(m.Params) < 4 || m.Params[0] == "" || m.Params[3] == "" {
 				c.numeric(irc.ErrNeedMoreParams, "USER", "Not enough parameters")
 				continue
 			}

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/weft-go/weft/examples/chat/server"
 	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/examples/chat/server"
 )
 
 func TestRegistration(t *testing.T) {

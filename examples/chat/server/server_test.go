@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/weft-go/weft/examples/chat/server"
 	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/examples/chat/server"
 )
 
 func TestJoinPartNamesTopic(t *testing.T) {
@@ -234,7 +234,9 @@ func TestChannelModes(t *testing.T) {
 	b.send("MODE #m -t+s")
 	a.expectCmd("MODE", "#m", "-t+s")
 	a.send("MODE #m +o nobody")
-	a.expectNumeric(irc.ErrUserNotInChannel, "nobody", "#m")
+	a.expectNumeric(irc.ErrNoSuchNick, "nobody")
+	a.send("MODE #m +o carol")
+	a.expectNumeric(irc.ErrUserNotInChannel, "carol", "#m")
 	a.send("MODE #m +z")
 	a.expectNumeric(irc.ErrUnknownMode, "z")
 	a.send("MODE #m")
