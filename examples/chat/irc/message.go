@@ -276,32 +276,7 @@ func appendEscapedTag(dst []byte, v string) []byte {
 //
 // AppendTo does not allocate beyond growing dst.
 func (m Message) AppendTo(dst []byte) []byte {
-	if len(m.Tags) > 0 {
-		start := len(dst)
-		dst = append(dst, '@')
-		keys := make([]string, 0, len(m.Tags))
-		for k := range m.Tags {
-			if validTagKey(k) {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ';')
-			}
-			dst = append(dst, k...)
-			if v := m.Tags[k]; v != "" {
-				dst = append(dst, '=')
-				dst = appendEscapedTag(dst, v)
-			}
-		}
-		if len(keys) == 0 {
-			dst = dst[:start]
-		} else {
-			dst = append(dst, ' ')
-		}
-	}
+	dst = AppendTags(dst, m.Tags)
 	if m.Source != "" {
 		dst = append(dst, ':')
 		dst = appendToken(dst, m.Source)
@@ -341,6 +316,38 @@ func (m Message) AppendTo(dst []byte) []byte {
 		}
 	}
 	return dst
+}
+
+// AppendTags appends the tag section "@k=v;k2 " (keys sorted, values
+// escaped, its trailing space included) for tags to dst; nothing if tags
+// is empty. Tags with an invalid key are left out.
+func AppendTags(dst []byte, tags map[string]string) []byte {
+	if len(tags) == 0 {
+		return dst
+	}
+	start := len(dst)
+	dst = append(dst, '@')
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		if validTagKey(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, k...)
+		if v := tags[k]; v != "" {
+			dst = append(dst, '=')
+			dst = appendEscapedTag(dst, v)
+		}
+	}
+	if len(keys) == 0 {
+		return dst[:start]
+	}
+	return append(dst, ' ')
 }
 
 // appendToken appends s with NUL, CR, LF and space replaced by '_'.

@@ -3,31 +3,65 @@ package server
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/weft-go/weft/examples/chat/irc"
 )
 
-// modeString returns the channel's modes and their parameters for 324.
+// modeString returns the channel's modes and their parameters for 324;
+// the key is shown to members only.
 func (ch *channel) modeString(member bool) []string {
-	modes := "+"
-	if ch.modeS {
-		modes += "s"
+	var b strings.Builder
+	b.WriteByte('+')
+	var params []string
+	md := ch.modes
+	for _, f := range []struct {
+		on bool
+		c  byte
+	}{{md.i, 'i'}, {md.m, 'm'}, {md.n, 'n'}, {md.s, 's'}, {md.t, 't'}} {
+		if f.on {
+			b.WriteByte(f.c)
+		}
 	}
-	if ch.modeT {
-		modes += "t"
+	if md.key != "" {
+		b.WriteByte('k')
+		if member {
+			params = append(params, md.key)
+		} else {
+			params = append(params, "*")
+		}
 	}
-	if ch.pass == "" {
-		return []string{modes}
+	if md.limit > 0 {
+		b.WriteByte('l')
+		params = append(params, strconv.Itoa(md.limit))
 	}
-	key := "*"
-	if member {
-		key = ch.pass
-	}
-	return []string{modes + "k", key}
+	return append([]string{b.String()}, params...)
 }
 
-// mode handles MODE on the channel: a query, a ban list query, or changes
-// of +o +v +t +s +k by an operator.
+// modeChange accumulates the changes one MODE command applied, for the
+// one MODE line that announces them.
+type modeChange struct {
+	modes    strings.Builder
+	args     []string
+	lastSign byte
+}
+
+func (mc *modeChange) add(sign, c byte, arg string) {
+	if sign != mc.lastSign {
+		mc.modes.WriteByte(sign)
+		mc.lastSign = sign
+	}
+	mc.modes.WriteByte(c)
+	if arg != "" {
+		mc.args = append(mc.args, arg)
+	}
+}
+
+// mode handles MODE on the channel: a query (324, 329), a ban list query
+// (367, 368), or changes by an operator of +i +m +n +s +t (flags), +k
+// (key), +l (limit), +b (bans), +o and +v (members). At most maxModes
+// modes with a parameter are applied per command; the applied changes are
+// announced in one MODE line.
 func (ch *channel) mode(m chanMode) chanAck {
 	_, me := ch.find(m.who.id)
 	if len(m.args) == 0 {
@@ -35,8 +69,9 @@ func (ch *channel) mode(m chanMode) chanAck {
 		ch.numeric(m.who, irc.RplCreationTime, ch.name, strconv.FormatInt(ch.created.Unix(), 10))
 		return ackOK
 	}
-	if s := strings.TrimLeft(m.args[0], "+"); s == "b" || s == "" {
-		ch.numeric(m.who, irc.RplEndOfBanList, ch.name, "End of channel ban list")
+	args := m.args[1:]
+	if s := strings.TrimLeft(m.args[0], "+"); s == "b" && len(args) == 0 {
+		ch.banList(m.who)
 		return ackOK
 	}
 	if me == nil {
@@ -47,40 +82,35 @@ func (ch *channel) mode(m chanMode) chanAck {
 		ch.numeric(m.who, irc.ErrChanOPrivsNeeded, ch.name, "You're not channel operator")
 		return ackFail
 	}
-	var (
-		applied    strings.Builder
-		appliedArg []string
-		lastSign   byte
-		args       = m.args[1:]
-	)
-	emit := func(sign, c byte, arg string) {
-		if sign != lastSign {
-			applied.WriteByte(sign)
-			lastSign = sign
-		}
-		applied.WriteByte(c)
-		if arg != "" {
-			appliedArg = append(appliedArg, arg)
-		}
-	}
+	var mc modeChange
+	withParam := 0
 	next := func() (string, bool) {
-		if len(args) == 0 {
+		if len(args) == 0 || withParam >= maxModes {
 			return "", false
 		}
 		a := args[0]
 		args = args[1:]
+		withParam++
 		return a, true
 	}
+	needMore := func() { ch.numeric(m.who, irc.ErrNeedMoreParams, "MODE", "Not enough parameters") }
 	sign := byte('+')
 	for i := 0; i < len(m.args[0]); i++ {
 		c := m.args[0][i]
+		on := sign == '+'
 		switch c {
 		case '+', '-':
 			sign = c
+		case 'i', 'm', 'n', 's', 't':
+			flag := map[byte]*bool{'i': &ch.modes.i, 'm': &ch.modes.m, 'n': &ch.modes.n, 's': &ch.modes.s, 't': &ch.modes.t}[c]
+			if *flag != on {
+				*flag = on
+				mc.add(sign, c, "")
+			}
 		case 'o', 'v':
 			nick, ok := next()
 			if !ok {
-				ch.numeric(m.who, irc.ErrNeedMoreParams, "MODE", "Not enough parameters")
+				needMore()
 				continue
 			}
 			t := ch.findNick(nick)
@@ -93,51 +123,93 @@ func (ch *channel) mode(m chanMode) chanAck {
 				continue
 			}
 			if c == 'o' {
-				t.op = sign == '+'
+				t.op = on
 			} else {
-				t.voice = sign == '+'
+				t.voice = on
 			}
-			emit(sign, c, t.nick)
-		case 't':
-			ch.modeT = sign == '+'
-			emit(sign, c, "")
-		case 's':
-			ch.modeS = sign == '+'
-			emit(sign, c, "")
+			mc.add(sign, c, t.nick)
 		case 'k':
 			key, ok := next()
-			if sign == '+' {
-				if !ok {
-					ch.numeric(m.who, irc.ErrNeedMoreParams, "MODE", "Not enough parameters")
-					continue
+			switch {
+			case !on:
+				if ch.modes.key != "" {
+					ch.modes.key = ""
+					mc.add(sign, c, "*")
 				}
-				if !validKey(key) {
-					ch.numeric(m.who, irc.ErrInvalidKey, ch.name, "Key is not well-formed")
-					continue
-				}
-				ch.pass = key
-				emit(sign, c, key)
-			} else {
-				ch.pass = ""
-				emit(sign, c, "*")
+			case !ok:
+				needMore()
+			case !validKey(key):
+				ch.numeric(m.who, irc.ErrInvalidKey, ch.name, "Key is not well-formed")
+			default:
+				ch.modes.key = key
+				mc.add(sign, c, key)
 			}
+		case 'l':
+			if !on {
+				if ch.modes.limit > 0 {
+					ch.modes.limit = 0
+					mc.add(sign, c, "")
+				}
+				continue
+			}
+			arg, ok := next()
+			if !ok {
+				needMore()
+				continue
+			}
+			n, err := strconv.Atoi(arg)
+			if err != nil || n <= 0 {
+				ch.numeric(m.who, irc.ErrInvalidModeParam, ch.name, "l", arg, "Invalid limit (a positive number)")
+				continue
+			}
+			ch.modes.limit = n
+			mc.add(sign, c, strconv.Itoa(n))
 		case 'b':
-			if _, ok := next(); !ok {
-				ch.numeric(m.who, irc.RplEndOfBanList, ch.name, "End of channel ban list")
+			arg, ok := next()
+			if !ok {
+				if len(args) == 0 {
+					ch.banList(m.who)
+				}
+				continue
 			}
+			ch.changeBan(m.who, &mc, sign, arg)
 		default:
 			ch.numeric(m.who, irc.ErrUnknownMode, string(c), "is unknown mode char to me")
 		}
 	}
-	if applied.Len() > 0 {
-		params := append([]string{ch.name, applied.String()}, appliedArg...)
-		ch.fanout(ch.appendMsg(nil, m.who.prefix(), "MODE", params...), 0)
+	if mc.modes.Len() > 0 {
+		params := append([]string{ch.name, mc.modes.String()}, mc.args...)
+		ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "MODE", params...))
 	}
 	return ackOK
 }
 
+// changeBan adds (sign '+') or removes a ban mask, completed to
+// nick!user@host.
+func (ch *channel) changeBan(who member, mc *modeChange, sign byte, arg string) {
+	mask := irc.NormalizeMask(arg)
+	idx := -1
+	for i, b := range ch.bans {
+		if irc.EqualFold(b.mask, mask) {
+			idx = i
+			break
+		}
+	}
+	switch {
+	case sign == '+' && idx >= 0: // already banned
+	case sign == '+' && len(ch.bans) >= maxBans:
+		ch.numeric(who, irc.ErrBanListFull, ch.name, "b", "Channel ban list is full")
+	case sign == '+':
+		ch.bans = append(ch.bans, ban{mask: mask, by: who.prefix(), at: time.Now()})
+		mc.add(sign, 'b', mask)
+	case idx >= 0:
+		ch.bans = append(ch.bans[:idx], ch.bans[idx+1:]...)
+		mc.add(sign, 'b', mask)
+	}
+}
+
 // validKey reports whether key can be a channel key: not empty, at most
-// 23 bytes, no space, comma, colon or control character.
+// 23 bytes, no space, comma, leading colon or control character.
 func validKey(key string) bool {
 	if key == "" || len(key) > 23 || key[0] == ':' {
 		return false

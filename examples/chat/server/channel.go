@@ -10,16 +10,14 @@ import (
 	chatpb "github.com/weft-go/weft/proto"
 )
 
-// topicLen is the longest topic kept (TOPICLEN).
-const topicLen = 390
-
 // channel is the behavior of a channel actor: it owns the channel's
-// members, topic and modes, and fans lines out to the members' inboxes.
-// Everything it does happens in its actor's turns, one message at a time,
-// so a line is queued for every member before the next message (and before
-// the sender's answer).
+// members, topic, modes, bans and invitations, and fans lines out to the
+// members' inboxes. Everything it does happens in its actor's turns, one
+// message at a time, so a line is queued for every member before the next
+// message (and before the sender's answer).
 type channel struct {
 	*info
+	self     *actor.Self[chanMsg]
 	name     string // as spelled by the first member
 	key      string // folded name, the registry's key
 	registry actor.Ref[registryMsg]
@@ -29,10 +27,17 @@ type channel struct {
 	topicBy string
 	topicAt time.Time
 	created time.Time
-	modeT   bool   // +t: only operators set the topic
-	modeS   bool   // +s: secret
-	pass    string // +k key, "" if none
-	closed  bool   // empty: the registry is told and stops the channel
+	modes   chanModes
+	bans    []ban
+	invited map[uint64]bool // connection IDs invited (INVITE), until they join
+	closed  bool            // empty: the registry is told and stops the channel
+}
+
+// chanModes are a channel's flag and parameter modes.
+type chanModes struct {
+	t, s, n, m, i bool   // +t +s +n +m +i
+	key           string // +k, "" if none
+	limit         int    // +l, 0 if none
 }
 
 type chanMember struct {
@@ -40,9 +45,19 @@ type chanMember struct {
 	op, voice bool
 }
 
-func newChannel(in *info, name string, registry actor.Ref[registryMsg]) *channel {
-	return &channel{info: in, name: name, key: irc.Fold(name), registry: registry, created: time.Now(), modeT: true}
+// ban is one entry of the ban list (+b).
+type ban struct {
+	mask, by string
+	at       time.Time
 }
+
+func newChannel(in *info, name string, registry actor.Ref[registryMsg]) *channel {
+	return &channel{info: in, name: name, key: irc.Fold(name), registry: registry, created: time.Now(),
+		modes: chanModes{t: true, n: true}}
+}
+
+// Started implements [actor.Starter].
+func (ch *channel) Started(self *actor.Self[chanMsg]) { ch.self = self }
 
 func (ch *channel) find(id uint64) (int, *chanMember) {
 	for i, m := range ch.members {
@@ -62,11 +77,13 @@ func (ch *channel) findNick(nick string) *chanMember {
 	return nil
 }
 
-// fanout queues line for every member except the one with ID except: the
-// same line, shared read-only by every member's inbox.
-func (ch *channel) fanout(line []byte, except uint64) {
+// broadcast queues line for every member: the same line, shared read-only
+// by every member's inbox; the requester's copy goes with its replies.
+func (ch *channel) broadcast(who member, line []byte) {
 	for _, m := range ch.members {
-		if m.id != except {
+		if m.id == who.id {
+			who.reply(line)
+		} else {
 			m.out.TryPush(line)
 		}
 	}
@@ -81,44 +98,48 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 	case chanJoin:
 		actor.ReplyTo(self, m).Send(ch.join(m))
 	case chanPart:
-		actor.ReplyTo(self, m).Send(ch.part(self, m))
+		actor.ReplyTo(self, m).Send(ch.part(m))
 	case chanTopic:
 		actor.ReplyTo(self, m).Send(ch.setTopic(m))
 	case chanNames:
 		ch.names(m.who)
 		actor.ReplyTo(self, m).Send(ackOK)
 	case chanWho:
-		ch.who(m.who)
+		ch.whoReplies(m.who, m.req)
 		actor.ReplyTo(self, m).Send(ackOK)
 	case chanMode:
 		actor.ReplyTo(self, m).Send(ch.mode(m))
+	case chanKick:
+		actor.ReplyTo(self, m).Send(ch.kick(m))
+	case chanInvite:
+		actor.ReplyTo(self, m).Send(ch.invite(m))
 	case chanInfo:
 		_, me := ch.find(m.who.id)
-		actor.ReplyTo(self, m).Send(chanInfoReply{visible: !ch.modeS || me != nil, name: ch.name, users: len(ch.members), topic: ch.topic})
+		actor.ReplyTo(self, m).Send(chanInfoReply{visible: !ch.modes.s || me != nil, name: ch.name, users: len(ch.members), topic: ch.topic})
 	case chanRename:
 		var ids []uint64
 		if _, me := ch.find(m.id); me != nil {
 			me.nick = m.nick
-			for _, o := range ch.members {
-				if !m.skip[o.id] && o.out.TryPush(m.line) {
-					ids = append(ids, o.id)
-				}
-			}
+			ids = ch.relay(m.line, m.skip, 0)
+		}
+		actor.ReplyTo(self, m).Send(notified{ids: ids})
+	case chanRelay:
+		var ids []uint64
+		if _, me := ch.find(m.id); me != nil {
+			ids = ch.relay(m.line, m.skip, m.need)
 		}
 		actor.ReplyTo(self, m).Send(notified{ids: ids})
 	case chanRemote:
-		ch.fanout(m.line, 0)
+		for _, o := range ch.members {
+			o.out.TryPush(m.line)
+		}
 	case chanQuit:
 		var ids []uint64
 		if i, me := ch.find(m.id); me != nil {
 			ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_QUIT, me.member, m.reason)
 			ch.members = slices.Delete(ch.members, i, i+1)
-			for _, o := range ch.members {
-				if !m.skip[o.id] && o.out.TryPush(m.line) {
-					ids = append(ids, o.id)
-				}
-			}
-			ch.closeIfEmpty(self)
+			ids = ch.relay(m.line, m.skip, 0)
+			ch.closeIfEmpty()
 		}
 		actor.ReplyTo(self, m).Send(notified{ids: ids})
 	case chanClose:
@@ -126,20 +147,72 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 	}
 }
 
+// relay queues line for the members not in skip that have the
+// capabilities need, and returns their IDs.
+func (ch *channel) relay(line []byte, skip map[uint64]bool, need capSet) []uint64 {
+	var ids []uint64
+	for _, o := range ch.members {
+		if !skip[o.id] && o.st.capSet()&need == need && o.out.TryPush(line) {
+			ids = append(ids, o.id)
+		}
+	}
+	return ids
+}
+
+// banned reports whether the member matches a ban.
+func (ch *channel) banned(m member) bool {
+	if len(ch.bans) == 0 {
+		return false
+	}
+	p := m.prefix()
+	for _, b := range ch.bans {
+		if irc.Match(b.mask, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// say fans a PRIVMSG, NOTICE or TAGMSG out to the members but the sender,
+// each getting the line's variant for its capabilities. The sender must
+// be on the channel if it is +n, voiced or an operator if it is +m, and
+// not banned (unless voiced or an operator).
 func (ch *channel) say(m chanSay) chanAck {
 	_, me := ch.find(m.who.id)
-	if me == nil {
-		if !m.notice {
+	privileged := me != nil && (me.op || me.voice)
+	if (me == nil && ch.modes.n) || (ch.modes.m && !privileged) || (!privileged && ch.banned(m.who)) {
+		if !m.notice && !m.tagmsg {
 			ch.numeric(m.who, irc.ErrCannotSendToChan, ch.name, "Cannot send to channel")
 		}
 		return ackFail
 	}
-	ch.fanout(m.line, m.who.id)
-	kind := chatpb.ChannelEvent_KIND_PRIVMSG
-	if m.notice {
-		kind = chatpb.ChannelEvent_KIND_NOTICE
+	for _, o := range ch.members {
+		if o.id == m.who.id {
+			continue
+		}
+		switch m.status {
+		case '@':
+			if !o.op {
+				continue
+			}
+		case '+':
+			if !o.op && !o.voice {
+				continue
+			}
+		}
+		caps := o.st.capSet()
+		if m.tagmsg && !caps.has(capMessageTags) {
+			continue
+		}
+		o.out.TryPush(m.line.forCaps(caps))
 	}
-	ch.peer.forward(ch.name, kind, m.who, m.text)
+	if m.status == 0 && !m.tagmsg {
+		kind := chatpb.ChannelEvent_KIND_PRIVMSG
+		if m.notice {
+			kind = chatpb.ChannelEvent_KIND_NOTICE
+		}
+		ch.peer.forward(ch.name, kind, m.who, m.text)
+	}
 	return ackOK
 }
 
@@ -150,12 +223,28 @@ func (ch *channel) join(m chanJoin) joinReply {
 	if _, me := ch.find(m.who.id); me != nil {
 		return joinReply{joined: true}
 	}
-	if ch.pass != "" && m.key != ch.pass {
-		ch.numeric(m.who, irc.ErrBadChannelKey, ch.name, "Cannot join channel (+k)")
+	fail := func(n irc.Numeric, text string) joinReply {
+		ch.numeric(m.who, n, ch.name, text)
 		return joinReply{}
 	}
-	ch.members = append(ch.members, &chanMember{member: m.who, op: len(ch.members) == 0})
-	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "JOIN", ch.name), 0)
+	invited := ch.invited[m.who.id]
+	switch {
+	case ch.banned(m.who) && !invited:
+		return fail(irc.ErrBannedFromChan, "Cannot join channel (+b)")
+	case ch.modes.i && !invited:
+		return fail(irc.ErrInviteOnlyChan, "Cannot join channel (+i)")
+	case ch.modes.key != "" && m.key != ch.modes.key:
+		return fail(irc.ErrBadChannelKey, "Cannot join channel (+k)")
+	case ch.modes.limit > 0 && len(ch.members) >= ch.modes.limit:
+		return fail(irc.ErrChannelIsFull, "Cannot join channel (+l)")
+	}
+	delete(ch.invited, m.who.id)
+	ch.members = append(ch.members, &chanMember{member: m.who.kept(), op: len(ch.members) == 0})
+	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "JOIN", ch.name))
+	if msg, away := m.who.st.awayMessage(); away {
+		line := ch.appendMsg(nil, m.who.prefix(), "AWAY", msg)
+		ch.relay(line, map[uint64]bool{m.who.id: true}, capAwayNotify)
+	}
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_JOIN, m.who, "")
 	if ch.topic != "" {
 		ch.topicReplies(m.who)
@@ -164,7 +253,7 @@ func (ch *channel) join(m chanJoin) joinReply {
 	return joinReply{joined: true}
 }
 
-func (ch *channel) part(self *actor.Self[chanMsg], m chanPart) chanAck {
+func (ch *channel) part(m chanPart) chanAck {
 	i, me := ch.find(m.who.id)
 	if me == nil {
 		ch.numeric(m.who, irc.ErrNotOnChannel, ch.name, "You're not on that channel")
@@ -174,20 +263,80 @@ func (ch *channel) part(self *actor.Self[chanMsg], m chanPart) chanAck {
 	if m.reason != "" {
 		params = append(params, m.reason)
 	}
-	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "PART", params...), 0)
+	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "PART", params...))
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, m.who, m.reason)
 	ch.members = slices.Delete(ch.members, i, i+1)
-	ch.closeIfEmpty(self)
+	ch.closeIfEmpty()
+	return ackOK
+}
+
+// kick removes a member on an operator's order and tells its connection.
+func (ch *channel) kick(m chanKick) chanAck {
+	_, me := ch.find(m.who.id)
+	switch {
+	case me == nil:
+		ch.numeric(m.who, irc.ErrNotOnChannel, ch.name, "You're not on that channel")
+		return ackFail
+	case !me.op:
+		ch.numeric(m.who, irc.ErrChanOPrivsNeeded, ch.name, "You're not channel operator")
+		return ackFail
+	}
+	t := ch.findNick(m.nick)
+	if t == nil {
+		ch.numeric(m.who, irc.ErrUserNotInChannel, m.nick, ch.name, "They aren't on that channel")
+		return ackFail
+	}
+	reason := m.reason
+	if reason == "" {
+		reason = t.nick
+	}
+	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "KICK", ch.name, t.nick, irc.TruncateUTF8(reason, kickLen)))
+	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, t.member, "Kicked by "+m.who.nick)
+	i, _ := ch.find(t.id)
+	ch.members = slices.Delete(ch.members, i, i+1)
+	t.conn.Send(kicked{key: ch.key, ref: ch.self.Ref()})
+	ch.closeIfEmpty()
+	return ackOK
+}
+
+// invite records an invitation: the inviter gets 341, the target the
+// INVITE line, and operators with invite-notify see it too.
+func (ch *channel) invite(m chanInvite) chanAck {
+	_, me := ch.find(m.who.id)
+	switch {
+	case me == nil:
+		ch.numeric(m.who, irc.ErrNotOnChannel, ch.name, "You're not on that channel")
+		return ackFail
+	case ch.modes.i && !me.op:
+		ch.numeric(m.who, irc.ErrChanOPrivsNeeded, ch.name, "You're not channel operator")
+		return ackFail
+	}
+	if _, on := ch.find(m.target.id); on != nil {
+		ch.numeric(m.who, irc.ErrUserOnChannel, m.target.nick, ch.name, "is already on channel")
+		return ackFail
+	}
+	if ch.invited == nil {
+		ch.invited = make(map[uint64]bool)
+	}
+	ch.invited[m.target.id] = true
+	ch.numeric(m.who, irc.RplInviting, m.target.nick, ch.name)
+	line := ch.appendMsg(nil, m.who.prefix(), "INVITE", m.target.nick, ch.name)
+	m.target.out.TryPush(line)
+	for _, o := range ch.members {
+		if o.op && o.id != m.who.id && o.st.capSet().has(capInviteNotify) {
+			o.out.TryPush(line)
+		}
+	}
 	return ackOK
 }
 
 // closeIfEmpty closes an empty channel and tells the registry, which
 // forgets it and tells it to stop (chanClose). A join that arrives
 // meanwhile is told to retry.
-func (ch *channel) closeIfEmpty(self *actor.Self[chanMsg]) {
+func (ch *channel) closeIfEmpty() {
 	if len(ch.members) == 0 && !ch.closed {
 		ch.closed = true
-		ch.registry.Send(channelEmpty{key: ch.key, ref: self.Ref()})
+		ch.registry.Send(channelEmpty{key: ch.key, ref: ch.self.Ref()})
 	}
 }
 
@@ -203,7 +352,7 @@ func (ch *channel) topicReplies(who member) {
 func (ch *channel) setTopic(m chanTopic) chanAck {
 	_, me := ch.find(m.who.id)
 	if !m.set {
-		if me == nil && ch.modeS {
+		if me == nil && ch.modes.s {
 			ch.numeric(m.who, irc.ErrNotOnChannel, ch.name, "You're not on that channel")
 			return ackFail
 		}
@@ -214,14 +363,13 @@ func (ch *channel) setTopic(m chanTopic) chanAck {
 	case me == nil:
 		ch.numeric(m.who, irc.ErrNotOnChannel, ch.name, "You're not on that channel")
 		return ackFail
-	case ch.modeT && !me.op:
+	case ch.modes.t && !me.op:
 		ch.numeric(m.who, irc.ErrChanOPrivsNeeded, ch.name, "You're not channel operator")
 		return ackFail
 	}
-	text := m.text
-	text = irc.TruncateUTF8(text, topicLen)
+	text := irc.TruncateUTF8(m.text, topicLen)
 	ch.topic, ch.topicBy, ch.topicAt = text, m.who.prefix(), time.Now()
-	ch.fanout(ch.appendMsg(nil, m.who.prefix(), "TOPIC", ch.name, text), 0)
+	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "TOPIC", ch.name, text))
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_TOPIC, m.who, text)
 	return ackOK
 }

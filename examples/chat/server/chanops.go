@@ -109,6 +109,8 @@ func (c *conn) joinOne(f *fiber.Fiber, name, key string) {
 			c.internalError(err)
 		case !jr.joined:
 			delete(c.channels, folded)
+		default:
+			delete(c.invitedTo, folded)
 		}
 		return
 	}
@@ -165,74 +167,6 @@ func (c *conn) cmdNames(f *fiber.Fiber, m irc.Message) {
 	}
 }
 
-func (c *conn) cmdMode(f *fiber.Fiber, m irc.Message) {
-	if len(m.Params) == 0 {
-		c.numeric(irc.ErrNeedMoreParams, "MODE", "Not enough parameters")
-		return
-	}
-	target := m.Params[0]
-	if irc.IsChannel(target) {
-		ref, ok := c.lookupChannel(f, target)
-		if !ok {
-			c.numeric(irc.ErrNoSuchChannel, target, "No such channel")
-			return
-		}
-		known, ok := c.knownNicks(f, m.Params[1:])
-		if !ok {
-			return
-		}
-		askChannel(c, f, target, ref, chanMode{who: c.member(), args: m.Params[1:], known: known})
-		return
-	}
-	if !irc.EqualFold(target, c.nick) {
-		c.numeric(irc.ErrUsersDontMatch, "Cannot change mode for other users")
-		return
-	}
-	if len(m.Params) == 1 {
-		modes := "+"
-		if c.invisible {
-			modes += "i"
-		}
-		c.numeric(irc.RplUModeIs, modes)
-		return
-	}
-	sign, changed := byte('+'), ""
-	for i := 0; i < len(m.Params[1]); i++ {
-		switch ch := m.Params[1][i]; ch {
-		case '+', '-':
-			sign = ch
-		case 'i':
-			if c.invisible != (sign == '+') {
-				c.invisible = sign == '+'
-				changed += string(sign) + "i"
-			}
-		default:
-			c.numeric(irc.ErrUModeUnknownFlag, "Unknown MODE flag")
-		}
-	}
-	if changed != "" {
-		c.send(c.appendMsg(nil, c.prefix, "MODE", c.nick, changed))
-	}
-}
-
-// cmdList lists the channels (321, 322 for each visible one, 323), asking
-// each channel in turn.
-func (c *conn) cmdList(f *fiber.Fiber) {
-	refs, err := actor.Ask(f, c.registry, listChannels{})
-	if err != nil {
-		c.internalError(err)
-		return
-	}
-	c.numeric(irc.RplListStart, "Channel", "Users  Name")
-	for _, ref := range refs {
-		in, err := actor.Ask(f, ref, chanInfo{who: c.member()})
-		if err == nil && in.visible {
-			c.numeric(irc.RplList, in.name, strconv.Itoa(in.users), in.topic)
-		}
-	}
-	c.numeric(irc.RplListEnd, "End of /LIST")
-}
-
 // knownNicks returns the nicknames among the +o/+v arguments of a channel
 // MODE that exist on the server (folded), so that the channel can answer
 // 401 for those that do not and 441 for those not on the channel.
@@ -255,4 +189,130 @@ func (c *conn) knownNicks(f *fiber.Fiber, args []string) (map[string]bool, bool)
 		}
 	}
 	return known, true
+}
+
+func (c *conn) cmdMode(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 {
+		c.numeric(irc.ErrNeedMoreParams, "MODE", "Not enough parameters")
+		return
+	}
+	target := m.Params[0]
+	if !irc.IsChannel(target) {
+		c.userMode(f, m)
+		return
+	}
+	ref, ok := c.lookupChannel(f, target)
+	if !ok {
+		c.numeric(irc.ErrNoSuchChannel, target, "No such channel")
+		return
+	}
+	known, ok := c.knownNicks(f, m.Params[1:])
+	if !ok {
+		return
+	}
+	askChannel(c, f, target, ref, chanMode{who: c.member(), args: m.Params[1:], known: known})
+}
+
+// cmdKick handles "KICK #chan nick[,nick…] [:reason]".
+func (c *conn) cmdKick(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) < 2 || m.Params[0] == "" || m.Params[1] == "" {
+		c.numeric(irc.ErrNeedMoreParams, "KICK", "Not enough parameters")
+		return
+	}
+	name := m.Params[0]
+	ref, ok := c.lookupChannel(f, name)
+	if !ok {
+		c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
+		return
+	}
+	for nick := range strings.SplitSeq(m.Params[1], ",") {
+		if _, ok := askChannel(c, f, name, ref, chanKick{who: c.member(), nick: nick, reason: m.Param(2)}); !ok {
+			return
+		}
+	}
+}
+
+// cmdInvite handles "INVITE nick #chan", and "INVITE" alone, which lists
+// the channels the client is invited to (336, 337).
+func (c *conn) cmdInvite(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 {
+		for _, name := range c.invitedTo {
+			c.numeric(irc.RplInviteList, name)
+		}
+		c.numeric(irc.RplEndOfInviteList, "End of /INVITE list")
+		return
+	}
+	if len(m.Params) < 2 {
+		c.numeric(irc.ErrNeedMoreParams, "INVITE", "Not enough parameters")
+		return
+	}
+	nick, name := m.Params[0], m.Params[1]
+	r, err := actor.Ask(f, c.registry, whois{nick: nick})
+	if err != nil {
+		c.internalError(err)
+		return
+	}
+	if !r.found {
+		c.numeric(irc.ErrNoSuchNick, nick, "No such nick/channel")
+		return
+	}
+	ref, ok := c.lookupChannel(f, name)
+	if !ok {
+		c.numeric(irc.ErrNoSuchChannel, name, "No such channel")
+		return
+	}
+	if a, ok := askChannel(c, f, name, ref, chanInvite{who: c.member(), target: r.who}); ok && a.ok {
+		r.who.conn.Send(invited{name: name})
+		if away, isAway := r.who.st.awayMessage(); isAway {
+			c.numeric(irc.RplAway, r.who.nick, away)
+		}
+	}
+}
+
+// cmdList lists the channels (321, 322 for each visible one that matches,
+// 323), asking each channel in turn. The parameter is a comma-separated
+// list of filters (ELIST=MNU): channel masks, "!mask" to exclude, ">n"
+// and "<n" for the number of users.
+func (c *conn) cmdList(f *fiber.Fiber, m irc.Message) {
+	var masks, nots []string
+	minUsers, maxUsers := -1, -1
+	for p := range strings.SplitSeq(m.Param(0), ",") {
+		switch {
+		case p == "":
+		case p[0] == '>':
+			minUsers, _ = strconv.Atoi(p[1:])
+		case p[0] == '<':
+			if n, err := strconv.Atoi(p[1:]); err == nil {
+				maxUsers = n
+			}
+		case p[0] == '!':
+			nots = append(nots, p[1:])
+		default:
+			masks = append(masks, p)
+		}
+	}
+	refs, err := actor.Ask(f, c.registry, listChannels{})
+	if err != nil {
+		c.internalError(err)
+		return
+	}
+	c.numeric(irc.RplListStart, "Channel", "Users  Name")
+	for _, ref := range refs {
+		in, err := actor.Ask(f, ref, chanInfo{who: c.member()})
+		if err != nil || !in.visible || in.users <= minUsers || (maxUsers >= 0 && in.users >= maxUsers) ||
+			(len(masks) > 0 && !matchAny(masks, in.name)) || matchAny(nots, in.name) {
+			continue
+		}
+		c.numeric(irc.RplList, in.name, strconv.Itoa(in.users), in.topic)
+	}
+	c.numeric(irc.RplListEnd, "End of /LIST")
+}
+
+func matchAny(masks []string, s string) bool {
+	for _, m := range masks {
+		if irc.Match(m, s) {
+			return true
+		}
+	}
+	return false
 }

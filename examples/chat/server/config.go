@@ -24,6 +24,11 @@ type Config struct {
 	Password string
 	// MOTD are the lines of the message of the day; none means 422.
 	MOTD []string
+	// Opers are the operator credentials OPER accepts; none: OPER gets
+	// 491. Passwords are compared in constant time and never logged.
+	Opers []Oper
+	// Admin is what ADMIN answers; empty fields get defaults.
+	Admin Admin
 	// Logger receives the server's logs; default: discard.
 	Logger *slog.Logger
 	// Limits bound what clients may do.
@@ -45,6 +50,28 @@ type Config struct {
 	panicOn string
 }
 
+// Oper is one operator's credentials: "OPER name password". Its String
+// and LogValue hide the password.
+type Oper struct {
+	Name     string
+	Password string
+}
+
+// String returns the name and a hidden password.
+func (o Oper) String() string { return o.Name + ":********" }
+
+// LogValue implements [slog.LogValuer]: only the name is logged.
+func (o Oper) LogValue() slog.Value { return slog.StringValue(o.Name) }
+
+// Admin is the administrative information of ADMIN (256–259).
+type Admin struct {
+	// Location and Location2 are the 257 and 258 lines; default: the
+	// network and server names.
+	Location, Location2 string
+	// Email is the 259 line; default "admin@" followed by the server name.
+	Email string
+}
+
 // Limits bounds what one client may do. Every zero field means its
 // default. It is a plain value.
 type Limits struct {
@@ -62,6 +89,12 @@ type Limits struct {
 	NickLen int
 	// MaxChannels is how many channels a client may be on; default 20.
 	MaxChannels int
+	// RegistrationTimeout is how long a connection may take to register
+	// (NICK, USER, CAP END); then it is disconnected with "Registration
+	// timed out" and its nickname released. Default 60 seconds.
+	RegistrationTimeout time.Duration
+	// Whowas is how many departed nicknames WHOWAS remembers; default 200.
+	Whowas int
 	// PingInterval is how long a client may stay silent before the server
 	// sends it a PING; silent for another PingInterval, it is disconnected
 	// with "Ping timeout". Default 2 minutes; negative disables it.
@@ -86,15 +119,19 @@ type Limits struct {
 }
 
 // Flood limits the lines a client may send: a token bucket of Burst lines
-// refilled at Lines per Window. A client that sends a line with the bucket
-// empty is disconnected with "Excess Flood" (lines are not delayed: a
-// client that pastes faster than the limit should throttle itself, as IRC
-// clients do). Zero fields mean 10 lines per second with a burst of 20;
-// Lines < 0 disables the limit. It is a plain value.
+// refilled at Lines per Window. A line that finds the bucket empty is not
+// refused but delayed until a token is available ("fake lag"): the
+// client's commands are handled at the bucket's rate, and later lines
+// wait unread. Only a client that keeps the bucket empty for MaxDelayed
+// lines in a row is disconnected with "Excess Flood". Zero fields mean 10
+// lines per second with a burst of 20 and 100 delayed lines; Lines < 0
+// disables the limit; MaxDelayed < 0 disconnects at the first line that
+// would be delayed (the classic policy). It is a plain value.
 type Flood struct {
-	Lines  int
-	Window time.Duration
-	Burst  int
+	Lines      int
+	Window     time.Duration
+	Burst      int
+	MaxDelayed int
 }
 
 // Defaults of [Config], [Limits] and [Flood] fields left zero.
@@ -112,10 +149,24 @@ const (
 	DefaultFloodLines   = 10
 	DefaultFloodWindow  = time.Second
 	DefaultFloodBurst   = 20
+	DefaultFloodDelayed = 100
+	DefaultRegTimeout   = 60 * time.Second
+	DefaultWhowas       = 200
 )
 
 // version is the server's version string (002, 004).
-const version = "weft-chat-0.1"
+const version = "weft-chat-0.2"
+
+// Lengths the server enforces and advertises (005).
+const (
+	topicLen   = 390 // TOPICLEN
+	kickLen    = 390 // KICKLEN
+	awayLen    = 390 // AWAYLEN
+	maxBans    = 100 // MAXLIST=b:
+	maxModes   = 4   // MODES: modes with a parameter per MODE command
+	maxTargets = 4   // TARGMAX for PRIVMSG, NOTICE, TAGMSG
+	realLen    = 128 // the longest realname (USER, SETNAME)
+)
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
@@ -158,5 +209,19 @@ func (c Config) withDefaults() Config {
 	}
 	defD(&c.Flood.Window, DefaultFloodWindow)
 	def(&c.Flood.Burst, DefaultFloodBurst)
+	if c.Flood.MaxDelayed == 0 {
+		c.Flood.MaxDelayed = DefaultFloodDelayed
+	}
+	defD(&l.RegistrationTimeout, DefaultRegTimeout)
+	def(&l.Whowas, DefaultWhowas)
+	if c.Admin.Location == "" {
+		c.Admin.Location = c.Network + " IRC network"
+	}
+	if c.Admin.Location2 == "" {
+		c.Admin.Location2 = "Server " + c.Name + ", a Weft chat server"
+	}
+	if c.Admin.Email == "" {
+		c.Admin.Email = "admin@" + c.Name
+	}
 	return c
 }

@@ -42,17 +42,22 @@ type conn struct {
 	out      *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
 	reader   *fiber.Fiber
 
-	nick, user, realname string
-	pass                 string
-	prefix               string // nick!user@host, once registered
-	claimed              bool   // a nickname claim was sent to the registry
-	registered           bool
-	capNegotiating       bool
-	invisible            bool
-	channels             map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on
-	flood                bucket
-	lastActive           time.Time
-	pingSent             bool
+	nick, user     string
+	pass           string
+	prefix         string // nick!user@host, once registered
+	claimed        bool   // a nickname claim was sent to the registry
+	registered     bool
+	capNegotiating bool
+	cap302         bool                          // CAP LS 302 (or later) was sent
+	st             *userState                    // shared with the actors that hold the member
+	channels       map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on
+	invitedTo      map[string]string             // channels the client is invited to: folded name → name
+	sink           *replySink                    // collects the replies of the labeled command being handled
+	flood          bucket
+	delayed        int    // lines in a row delayed by flood control
+	batchID        uint64 // the last labeled-response batch's number
+	lastActive     time.Time
+	pingSent       bool
 
 	closing  bool // the client is being disconnected
 	reason   string
@@ -74,6 +79,7 @@ func newConn(srv *Server, id uint64, nc net.Conn) *conn {
 		log:      srv.cfg.Logger.With("conn", id, "addr", nc.RemoteAddr().String()),
 		registry: srv.registry,
 		channels: make(map[string]actor.Ref[chanMsg]),
+		st:       newUserState(),
 		flood:    newBucket(srv.cfg.Flood),
 	}
 }
@@ -94,15 +100,36 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 	if c.cfg.Limits.PingInterval > 0 {
 		self.Go("pinger", c.pingLoop)
 	}
+	self.Go("registration timer", c.registrationTimer)
+}
+
+// registrationTimer disconnects the client if it has not registered
+// within Limits.RegistrationTimeout, releasing the nickname it may hold.
+func (c *conn) registrationTimer(f *fiber.Fiber) error {
+	if f.Sleep(c.cfg.Limits.RegistrationTimeout) == nil && !c.registered {
+		c.close("Registration timed out")
+	}
+	return nil
 }
 
 // Receive implements [actor.Behavior].
 func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
-	switch msg.(type) {
+	switch msg := msg.(type) {
 	case shutdownConn:
 		c.close("Server shutting down")
 	case sendQExceeded:
 		c.close("SendQ exceeded")
+	case killed:
+		c.close(msg.reason)
+	case kicked:
+		if ref, ok := c.channels[msg.key]; ok && ref.String() == msg.ref.String() {
+			delete(c.channels, msg.key)
+		}
+	case invited:
+		if c.invitedTo == nil {
+			c.invitedTo = make(map[string]string)
+		}
+		c.invitedTo[irc.Fold(msg.name)] = msg.name
 	}
 }
 
@@ -268,8 +295,7 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 			break
 		}
 		c.lastActive, c.pingSent = time.Now(), false
-		if !c.flood.allow(c.lastActive) {
-			c.close("Excess Flood")
+		if !c.throttle(f) {
 			break
 		}
 		if l.tooLong {
@@ -319,16 +345,50 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// send queues a line for the client itself; the line must not be modified
-// afterwards.
+// throttle applies flood control to the line just read: with a token in
+// the bucket it returns at once; otherwise the reader fiber sleeps until
+// there is one (the line and those after it wait), unless the client has
+// had Flood.MaxDelayed lines in a row delayed, which disconnects it. It
+// reports false once the client is being disconnected.
+func (c *conn) throttle(f *fiber.Fiber) bool {
+	wait := c.flood.take(time.Now())
+	if wait <= 0 {
+		c.delayed = 0
+		return true
+	}
+	c.delayed++
+	if max := c.cfg.Flood.MaxDelayed; max < 0 || c.delayed > max {
+		c.close("Excess Flood")
+		return false
+	}
+	return f.Sleep(wait) == nil && !c.closing
+}
+
+// send queues a line for the client itself, outside any reply (PING); the
+// line must not be modified afterwards.
 func (c *conn) send(line []byte) { c.out.TryPush(line) }
+
+// reply queues a reply to the command being handled: into the labeled
+// command's sink, or the outbound queue.
+func (c *conn) reply(line []byte) {
+	if c.sink != nil {
+		c.sink.lines = append(c.sink.lines, line)
+		return
+	}
+	c.out.TryPush(line)
+}
 
 // numeric queues a numeric reply for the client.
 func (c *conn) numeric(n irc.Numeric, params ...string) {
-	c.send(c.appendNumeric(nil, n, c.nick, params...))
+	c.reply(c.appendNumeric(nil, n, c.nick, params...))
 }
 
-// member returns the client as channels and the registry see it.
+// member returns the client as channels and the registry see it, with the
+// sink of the labeled command being handled.
 func (c *conn) member() member {
-	return member{id: c.id, nick: c.nick, user: c.user, host: c.host, realname: c.realname, out: c.out}
+	var ref actor.Ref[connMsg]
+	if c.self != nil {
+		ref = c.self.Ref()
+	}
+	return member{id: c.id, nick: c.nick, user: c.user, host: c.host, out: c.out, st: c.st, conn: ref, sink: c.sink}
 }

@@ -27,7 +27,7 @@ func connectIRC(t *testing.T, addr, nick string) *ircClient {
 			Nick:        nick,
 			User:        nick,
 			RealName:    "ircevent " + nick,
-			RequestCaps: []string{"message-tags", "server-time"}, // refused: the server offers none
+			RequestCaps: []string{"message-tags", "server-time"},
 			Timeout:     timeout,
 			KeepAlive:   time.Hour,
 			QuitMessage: "bye from " + nick,
@@ -82,8 +82,8 @@ func TestIRCEventClient(t *testing.T) {
 	if got := alice.ISupport()["CASEMAPPING"]; got != "rfc1459" {
 		t.Errorf("ISUPPORT CASEMAPPING = %q; want rfc1459", got)
 	}
-	if caps := alice.AcknowledgedCaps(); len(caps) != 0 {
-		t.Errorf("acknowledged caps = %v; want none", caps)
+	if caps := alice.AcknowledgedCaps(); len(caps) != 2 {
+		t.Errorf("acknowledged caps = %v; want message-tags and server-time", caps)
 	}
 
 	alice.Join("#weft")

@@ -78,18 +78,21 @@ func newBucket(f Flood) bucket {
 	return bucket{tokens: float64(f.Burst), burst: float64(f.Burst), perSec: float64(f.Lines) / f.Window.Seconds()}
 }
 
-// allow takes a token at time now and reports whether there was one.
-func (b *bucket) allow(now time.Time) bool {
+// take takes a token at time now and returns how long to wait before
+// using it: 0 if the bucket had one, else the time until the bucket will
+// have refilled the token it now owes. It does not depend on how the
+// lines are read: only on when they are handled.
+func (b *bucket) take(now time.Time) time.Duration {
 	if b.off {
-		return true
+		return 0
 	}
 	if !b.last.IsZero() {
 		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.perSec)
 	}
 	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
 	b.tokens--
-	return true
+	if b.tokens >= 0 {
+		return 0
+	}
+	return time.Duration(-b.tokens / b.perSec * float64(time.Second))
 }

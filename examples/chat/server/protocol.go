@@ -20,16 +20,6 @@ import (
 // actor may push to. When channels span nodes (-peer), channel events map
 // onto protobuf messages (see peer.go).
 
-// member is a client as the channels and the registry see it.
-type member struct {
-	id                         uint64
-	nick, user, host, realname string
-	out                        *actor.Inbox[[]byte] // the client's outbound queue
-}
-
-// prefix returns the member's source, nick!user@host.
-func (m member) prefix() string { return m.nick + "!" + m.user + "@" + m.host }
-
 // --- registry protocol ---
 
 type registryMsg interface{ registryMsg() }
@@ -38,8 +28,7 @@ type registryMsg interface{ registryMsg() }
 // one.
 type claimNick struct {
 	actor.Request[registryMsg, claimReply]
-	who  member
-	conn actor.Ref[connMsg]
+	who member
 }
 
 type claimReply struct{ ok bool }
@@ -52,11 +41,65 @@ type userRegistered struct{ who member }
 // modified afterwards.
 type sendTo struct {
 	actor.Request[registryMsg, deliverReply]
-	nick string
-	line []byte
+	nick   string
+	line   *outLine
+	tagmsg bool // TAGMSG: only for a recipient with message-tags
 }
 
-type deliverReply struct{ found bool }
+type deliverReply struct {
+	found  bool
+	nick   string // the recipient's nickname as it spells it
+	away   string // its away message, if away
+	isAway bool
+}
+
+// lookupNicks returns the registered users of these nicknames, in order;
+// a missing one is a zero member (ID 0).
+type lookupNicks struct {
+	actor.Request[registryMsg, []member]
+	nicks []string
+}
+
+// whoUsers queues the WHO replies (352 or 354) for the registered users
+// that match a mask, for the requester; it answers once they are queued.
+type whoUsers struct {
+	actor.Request[registryMsg, struct{}]
+	who member
+	req whoReq
+}
+
+// lusers asks for the counts of LUSERS.
+type lusers struct {
+	actor.Request[registryMsg, luserCounts]
+}
+
+type luserCounts struct {
+	users, invisible, opers, unknown, channels, maxUsers int
+}
+
+// killUser disconnects a user on an operator's order.
+type killUser struct {
+	actor.Request[registryMsg, deliverReply]
+	nick   string
+	reason string // "Killed (oper (comment))"
+}
+
+// wallops queues a WALLOPS line for every user with +w (one-way).
+type wallops struct{ line []byte }
+
+// whowasQuery returns the history of a nickname, newest first, at most
+// count entries (count <= 0: all kept).
+type whowasQuery struct {
+	actor.Request[registryMsg, []whowasEntry]
+	nick  string
+	count int
+}
+
+// whowasEntry is one nickname a user left (by changing it or quitting).
+type whowasEntry struct {
+	nick, user, host, realname string
+	at                         time.Time
+}
 
 // whois asks about a registered nickname.
 type whois struct {
@@ -124,6 +167,12 @@ func (departed) registryMsg()       {}
 func (channelEmpty) registryMsg()   {}
 func (channelGone) registryMsg()    {}
 func (statsQuery) registryMsg()     {}
+func (lookupNicks) registryMsg()    {}
+func (whoUsers) registryMsg()       {}
+func (lusers) registryMsg()         {}
+func (killUser) registryMsg()       {}
+func (wallops) registryMsg()        {}
+func (whowasQuery) registryMsg()    {}
 func (remoteEvent) registryMsg()    {}
 
 // remoteEvent is a channel event from the peer node (one-way): the
@@ -164,7 +213,9 @@ type chanSay struct {
 	actor.Request[chanMsg, chanAck]
 	who    member
 	notice bool
-	line   []byte
+	tagmsg bool // TAGMSG: only for members with message-tags
+	status byte // STATUSMSG: '@' for operators only, '+' for voiced and operators, 0 for all
+	line   *outLine
 	text   string // for the peer node
 }
 
@@ -182,10 +233,37 @@ type chanNames struct {
 	who member
 }
 
-// chanWho describes the members (352, 315).
+// chanWho describes the members (352 or 354; the requester queues 315).
 type chanWho struct {
 	actor.Request[chanMsg, chanAck]
 	who member
+	req whoReq
+}
+
+// chanKick removes a member on an operator's order.
+type chanKick struct {
+	actor.Request[chanMsg, chanAck]
+	who    member
+	nick   string
+	reason string
+}
+
+// chanInvite invites a user (by an operator if the channel is +i); the
+// channel queues 341 for the inviter and INVITE for the target.
+type chanInvite struct {
+	actor.Request[chanMsg, chanAck]
+	who    member
+	target member
+}
+
+// chanRelay relays a line about a member (AWAY, SETNAME) to the members
+// not in skip that have the capability need.
+type chanRelay struct {
+	actor.Request[chanMsg, notified]
+	id   uint64
+	line []byte
+	need capSet
+	skip map[uint64]bool // the asker's snapshot: never modified
 }
 
 // chanMode queries or changes modes.
@@ -261,6 +339,9 @@ func (chanRename) chanMsg() {}
 func (chanQuit) chanMsg()   {}
 func (chanRemote) chanMsg() {}
 func (chanClose) chanMsg()  {}
+func (chanKick) chanMsg()   {}
+func (chanInvite) chanMsg() {}
+func (chanRelay) chanMsg()  {}
 
 // --- connection protocol ---
 
@@ -274,8 +355,23 @@ type shutdownConn struct{}
 // the client is a slow consumer.
 type sendQExceeded struct{}
 
+// killed disconnects the client on an operator's order.
+type killed struct{ reason string }
+
+// kicked tells a connection it was removed from a channel (by KICK).
+type kicked struct {
+	key string
+	ref actor.Ref[chanMsg]
+}
+
+// invited tells a connection it was invited to a channel.
+type invited struct{ name string }
+
 func (shutdownConn) connMsg()  {}
 func (sendQExceeded) connMsg() {}
+func (killed) connMsg()        {}
+func (kicked) connMsg()        {}
+func (invited) connMsg()       {}
 
 // Stats counts what a server holds (see [Server.Stats]). It is a plain
 // value.

@@ -1,28 +1,29 @@
 package server
 
 import (
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
 )
 
+// cmdWho handles "WHO <mask> [o][%fields[,token]]": the members of a
+// channel, or the users whose nickname, user name, host, realname or
+// server matches the mask; 352 lines (354 with WHOX fields), then 315.
 func (c *conn) cmdWho(f *fiber.Fiber, m irc.Message) {
-	mask := m.Param(0)
+	req := parseWho(m)
+	mask := req.mask
 	if irc.IsChannel(mask) {
 		if ref, ok := c.lookupChannel(f, mask); ok {
-			if _, ok := askChannel(c, f, mask, ref, chanWho{who: c.member()}); ok {
-				return
-			}
+			askChannel(c, f, mask, ref, chanWho{who: c.member(), req: req})
 		}
-	} else if mask != "" {
-		r, err := actor.Ask(f, c.registry, whois{nick: mask})
-		if err != nil {
+	} else {
+		if _, err := actor.Ask(f, c.registry, whoUsers{who: c.member(), req: req}); err != nil {
 			c.internalError(err)
 			return
-		}
-		if r.found {
-			w := r.who
-			c.numeric(irc.RplWhoReply, "*", w.user, w.host, c.cfg.Name, w.nick, "H", "0 "+w.realname)
 		}
 	}
 	if mask == "" {
@@ -32,7 +33,7 @@ func (c *conn) cmdWho(f *fiber.Fiber, m irc.Message) {
 }
 
 func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
-	if len(m.Params) == 0 {
+	if len(m.Params) == 0 || m.Params[len(m.Params)-1] == "" {
 		c.numeric(irc.ErrNoNicknameGiven, "No nickname given")
 		return
 	}
@@ -46,9 +47,105 @@ func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
 		c.numeric(irc.ErrNoSuchNick, nick, "No such nick/channel")
 	} else {
 		w := r.who
-		c.numeric(irc.RplWhoisUser, w.nick, w.user, w.host, "*", w.realname)
+		c.numeric(irc.RplWhoisUser, w.nick, w.user, w.host, "*", w.st.realName())
 		c.numeric(irc.RplWhoisServer, w.nick, c.cfg.Name, c.cfg.Network+" chat server")
+		if w.st.mode(umodeOper) {
+			c.numeric(irc.RplWhoisOperator, w.nick, "is an IRC operator")
+		}
+		if away, isAway := w.st.awayMessage(); isAway {
+			c.numeric(irc.RplAway, w.nick, away)
+		}
+		idle := max(0, time.Now().Unix()-w.st.idle.Load())
+		c.numeric(irc.RplWhoisIdle, w.nick, strconv.FormatInt(idle, 10), strconv.FormatInt(w.st.signon.Load(), 10), "seconds idle, signon time")
 		nick = w.nick
 	}
 	c.numeric(irc.RplEndOfWhois, nick, "End of /WHOIS list")
+}
+
+// cmdWhowas handles "WHOWAS nick [count]": 314 and 312 for each
+// remembered use of the nickname, newest first, or 406; then 369.
+func (c *conn) cmdWhowas(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 || m.Params[0] == "" {
+		c.numeric(irc.ErrNoNicknameGiven, "No nickname given")
+		return
+	}
+	nick := m.Params[0]
+	count, _ := strconv.Atoi(m.Param(1))
+	found, err := actor.Ask(f, c.registry, whowasQuery{nick: nick, count: count})
+	if err != nil {
+		c.internalError(err)
+		return
+	}
+	if len(found) == 0 {
+		c.numeric(irc.ErrWasNoSuchNick, nick, "There was no such nickname")
+	}
+	for _, e := range found {
+		c.numeric(irc.RplWhoWasUser, e.nick, e.user, e.host, "*", e.realname)
+		c.numeric(irc.RplWhoisServer, e.nick, c.cfg.Name, e.at.UTC().Format(time.RFC1123))
+	}
+	c.numeric(irc.RplEndOfWhoWas, nick, "End of WHOWAS")
+}
+
+// lookup asks the registry for registered users by nickname.
+func (c *conn) lookup(f *fiber.Fiber, nicks []string) ([]member, bool) {
+	found, err := actor.Ask(f, c.registry, lookupNicks{nicks: nicks})
+	if err != nil {
+		c.internalError(err)
+		return nil, false
+	}
+	return found, true
+}
+
+// cmdUserhost handles "USERHOST nick{ nick}" (at most 5): 302 with
+// nick[*]=(+|-)user@host for each user found ('*': operator, '-': away).
+func (c *conn) cmdUserhost(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 {
+		c.numeric(irc.ErrNeedMoreParams, "USERHOST", "Not enough parameters")
+		return
+	}
+	nicks := m.Params[:min(5, len(m.Params))]
+	found, ok := c.lookup(f, nicks)
+	if !ok {
+		return
+	}
+	var replies []string
+	for _, w := range found {
+		if w.id == 0 {
+			continue
+		}
+		r := w.nick
+		if w.st.mode(umodeOper) {
+			r += "*"
+		}
+		if _, away := w.st.awayMessage(); away {
+			r += "=-"
+		} else {
+			r += "=+"
+		}
+		replies = append(replies, r+w.user+"@"+w.host)
+	}
+	c.numeric(irc.RplUserHost, strings.Join(replies, " "))
+}
+
+// cmdIson handles "ISON nick{ nick}": 303 with the nicknames online.
+func (c *conn) cmdIson(f *fiber.Fiber, m irc.Message) {
+	if len(m.Params) == 0 {
+		c.numeric(irc.ErrNeedMoreParams, "ISON", "Not enough parameters")
+		return
+	}
+	var nicks []string
+	for _, p := range m.Params {
+		nicks = append(nicks, strings.Fields(p)...)
+	}
+	found, ok := c.lookup(f, nicks)
+	if !ok {
+		return
+	}
+	var on []string
+	for _, w := range found {
+		if w.id != 0 {
+			on = append(on, w.nick)
+		}
+	}
+	c.numeric(irc.RplIsOn, strings.Join(on, " "))
 }

@@ -21,13 +21,13 @@ func (c *conn) readLoop(f *fiber.Fiber) error {
 	if !c.register(f) {
 		return nil
 	}
-	c.welcome()
+	c.welcome(f)
 	for {
 		m, ok := c.next(f)
 		if !ok {
 			return nil
 		}
-		c.dispatch(f, m)
+		c.handle(f, m, c.dispatch)
 	}
 }
 
@@ -40,33 +40,7 @@ func (c *conn) register(f *fiber.Fiber) bool {
 		if !ok {
 			return false
 		}
-		c.checkPanic(m)
-		switch m.Command {
-		case "PASS":
-			if len(m.Params) == 0 {
-				c.numeric(irc.ErrNeedMoreParams, "PASS", "Not enough parameters")
-				continue
-			}
-			c.pass = m.Params[0]
-		case "NICK":
-			c.cmdNick(f, m)
-		case "USER":
-			if len(m.Params) < 4 || m.Params[0] == "" || m.Params[3] == "" {
-				c.numeric(irc.ErrNeedMoreParams, "USER", "Not enough parameters")
-				continue
-			}
-			c.user, c.realname = cleanUser(m.Params[0]), m.Params[3]
-		case "CAP":
-			c.cmdCap(m)
-		case "PING":
-			c.cmdPing(m)
-		case "PONG":
-		case "QUIT":
-			c.cmdQuit(m)
-			return false
-		default:
-			c.numeric(irc.ErrNotRegistered, "You have not registered")
-		}
+		c.handle(f, m, c.registering)
 		if c.closing {
 			return false
 		}
@@ -79,10 +53,42 @@ func (c *conn) register(f *fiber.Fiber) bool {
 			return false
 		}
 		c.registered = true
+		c.st.signon.Store(c.lastActive.Unix())
 		c.prefix = c.member().prefix()
-		c.registry.Send(userRegistered{who: c.member()})
+		c.registry.Send(userRegistered{who: c.member().kept()})
 		c.log.Info("client registered", "nick", c.nick)
 		return true
+	}
+}
+
+// registering handles one command before registration.
+func (c *conn) registering(f *fiber.Fiber, m irc.Message) {
+	switch m.Command {
+	case "PASS":
+		if len(m.Params) == 0 {
+			c.numeric(irc.ErrNeedMoreParams, "PASS", "Not enough parameters")
+			return
+		}
+		c.pass = m.Params[0]
+	case "NICK":
+		c.cmdNick(f, m)
+	case "USER":
+		if len(m.Params) < 4 || m.Params[0] == "" || m.Params[3] == "" {
+			c.numeric(irc.ErrNeedMoreParams, "USER", "Not enough parameters")
+			return
+		}
+		c.user = cleanUser(m.Params[0])
+		real := irc.TruncateUTF8(m.Params[3], realLen)
+		c.st.realname.Store(&real)
+	case "CAP":
+		c.cmdCap(m)
+	case "PING":
+		c.cmdPing(m)
+	case "PONG":
+	case "QUIT":
+		c.cmdQuit(m)
+	default:
+		c.numeric(irc.ErrNotRegistered, "You have not registered")
 	}
 }
 
@@ -108,19 +114,59 @@ func (c *conn) checkPanic(m irc.Message) {
 	}
 }
 
-// welcome queues 001–005 and the MOTD.
-func (c *conn) welcome() {
+// welcome queues 001–005, the LUSERS replies and the MOTD.
+func (c *conn) welcome(f *fiber.Fiber) {
 	cfg := &c.cfg
 	c.numeric(irc.RplWelcome, "Welcome to the "+cfg.Network+" IRC Network "+c.prefix)
 	c.numeric(irc.RplYourHost, "Your host is "+cfg.Name+", running version "+version)
 	c.numeric(irc.RplCreated, "This server was created "+c.created.Format("Mon Jan 2 2006 at 15:04:05 MST"))
-	c.numeric(irc.RplMyInfo, cfg.Name, version, "i", "ostkbv", "bkov")
-	c.numeric(irc.RplISupport,
-		"CASEMAPPING=rfc1459", "CHANTYPES=#", "CHANMODES=b,k,,st", "PREFIX=(ov)@+",
-		"NICKLEN="+strconv.Itoa(cfg.Limits.NickLen), "CHANNELLEN="+strconv.Itoa(irc.MaxChannelLen),
-		"TOPICLEN="+strconv.Itoa(topicLen), "CHANLIMIT=#:"+strconv.Itoa(cfg.Limits.MaxChannels),
-		"NETWORK="+cfg.Network, "are supported by this server")
+	c.numeric(irc.RplMyInfo, cfg.Name, version, userModes, chanModeLetters, chanModesWithParam)
+	c.isupport()
+	c.cmdLusers(f)
 	c.motd()
+}
+
+// The modes RPL_MYINFO (004) lists.
+const (
+	userModes          = "iow"
+	chanModeLetters    = "biklmnostv"
+	chanModesWithParam = "bklov"
+)
+
+// isupportTokens returns the 005 tokens, which describe what the server
+// enforces.
+func (in *info) isupportTokens() []string {
+	cfg := &in.cfg
+	n := strconv.Itoa
+	return []string{
+		"AWAYLEN=" + n(awayLen),
+		"CASEMAPPING=rfc1459",
+		"CHANLIMIT=#:" + n(cfg.Limits.MaxChannels),
+		"CHANMODES=b,k,l,imnst",
+		"CHANNELLEN=" + n(irc.MaxChannelLen),
+		"CHANTYPES=#",
+		"ELIST=MNU",
+		"KICKLEN=" + n(kickLen),
+		"MAXLIST=b:" + n(maxBans),
+		"MODES=" + n(maxModes),
+		"NETWORK=" + cfg.Network,
+		"NICKLEN=" + n(cfg.Limits.NickLen),
+		"PREFIX=(ov)@+",
+		"STATUSMSG=@+",
+		"TARGMAX=JOIN:,KICK:1,NAMES:,NOTICE:" + n(maxTargets) + ",PART:,PRIVMSG:" + n(maxTargets) + ",TAGMSG:" + n(maxTargets) + ",WHOIS:1,WHOWAS:1,USERHOST:5,ISON:",
+		"TOPICLEN=" + n(topicLen),
+		"WHOX",
+	}
+}
+
+// isupport queues the 005 lines, at most 12 tokens each.
+func (c *conn) isupport() {
+	tokens := c.isupportTokens()
+	for len(tokens) > 0 {
+		k := min(12, len(tokens))
+		c.numeric(irc.RplISupport, append(tokens[:k:k], "are supported by this server")...)
+		tokens = tokens[k:]
+	}
 }
 
 func (c *conn) motd() {
@@ -140,7 +186,7 @@ func (c *conn) cmdPing(m irc.Message) {
 		c.numeric(irc.ErrNoOrigin, "No origin specified")
 		return
 	}
-	c.send(c.appendMsg(nil, c.cfg.Name, "PONG", c.cfg.Name, m.Params[0]))
+	c.reply(c.appendMsg(nil, c.cfg.Name, "PONG", c.cfg.Name, m.Params[0]))
 }
 
 func (c *conn) cmdQuit(m irc.Message) {
@@ -166,10 +212,10 @@ func (c *conn) cmdNick(f *fiber.Fiber, m irc.Message) {
 	case nick == c.nick:
 		return
 	}
-	who := c.member()
+	who := c.member().kept()
 	who.nick = nick
 	c.claimed = true
-	r, err := actor.Ask(f, c.registry, claimNick{who: who, conn: c.self.Ref()})
+	r, err := actor.Ask(f, c.registry, claimNick{who: who})
 	if err != nil {
 		c.internalError(err)
 		return
@@ -185,10 +231,27 @@ func (c *conn) cmdNick(f *fiber.Fiber, m irc.Message) {
 	}
 	c.prefix = c.member().prefix()
 	line := c.appendMsg(nil, old, "NICK", nick)
-	c.send(line)
+	c.reply(line)
+	c.relayToChannels(f, func(skip map[uint64]bool) chanMsg {
+		return chanRename{id: c.id, nick: nick, line: line, skip: skip}
+	})
+}
+
+// relayToChannels asks each of the client's channels in turn to relay a
+// line about it (made by req from the members already reached, which it
+// must not modify), so that everyone who shares a channel with the client
+// gets it once.
+func (c *conn) relayToChannels(f *fiber.Fiber, req func(skip map[uint64]bool) chanMsg) {
 	skip := map[uint64]bool{c.id: true}
 	for key, ref := range c.channels {
-		n, err := actor.Ask(f, ref, chanRename{id: c.id, nick: nick, line: line, skip: maps.Clone(skip)})
+		var n notified
+		var err error
+		switch q := req(maps.Clone(skip)).(type) {
+		case chanRename:
+			n, err = actor.Ask(f, ref, q)
+		case chanRelay:
+			n, err = actor.Ask(f, ref, q)
+		}
 		if err != nil {
 			delete(c.channels, key) // the channel is gone
 			continue

@@ -47,8 +47,8 @@ func TestCapNegotiation(t *testing.T) {
 	s := startServer(t, server.Config{})
 	c := dial(t, s.addr)
 	c.send("CAP LS 302", "NICK carol", "USER carol 0 * :Carol")
-	if m := c.expectCmd("CAP", "*", "LS"); m.Param(2) != "" {
-		t.Errorf("CAP LS = %q; want an empty list", m.Params)
+	if m := c.expectCmd("CAP", "*", "LS"); m.Param(2) != "away-notify batch cap-notify echo-message invite-notify labeled-response message-tags multi-prefix server-time setname standard-replies userhost-in-names" {
+		t.Errorf("CAP LS = %q; want every capability", m.Params)
 	}
 	c.send("CAP REQ :multi-prefix sasl")
 	if m := c.expectCmd("CAP", "carol", "NAK"); m.Param(2) != "multi-prefix sasl" {

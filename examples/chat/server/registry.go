@@ -3,6 +3,7 @@ package server
 import (
 	"maps"
 	"strconv"
+	"time"
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
@@ -20,13 +21,14 @@ type registry struct {
 	byID     map[uint64]*entry             // by connection ID
 	channels map[string]actor.Ref[chanMsg] // by folded channel name
 	lastChan uint64
+	maxUsers int           // the most registered users at once
+	history  []whowasEntry // departed nicknames, oldest first, at most Limits.Whowas
 }
 
 // entry is a connection that holds a nickname.
 type entry struct {
 	member
 	registered bool
-	conn       actor.Ref[connMsg]
 }
 
 func newRegistry(in *info) *registry {
@@ -48,8 +50,48 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 			actor.ReplyTo(self, m).Send(deliverReply{})
 			return
 		}
-		e.out.TryPush(m.line)
-		actor.ReplyTo(self, m).Send(deliverReply{found: true})
+		caps := e.st.capSet()
+		if !m.tagmsg || caps.has(capMessageTags) {
+			e.out.TryPush(m.line.forCaps(caps))
+		}
+		away, isAway := e.st.awayMessage()
+		actor.ReplyTo(self, m).Send(deliverReply{found: true, nick: e.nick, away: away, isAway: isAway})
+	case lookupNicks:
+		found := make([]member, len(m.nicks))
+		for i, n := range m.nicks {
+			if e := r.nicks[irc.Fold(n)]; e != nil && e.registered {
+				found[i] = e.member
+			}
+		}
+		actor.ReplyTo(self, m).Send(found)
+	case whoUsers:
+		r.who(m)
+		actor.ReplyTo(self, m).Send(struct{}{})
+	case lusers:
+		actor.ReplyTo(self, m).Send(r.lusers())
+	case killUser:
+		e := r.nicks[irc.Fold(m.nick)]
+		if e == nil || !e.registered {
+			actor.ReplyTo(self, m).Send(deliverReply{})
+			return
+		}
+		e.conn.Send(killed{reason: m.reason})
+		actor.ReplyTo(self, m).Send(deliverReply{found: true, nick: e.nick})
+	case wallops:
+		for _, e := range r.byID {
+			if e.registered && e.st.mode(umodeWallops) {
+				e.out.TryPush(m.line)
+			}
+		}
+	case whowasQuery:
+		var found []whowasEntry
+		for i := len(r.history) - 1; i >= 0 && (m.count <= 0 || len(found) < m.count); i-- {
+			if irc.EqualFold(r.history[i].nick, m.nick) {
+				found = append(found, r.history[i])
+			}
+		}
+		actor.ReplyTo(self, m).Send(found)
+
 	case claimNick:
 		key := irc.Fold(m.who.nick)
 		if e := r.nicks[key]; e != nil && e.id != m.who.id {
@@ -58,17 +100,27 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		}
 		e := r.byID[m.who.id]
 		if e == nil {
-			e = &entry{member: m.who, conn: m.conn}
+			e = &entry{member: m.who.kept()}
 			r.byID[m.who.id] = e
 		} else {
 			delete(r.nicks, irc.Fold(e.nick))
+			if e.registered {
+				r.remember(whowasEntry{nick: e.nick, user: e.user, host: e.host, realname: e.st.realName(), at: time.Now()})
+			}
 			e.nick = m.who.nick
 		}
 		r.nicks[key] = e
 		actor.ReplyTo(self, m).Send(claimReply{ok: true})
 	case userRegistered:
 		if e := r.byID[m.who.id]; e != nil {
-			e.user, e.realname, e.registered = m.who.user, m.who.realname, true
+			e.user, e.registered = m.who.user, true
+			n := 0
+			for _, o := range r.byID {
+				if o.registered {
+					n++
+				}
+			}
+			r.maxUsers = max(r.maxUsers, n)
 		}
 	case whois:
 		if e := r.nicks[irc.Fold(m.nick)]; e != nil && e.registered {
@@ -157,6 +209,9 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 	if r.nicks[irc.Fold(e.nick)] == e {
 		delete(r.nicks, irc.Fold(e.nick))
 	}
+	if e.registered {
+		r.remember(whowasEntry{nick: e.nick, user: e.user, host: e.host, realname: e.st.realName(), at: time.Now()})
+	}
 	if len(m.channels) == 0 {
 		return
 	}
@@ -174,4 +229,50 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 		}
 		return nil
 	})
+}
+
+// remember adds a departed nickname to the WHOWAS history, forgetting the
+// oldest beyond Limits.Whowas.
+func (r *registry) remember(e whowasEntry) {
+	if n := len(r.history) - r.cfg.Limits.Whowas + 1; n > 0 {
+		r.history = append(r.history[:0], r.history[n:]...)
+	}
+	r.history = append(r.history, e)
+}
+
+// who queues the WHO replies for the registered users matching a
+// (non-channel) mask. Invisible users (+i) are shown only to operators,
+// to themselves, and to a mask that is their exact nickname.
+func (r *registry) who(m whoUsers) {
+	oper := m.who.st.mode(umodeOper)
+	exact := r.nicks[irc.Fold(m.req.mask)]
+	for _, e := range r.byID {
+		if !e.registered || !r.whoMatches(m.req, e.member) {
+			continue
+		}
+		if e.st.mode(umodeInvisible) && !oper && e.id != m.who.id && e != exact {
+			continue
+		}
+		m.who.reply(r.whoLine(m.who, m.req, "*", e.member, ""))
+	}
+}
+
+// lusers counts the users, operators, unregistered connections and
+// channels.
+func (r *registry) lusers() luserCounts {
+	n := luserCounts{channels: len(r.channels), maxUsers: r.maxUsers}
+	for _, e := range r.byID {
+		if !e.registered {
+			n.unknown++
+			continue
+		}
+		n.users++
+		if e.st.mode(umodeInvisible) {
+			n.invisible++
+		}
+		if e.st.mode(umodeOper) {
+			n.opers++
+		}
+	}
+	return n
 }

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strconv"
+
 	"github.com/weft-go/weft/examples/chat/irc"
 )
 
@@ -20,13 +22,17 @@ func (in *info) appendNumeric(dst []byte, n irc.Numeric, target string, params .
 func (in *info) appendMsg(dst []byte, source, command string, params ...string) []byte {
 	force := false
 	switch command {
-	case "PRIVMSG", "NOTICE", "QUIT", "PART", "TOPIC", "PONG", "ERROR":
-		force = len(params) > 1 || command == "QUIT" || command == "ERROR"
+	case "PRIVMSG", "NOTICE", "QUIT", "PART", "TOPIC", "PONG", "ERROR", "KICK", "WALLOPS", "SETNAME", "FAIL":
+		force = len(params) > 1 || command == "QUIT" || command == "ERROR" || command == "WALLOPS" || command == "SETNAME"
+	case "AWAY":
+		force = len(params) > 0
 	}
 	return irc.Message{Source: source, Command: command, Params: params, ForceTrailing: force}.AppendLine(dst, in.cfg.Limits.MaxLine)
 }
 
-// numeric queues a numeric reply for who.
+// numeric queues a numeric reply for who (see member.reply).
 func (in *info) numeric(who member, n irc.Numeric, params ...string) {
-	who.out.TryPush(in.appendNumeric(nil, n, who.nick, params...))
+	who.reply(in.appendNumeric(nil, n, who.nick, params...))
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

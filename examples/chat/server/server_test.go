@@ -216,7 +216,7 @@ func TestChannelModes(t *testing.T) {
 	a.join("#m")
 	b.join("#m")
 	a.send("MODE #m")
-	a.expectNumeric(irc.RplChannelModeIs, "#m", "+t")
+	a.expectNumeric(irc.RplChannelModeIs, "#m", "+nt")
 	a.expectNumeric(irc.RplCreationTime, "#m")
 	a.send("MODE #m b")
 	a.expectNumeric(irc.RplEndOfBanList, "#m")
@@ -240,7 +240,7 @@ func TestChannelModes(t *testing.T) {
 	a.send("MODE #m +z")
 	a.expectNumeric(irc.ErrUnknownMode, "z")
 	a.send("MODE #m")
-	a.expectNumeric(irc.RplChannelModeIs, "#m", "+s")
+	a.expectNumeric(irc.RplChannelModeIs, "#m", "+ns")
 	// Secret: outsiders see no names and no LIST entry.
 	c.send("NAMES #m")
 	if m := c.expect("NAMES reply", func(m irc.Message) bool { return m.Command == "353" || m.Command == "366" }); m.Command != "366" {
