@@ -85,7 +85,7 @@ func (ch *channel) mode(m chanMode) chanAck {
 	var mc modeChange
 	withParam := 0
 	next := func() (string, bool) {
-		if len(args) == 0 || withParam >= maxModes {
+		if len(args) == 0 {
 			return "", false
 		}
 		a := args[0]
@@ -98,6 +98,9 @@ func (ch *channel) mode(m chanMode) chanAck {
 	for i := 0; i < len(m.args[0]); i++ {
 		c := m.args[0][i]
 		on := sign == '+'
+		if withParam >= maxModes && (c == 'o' || c == 'v' || c == 'k' || (c == 'l' && on) || (c == 'b' && len(args) > 0)) {
+			continue // beyond MODES: ignored
+		}
 		switch c {
 		case '+', '-':
 			sign = c
@@ -122,12 +125,14 @@ func (ch *channel) mode(m chanMode) chanAck {
 				}
 				continue
 			}
+			flag := &t.voice
 			if c == 'o' {
-				t.op = on
-			} else {
-				t.voice = on
+				flag = &t.op
 			}
-			mc.add(sign, c, t.nick)
+			if *flag != on {
+				*flag = on
+				mc.add(sign, c, t.nick)
+			}
 		case 'k':
 			key, ok := next()
 			switch {

@@ -244,3 +244,52 @@ func dialErr(addr string) (net.Conn, error) {
 	}
 	return nc, err
 }
+
+// expectExact reads until the numeric n and checks all its parameters
+// after the target.
+func (c *client) expectExact(n irc.Numeric, params ...string) irc.Message {
+	c.t.Helper()
+	m := c.expectNumeric(n)
+	if got := m.Params[1:]; strings.Join(got, "\x00") != strings.Join(params, "\x00") {
+		c.t.Errorf("%s: %s params = %q; want %q", c.nick, n.Code(), got, params)
+	}
+	return m
+}
+
+// expectLine reads the next line and checks it is exactly want.
+func (c *client) expectLine(want string) {
+	c.t.Helper()
+	l, err := c.readLine()
+	if err != nil {
+		c.t.Fatalf("%s: waiting for %q: %v", c.nick, want, err)
+	}
+	if l != want {
+		c.t.Errorf("%s: line = %q; want %q", c.nick, l, want)
+	}
+}
+
+// reply is an expected numeric and its parameters after the target.
+type reply struct {
+	n      irc.Numeric
+	params []string
+}
+
+// checkReplies sends each line of tests and checks the exact replies, in
+// order, up to the PONG of a sync.
+type lineTest struct {
+	line string
+	want []reply
+}
+
+func (c *client) checkReplies(t *testing.T, tests []lineTest) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			c.t = t
+			c.send(tt.line)
+			for _, w := range tt.want {
+				c.expectExact(w.n, w.params...)
+			}
+		})
+	}
+}
