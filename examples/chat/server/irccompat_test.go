@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"io"
+	"strings"
 	"log"
 	"testing"
 	"time"
@@ -19,15 +20,18 @@ type ircClient struct {
 	done chan struct{} // closed when Loop has returned
 }
 
-func connectIRC(t *testing.T, addr, nick string) *ircClient {
+func connectIRC(t *testing.T, addr, nick string, caps ...string) *ircClient {
 	t.Helper()
+	if caps == nil {
+		caps = []string{"message-tags", "server-time"}
+	}
 	c := &ircClient{
 		Connection: &ircevent.Connection{
 			Server:      addr,
 			Nick:        nick,
 			User:        nick,
 			RealName:    "ircevent " + nick,
-			RequestCaps: []string{"message-tags", "server-time"},
+			RequestCaps: caps,
 			Timeout:     timeout,
 			KeepAlive:   time.Hour,
 			QuitMessage: "bye from " + nick,
@@ -36,7 +40,7 @@ func connectIRC(t *testing.T, addr, nick string) *ircClient {
 		msgs: make(chan ircmsg.Message, 1000),
 		done: make(chan struct{}),
 	}
-	for _, cmd := range []string{"PRIVMSG", "JOIN", "QUIT", "353", "366", "TOPIC", "ERROR"} {
+	for _, cmd := range []string{"PRIVMSG", "TAGMSG", "JOIN", "QUIT", "AWAY", "353", "366", "TOPIC", "ERROR"} {
 		c.AddCallback(cmd, func(m ircmsg.Message) { c.msgs <- m })
 	}
 	if err := c.Connect(); err != nil {
@@ -114,4 +118,59 @@ func TestIRCEventClient(t *testing.T) {
 		t.Errorf("alice got %v; want bob's QUIT", m)
 	}
 	<-bob.done
+}
+
+// TestIRCEventCapabilities negotiates the IRCv3 capabilities with the
+// independent client library and uses them: server-time and client tags
+// on messages, echo-message, TAGMSG, away-notify, and labeled-response
+// (with batch) through the library's own label handling.
+func TestIRCEventCapabilities(t *testing.T) {
+	s := startServer(t, server.Config{})
+	all := []string{"message-tags", "server-time", "echo-message", "batch", "labeled-response", "away-notify", "multi-prefix", "userhost-in-names", "setname", "invite-notify"}
+	alice := connectIRC(t, s.addr, "alice", all...)
+	bob := connectIRC(t, s.addr, "bob", all...)
+	if got := alice.AcknowledgedCaps(); len(got) != len(all) {
+		t.Errorf("acknowledged caps = %v; want %v", got, all)
+	}
+	alice.Join("#v3")
+	alice.wait(t, "366")
+	bob.Join("#v3")
+	if m := bob.wait(t, "353"); m.Params[3] != "@alice!alice@127.0.0.1 bob!bob@127.0.0.1" {
+		t.Errorf("NAMES with userhost-in-names = %q", m.Params[3])
+	}
+	alice.wait(t, "JOIN")
+
+	if err := alice.SendWithTags(map[string]string{"+draft/react": "x"}, "PRIVMSG", "#v3", "tagged hello"); err != nil {
+		t.Fatal(err)
+	}
+	m := bob.wait(t, "PRIVMSG")
+	if _, v := m.GetTag("+draft/react"); v != "x" || m.Params[1] != "tagged hello" {
+		t.Errorf("bob got %v; want the client tag relayed", m)
+	}
+	if ok, ts := m.GetTag("time"); !ok || !strings.HasSuffix(ts, "Z") {
+		t.Errorf("server-time tag = %q, %v", ts, ok)
+	}
+	if e := alice.wait(t, "PRIVMSG"); e.Params[1] != "tagged hello" || e.Nick() != "alice" {
+		t.Errorf("alice's echo = %v", e)
+	}
+	alice.SendWithTags(map[string]string{"+typing": "active"}, "TAGMSG", "#v3")
+	if m := bob.wait(t, "TAGMSG"); m.Params[0] != "#v3" {
+		t.Errorf("TAGMSG = %v", m)
+	}
+	alice.Send("AWAY", "busy")
+	if m := bob.wait(t, "AWAY"); m.Nick() != "alice" || m.Params[0] != "busy" {
+		t.Errorf("away-notify = %v", m)
+	}
+
+	batch, err := alice.GetLabeledResponse(nil, "NAMES", "#v3")
+	if err != nil {
+		t.Fatalf("labeled NAMES: %v", err)
+	}
+	if batch.Command != "BATCH" || len(batch.Items) != 2 || batch.Items[0].Command != "353" || batch.Items[1].Command != "366" {
+		t.Errorf("labeled NAMES = %v with %d items; want a batch of 353 and 366", batch.Message, len(batch.Items))
+	}
+	one, err := alice.GetLabeledResponse(nil, "PING", "labeled")
+	if err != nil || one.Command != "PONG" || len(one.Items) != 0 {
+		t.Errorf("labeled PING = %v, %v; want one PONG", one, err)
+	}
 }
