@@ -59,14 +59,34 @@ func run(args []string) error {
 		floodLines  = fs.Int("flood-lines", server.DefaultFloodLines, "lines a client may send per -flood-window (negative: no limit)")
 		floodWindow = fs.Duration("flood-window", server.DefaultFloodWindow, "flood control window")
 		floodBurst  = fs.Int("flood-burst", server.DefaultFloodBurst, "lines a client may send at once")
+		floodDelay  = fs.Int("flood-max-delayed", server.DefaultFloodDelayed, "lines in a row flood control may delay (fake lag) before it disconnects (negative: disconnect at once)")
+		regTimeout  = fs.Duration("registration-timeout", server.DefaultRegTimeout, "how long a connection may take to register")
+		operFile    = fs.String("oper-file", "", "file of operator credentials, one \"name password\" a line (# comments)")
+		adminEmail  = fs.String("admin-email", "", "the contact ADMIN shows; default admin@<name>")
+		opers       []server.Oper
 		grace       = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown may take")
 		peer        = fs.String("peer", "", "node address (host:port) of a peer server to share channels with")
 		nodeAddr    = fs.String("node-addr", "", "host:port this server listens on for its peer (protoactor remote); default with -peer: 127.0.0.1:0")
 		debugAddr   = fs.String("debug-addr", "", "host:port to serve /debug/weft/top (actors and fibers) and /debug/pprof/ on; empty: none")
 		sliceWarn   = fs.Duration("slice-warn", server.DefaultSliceWarn, "log actor code that runs this long without suspending (negative: off)")
 	)
+	fs.Func("oper", "operator credentials name:password for OPER (repeatable; visible to ps: prefer -oper-file)", func(s string) error {
+		name, pass, ok := strings.Cut(s, ":")
+		if !ok || name == "" || pass == "" {
+			return errors.New("want name:password")
+		}
+		opers = append(opers, server.Oper{Name: name, Password: pass})
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *operFile != "" {
+		more, err := readOpers(*operFile)
+		if err != nil {
+			return err
+		}
+		opers = append(opers, more...)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	lines, err := motdLines(*motd)
@@ -78,9 +98,12 @@ func run(args []string) error {
 		Name:     *name,
 		Password: *password,
 		MOTD:     lines,
+		Opers:    opers,
+		Admin:    server.Admin{Email: *adminEmail},
 		Logger:   log,
-		Limits:   server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace, SliceWarn: *sliceWarn},
-		Flood:    server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst},
+		Limits: server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace, SliceWarn: *sliceWarn,
+			RegistrationTimeout: *regTimeout},
+		Flood:    server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst, MaxDelayed: *floodDelay},
 		NodeAddr: *nodeAddr,
 		Peer:     *peer,
 	})
@@ -131,6 +154,29 @@ func serveDebug(addr string, srv *server.Server, log *slog.Logger) (stop func(),
 		_ = hs.Shutdown(ctx)
 		<-done
 	}, nil
+}
+
+// readOpers reads operator credentials from a file: one "name password"
+// a line; blank lines and lines starting with '#' are skipped. Errors name
+// the line, never the password.
+func readOpers(path string) ([]server.Oper, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var opers []server.Oper
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			return nil, fmt.Errorf("%s:%d: want \"name password\"", path, i+1)
+		}
+		opers = append(opers, server.Oper{Name: f[0], Password: f[1]})
+	}
+	return opers, nil
 }
 
 // motdLines reads the MOTD from the file named s if there is one, and

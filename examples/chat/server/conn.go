@@ -75,7 +75,7 @@ func newConn(srv *Server, id uint64, nc net.Conn) *conn {
 		id:       id,
 		nc:       nc,
 		host:     host,
-		lr:       newLineReader(nc, srv.cfg.Limits.MaxLine),
+		lr:       newLineReader(nc, srv.cfg.Limits.MaxLine+maxTagBytes),
 		log:      srv.cfg.Logger.With("conn", id, "addr", nc.RemoteAddr().String()),
 		registry: srv.registry,
 		channels: make(map[string]actor.Ref[chanMsg]),
@@ -298,7 +298,7 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 		if !c.throttle(f) {
 			break
 		}
-		if l.tooLong {
+		if l.tooLong || untaggedLen(l.text) > c.cfg.Limits.MaxLine {
 			c.numeric(irc.ErrInputTooLong, "Input line was too long")
 			continue
 		}
@@ -322,6 +322,22 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 		return m, true
 	}
 	return irc.Message{}, false
+}
+
+// maxTagBytes is the room a client's line may have for its message tags
+// ('@' and the space after them included) on top of Limits.MaxLine, as
+// IRCv3 message-tags allows.
+const maxTagBytes = 4096
+
+// untaggedLen returns the length of a line without its tag section.
+func untaggedLen(line string) int {
+	if len(line) == 0 || line[0] != '@' {
+		return len(line)
+	}
+	if i := strings.IndexByte(line, ' '); i >= 0 {
+		return len(line) - i - 1
+	}
+	return 0
 }
 
 func readErrorReason(err error) string {

@@ -2,8 +2,8 @@ package server_test
 
 import (
 	"io"
-	"strings"
 	"log"
+	"strings"
 	"testing"
 	"time"
 

@@ -81,3 +81,23 @@ func TestFloodExcessDisconnects(t *testing.T) {
 		t.Errorf("bob got %d messages before the flood cut; want 12 (7 of the burst, 5 delayed)", n)
 	}
 }
+
+// TestTaggedLineLimit: a line may carry up to 4096 bytes of tags on top
+// of the 512 bytes of the message itself.
+func TestTaggedLineLimit(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.capClient(t, "alice", "message-tags")
+	b := s.capClient(t, "bob", "message-tags")
+	b.join("#t")
+	a.join("#t")
+	b.expectCmd("JOIN", "#t")
+	tag := "@+big=" + strings.Repeat("v", 3000) + " "
+	a.sendRaw(tag + "PRIVMSG #t :" + strings.Repeat("x", 490) + "\r\n")
+	if m := b.expectCmd("PRIVMSG", "#t"); len(m.Tags["+big"]) != 3000 {
+		t.Errorf("relayed tag of %d bytes; want 3000", len(m.Tags["+big"]))
+	}
+	a.sendRaw(tag + "PRIVMSG #t :" + strings.Repeat("x", 520) + "\r\n")
+	a.expectExact(irc.ErrInputTooLong, "Input line was too long")
+	a.sendRaw("@+big=" + strings.Repeat("v", 5000) + " PRIVMSG #t :x\r\n")
+	a.expectExact(irc.ErrInputTooLong, "Input line was too long")
+}
