@@ -1,6 +1,8 @@
-// Package server provides the Weft chat server: an IRC server (a standard
-// subset of RFC 1459/2812 with IRCv3 CAP negotiation) built from actors and
-// fibers, so that real IRC clients can connect to it.
+// Package server provides the Weft chat server: an IRC server (RFC
+// 1459/2812 as the modern IRC documentation describes them, with the
+// common IRCv3 capabilities) built from actors and fibers, so that real
+// IRC clients can connect to it. The README lists the commands, modes and
+// capabilities it supports.
 //
 //	srv := server.New(server.Config{Name: "irc.example", MOTD: []string{"hello"}})
 //	go srv.ListenAndServe(ctx)      // 127.0.0.1:6667 by default
@@ -14,17 +16,37 @@
 //   - A connection actor per client. Its reader fiber carries the protocol
 //     as plain sequential code: read a line, handle it (asking other actors
 //     and waiting for their replies), read the next. Registration
-//     (PASS, NICK, USER, CAP LS/REQ/END, then 001–005 and the MOTD) is a
-//     loop at the top of the fiber, the command loop follows. Its writer
-//     fiber drains the connection's outbound queue to the socket. A pinger
-//     fiber sends PING to silent clients and disconnects dead ones.
+//     (PASS, NICK, USER, CAP LS/REQ/END, then 001–005, LUSERS and the
+//     MOTD) is a loop at the top of the fiber, the command loop follows,
+//     one handler per command in a file per command family (register.go,
+//     cap.go, messaging.go, chanops.go, queries.go, serverinfo.go,
+//     oper.go). Its writer fiber drains the connection's outbound queue to
+//     the socket. A pinger fiber sends PING to silent clients and
+//     disconnects dead ones; a timer fiber drops a connection that has not
+//     registered within Limits.RegistrationTimeout, so that it cannot hold
+//     a nickname.
 //   - The registry actor owns the nicknames (unique under rfc1459 case
 //     folding: 433 on collision, 432 for invalid ones) and the channel
 //     actors, its children: created on first JOIN, told to stop when
 //     empty, and watched ([actor.Self.Watch]), so that one that stops or
 //     fails is forgotten.
-//   - A channel actor per channel owns its members, topic (331/332/333) and
-//     modes (+o +v +t +k +s).
+//   - A channel actor per channel owns its members, topic (331/332/333),
+//     modes (+i +m +n +s +t, +k, +l, +b, +o +v: chanmode.go), ban list and
+//     invitations.
+//
+// What a connection's peers need to read about it at any time — its
+// capabilities, user modes, away message, realname, idle time — is in a
+// userState it shares with the channels and the registry: only the
+// connection writes it, each field atomically, so an AWAY or a CAP REQ
+// needs no message to every channel, and the fan-out reads a member's
+// capabilities without a lock.
+//
+// Every reply to a request goes through the requesting member's reply
+// method (member.reply), whoever queues it: the connection, a channel or
+// the registry. For a labeled command (IRCv3 labeled-response), the member
+// carries a sink that collects those replies instead, and the connection
+// sends them labeled: an ACK for none, the label on a single one, or a
+// labeled-response batch.
 //
 // Connection fibers talk to the registry and the channels with typed
 // requests (each embeds [actor.Request], naming its reply type) sent with
@@ -93,10 +115,22 @@
 // # Flood control
 //
 // A token bucket per client ([Flood]): Burst lines, refilled at Lines per
-// Window. A client that sends a line with the bucket empty is disconnected
-// with "Excess Flood". Delaying instead would hold unread lines in the
-// server on behalf of a client that is already too fast; IRC clients
-// throttle themselves, so the policy is the classic one.
+// Window. A line that finds the bucket empty is delayed ("fake lag"): the
+// reader fiber sleeps until the bucket owes nothing, so the client's
+// commands are handled at the bucket's rate while its later lines wait
+// unread (in the socket, not in the server). Only a client that keeps the
+// bucket empty for Flood.MaxDelayed lines in a row is disconnected with
+// "Excess Flood". The policy is logic on the handling of lines (a bucket
+// and a fiber sleep), not on how they are read.
+//
+// # Message tags
+//
+// A PRIVMSG, NOTICE or TAGMSG line is built once per target as an
+// outLine: the plain line and, built on first need and then shared by
+// every recipient that needs it, its variants with the server-time tag,
+// with the sender's client-only tags, or both. The fan-out picks a
+// member's variant from its capabilities; nothing is built per recipient.
+// A client's line may carry 4096 bytes of tags on top of its 512 bytes.
 //
 // # Disconnects and failures
 //
