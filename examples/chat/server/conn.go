@@ -21,6 +21,10 @@ import (
 // connection is closing.
 var errClosing = errors.New("server: connection closing")
 
+// errRegistered is the cancellation cause of the registration timer once
+// the client has registered.
+var errRegistered = errors.New("server: registered")
+
 // conn is the behavior of a connection actor: one per client. Its reader
 // fiber reads lines and carries the protocol (registration, then the
 // command loop) as sequential code; its writer fiber drains the outbound
@@ -41,6 +45,7 @@ type conn struct {
 	registry actor.Ref[registryMsg]
 	out      *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
 	reader   *fiber.Fiber
+	regTimer *fiber.Fiber // until the client registers
 
 	nick, user     string
 	pass           string
@@ -100,7 +105,7 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 	if c.cfg.Limits.PingInterval > 0 {
 		self.Go("pinger", c.pingLoop)
 	}
-	self.Go("registration timer", c.registrationTimer)
+	c.regTimer = self.Go("registration timer", c.registrationTimer)
 }
 
 // registrationTimer disconnects the client if it has not registered

@@ -35,13 +35,13 @@ func (c *conn) cmdMessage(f *fiber.Fiber, m irc.Message) {
 	notice = notice || tagmsg
 	text := m.Param(1)
 	tags := clientTags(m.Tags)
-	targets := strings.Split(m.Params[0], ",")
-	if len(targets) > maxTargets {
-		fail(irc.ErrTooManyTargets, targets[maxTargets], "Too many targets. The maximum is "+itoa(maxTargets))
-		targets = targets[:maxTargets]
-	}
 	c.st.idle.Store(time.Now().Unix())
-	for _, target := range targets {
+	i := 0
+	for target := range strings.SplitSeq(m.Params[0], ",") {
+		if i++; i > maxTargets {
+			fail(irc.ErrTooManyTargets, target, "Too many targets. The maximum is "+itoa(maxTargets))
+			return
+		}
 		if target == "" {
 			continue
 		}

@@ -53,6 +53,7 @@ func (c *conn) register(f *fiber.Fiber) bool {
 			return false
 		}
 		c.registered = true
+		c.regTimer.Cancel(errRegistered)
 		c.st.signon.Store(c.lastActive.Unix())
 		c.prefix = c.member().prefix()
 		c.registry.Send(userRegistered{who: c.member().kept()})
@@ -153,7 +154,7 @@ func (in *info) isupportTokens() []string {
 		"NICKLEN=" + n(cfg.Limits.NickLen),
 		"PREFIX=(ov)@+",
 		"STATUSMSG=@+",
-		"TARGMAX=JOIN:,KICK:1,NAMES:,NOTICE:" + n(maxTargets) + ",PART:,PRIVMSG:" + n(maxTargets) + ",TAGMSG:" + n(maxTargets) + ",WHOIS:1,WHOWAS:1,USERHOST:5,ISON:",
+		"TARGMAX=JOIN:,KICK:,NAMES:,NOTICE:" + n(maxTargets) + ",PART:,PRIVMSG:" + n(maxTargets) + ",TAGMSG:" + n(maxTargets) + ",WHOIS:1,WHOWAS:1,USERHOST:5,ISON:",
 		"TOPICLEN=" + n(topicLen),
 		"WHOX",
 	}
