@@ -21,7 +21,10 @@
 //
 // [ValidNick] checks a nickname against the RFC 2812 grammar and a length
 // limit; [ValidChannel] checks a channel name; [Fold] maps a name to its
-// rfc1459 case-folded form, under which two names are equal.
+// rfc1459 case-folded form, under which two names are equal. [Match]
+// matches ban and WHO masks with '*' and '?' under that mapping, and
+// [NormalizeMask] completes a mask to nick!user@host. [TruncateUTF8] cuts
+// text (a topic, a kick reason) without splitting a character.
 //
 // # Concurrency
 //

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,4 +135,50 @@ func TestKeyedChannel(t *testing.T) {
 	b.expectNumeric(irc.RplEndOfNames, "#k")
 	a.send("MODE #k -k *")
 	a.expectCmd("MODE", "#k", "-k", "*")
+}
+
+// listNames sends a LIST line and returns the channels of its 322 replies
+// (sorted) up to 323.
+func listNames(t *testing.T, c *client, line string) []string {
+	t.Helper()
+	c.send(line)
+	c.expectExact(irc.RplListStart, "Channel", "Users  Name")
+	var names []string
+	for {
+		m := c.expect("322 or 323", func(m irc.Message) bool { return m.Command == "322" || m.Command == "323" })
+		if m.Command == "323" {
+			slices.Sort(names)
+			return names
+		}
+		names = append(names, m.Param(1))
+	}
+}
+
+func TestListFilters(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.registered(t, "alice")
+	b := s.registered(t, "bob")
+	for _, ch := range []string{"#one", "#two", "#three"} {
+		a.join(ch)
+	}
+	b.join("#two")
+	b.join("#three")
+	tests := []struct {
+		line string
+		want []string
+	}{
+		{"LIST", []string{"#one", "#three", "#two"}},
+		{"LIST #t*", []string{"#three", "#two"}},
+		{"LIST #one,#two", []string{"#one", "#two"}},
+		{"LIST !#t*", []string{"#one"}},
+		{"LIST >1", []string{"#three", "#two"}},
+		{"LIST <2", []string{"#one"}},
+		{"LIST >1,!#th*", []string{"#two"}},
+		{"LIST #none", nil},
+	}
+	for _, tt := range tests {
+		if got := listNames(t, b, tt.line); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %q; want %q", tt.line, got, tt.want)
+		}
+	}
 }

@@ -73,7 +73,9 @@
 // spends its time in socket writes, not reads. Lines are limited to
 // Limits.MaxLine bytes (512 with CR LF): a longer one gets 417
 // (ERR_INPUTTOOLONG) and is skipped up to its LF, the stream carries on.
-// Lines that do not parse are ignored; NUL, CR and LF never reach another
+// A command that is not letters or three digits gets 421 (451 before
+// registration), as an unknown command does; other lines that do not
+// parse are ignored; NUL, CR and LF never reach another
 // client (see package irc).
 //
 // # Writing and slow consumers
