@@ -67,14 +67,15 @@ func (c *conn) dispatch(f *fiber.Fiber, m irc.Message) {
 }
 
 // handle runs one command with h. A command with a label tag, from a
-// client with labeled-response, has its replies collected (from this
-// connection and from the actors it asks) and sent labeled: one reply
-// carries the label, several go in a labeled-response batch (with batch;
-// without it they go unlabeled), none gets an ACK.
+// client with labeled-response and batch (labeled responses need batches,
+// so a client without batch gets plain ones, as InspIRCd does), has its
+// replies collected (from this connection and from the actors it asks)
+// and sent labeled: one reply carries the label, several go in a
+// labeled-response batch, none gets an ACK.
 func (c *conn) handle(f *fiber.Fiber, m irc.Message, h func(*fiber.Fiber, irc.Message)) {
 	c.checkPanic(m)
 	label := m.Tags["label"]
-	if label == "" || !c.st.capSet().has(capLabeledResponse) || m.Command == "QUIT" {
+	if caps := c.st.capSet(); label == "" || !caps.has(capLabeledResponse) || !caps.has(capBatch) || m.Command == "QUIT" {
 		h(f, m)
 		return
 	}
@@ -89,10 +90,6 @@ func (c *conn) handle(f *fiber.Fiber, m irc.Message, h func(*fiber.Fiber, irc.Me
 		c.send(withTag(tag, c.appendMsg(nil, c.cfg.Name, "ACK")))
 	case len(lines) == 1:
 		c.send(withTag(tag, lines[0]))
-	case !c.st.capSet().has(capBatch):
-		for _, l := range lines {
-			c.send(l)
-		}
 	default:
 		c.batchID++
 		id := "L" + strconv.FormatUint(c.batchID, 10)

@@ -133,10 +133,14 @@ func TestLabeledResponse(t *testing.T) {
 	a.expectLine("@batch=L2 :test.server 353 alice = #l2 :@alice")
 	a.expectLine("@batch=L2 :test.server 366 alice #l2 :End of /NAMES list")
 	a.expectLine(":test.server BATCH -L2")
-	// Without the capability the label is ignored.
+	// Without the capabilities (both) the label is ignored.
 	b := s.capClient(t, "bob")
 	b.send("@label=x PING :y")
 	b.expectLine(":test.server PONG test.server :y")
+	c := s.capClient(t, "carol", "labeled-response")
+	c.send("@label=x PING :y", "@label=z PRIVMSG carol :self")
+	c.expectLine(":test.server PONG test.server :y")
+	c.expectLine(":carol!carol@127.0.0.1 PRIVMSG carol :self") // no ACK
 }
 
 func TestAwayNotify(t *testing.T) {
