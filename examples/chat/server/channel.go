@@ -113,6 +113,8 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 		actor.ReplyTo(self, m).Send(ch.kick(m))
 	case chanInvite:
 		actor.ReplyTo(self, m).Send(ch.invite(m))
+	case chanWhoisInfo:
+		actor.ReplyTo(self, m).Send(ch.whoisInfo(m))
 	case chanInfo:
 		_, me := ch.find(m.who.id)
 		actor.ReplyTo(self, m).Send(chanInfoReply{visible: !ch.modes.s || me != nil, name: ch.name, users: len(ch.members), topic: ch.topic})
@@ -240,6 +242,7 @@ func (ch *channel) join(m chanJoin) joinReply {
 	}
 	delete(ch.invited, m.who.id)
 	ch.members = append(ch.members, &chanMember{member: m.who.kept(), op: len(ch.members) == 0})
+	ch.registry.Send(membership{id: m.who.id, key: ch.key, ref: ch.self.Ref(), on: true})
 	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "JOIN", ch.name))
 	if msg, away := m.who.st.awayMessage(); away {
 		line := ch.appendMsg(nil, m.who.prefix(), "AWAY", msg)
@@ -265,7 +268,7 @@ func (ch *channel) part(m chanPart) chanAck {
 	}
 	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "PART", params...))
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, m.who, m.reason)
-	ch.members = slices.Delete(ch.members, i, i+1)
+	ch.remove(i)
 	ch.closeIfEmpty()
 	return ackOK
 }
@@ -293,7 +296,7 @@ func (ch *channel) kick(m chanKick) chanAck {
 	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "KICK", ch.name, t.nick, irc.TruncateUTF8(reason, kickLen)))
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, t.member, "Kicked by "+m.who.nick)
 	i, _ := ch.find(t.id)
-	ch.members = slices.Delete(ch.members, i, i+1)
+	ch.remove(i)
 	t.conn.Send(kicked{key: ch.key, ref: ch.self.Ref()})
 	ch.closeIfEmpty()
 	return ackOK
@@ -328,6 +331,27 @@ func (ch *channel) invite(m chanInvite) chanAck {
 		}
 	}
 	return ackOK
+}
+
+// remove removes the i-th member and tells the registry.
+func (ch *channel) remove(i int) {
+	ch.registry.Send(membership{id: ch.members[i].id, key: ch.key, ref: ch.self.Ref()})
+	ch.members = slices.Delete(ch.members, i, i+1)
+}
+
+// whoisInfo returns how a member appears in the asker's WHOIS: hidden on
+// a secret channel, or for an invisible user, from those not on it
+// (operators see everything).
+func (ch *channel) whoisInfo(m chanWhoisInfo) whoisChan {
+	_, t := ch.find(m.id)
+	if t == nil {
+		return whoisChan{}
+	}
+	_, asker := ch.find(m.who.id)
+	if asker == nil && !m.who.st.mode(umodeOper) && (ch.modes.s || t.st.mode(umodeInvisible)) {
+		return whoisChan{}
+	}
+	return whoisChan{entry: memberPrefix(t, m.who.st.capSet().has(capMultiPrefix)) + ch.name, visible: true}
 }
 
 // closeIfEmpty closes an empty channel and tells the registry, which

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -277,4 +278,39 @@ func TestWhowas(t *testing.T) {
 	a.send("WHOWAS c1", "WHOWAS bob")
 	a.expectNumeric(irc.RplWhoWasUser, "c1")
 	a.expectExact(irc.ErrWasNoSuchNick, "bob", "There was no such nickname")
+}
+
+func TestWhoisChannels(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.registered(t, "alice")
+	b := s.registered(t, "bob")
+	c := s.registered(t, "carol")
+	a.join("#pub")
+	a.join("#sec")
+	a.send("MODE #sec +s")
+	a.expectCmd("MODE", "#sec", "+s")
+	b.join("#pub")
+	b.join("#sec")
+	b.send("WHOIS alice")
+	b.expectExact(irc.RplWhoisUser, "alice", "alice", "127.0.0.1", "*", "The alice")
+	b.expectExact(irc.RplWhoisChannels, "alice", "@#pub @#sec")
+	b.expectNumeric(irc.RplWhoisServer, "alice")
+	c.send("WHOIS alice") // the secret channel is hidden from outsiders
+	c.expectExact(irc.RplWhoisChannels, "alice", "@#pub")
+	b.send("PART #pub")
+	b.expectCmd("PART", "#pub")
+	c.send("WHOIS bob")
+	c.expectNumeric(irc.RplWhoisUser, "bob")
+	if m := c.expect("319 or 312", func(m irc.Message) bool { return m.Command == "319" || m.Command == "312" }); m.Command != "312" {
+		t.Errorf("WHOIS bob by an outsider = %q; want no channels (#sec is secret, #pub left)", m.String())
+	}
+	// An invisible user is seen by WHO * from those who share a channel.
+	a.send("MODE alice +i")
+	a.expectCmd("MODE", "alice", "+i")
+	if got := whoNicks(t, c, "WHO *", "*"); slices.Contains(got, "alice") {
+		t.Errorf("WHO * by carol = %q; want invisible alice hidden", got)
+	}
+	if got := whoNicks(t, b, "WHO *", "*"); !slices.Contains(got, "alice") {
+		t.Errorf("WHO * by bob = %q; want alice (they share #sec)", got)
+	}
 }

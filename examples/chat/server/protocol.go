@@ -110,6 +110,17 @@ type whois struct {
 type whoisReply struct {
 	found bool
 	who   member
+	chans []actor.Ref[chanMsg] // the channels the user is on (for 319)
+}
+
+// membership tells the registry a member joined (on) or left a channel
+// (one-way), so that it knows who shares a channel with whom (WHO) and
+// where a user is (WHOIS).
+type membership struct {
+	id  uint64
+	key string
+	ref actor.Ref[chanMsg]
+	on  bool
 }
 
 // channelFor returns a channel's actor, creating it if create is set.
@@ -168,6 +179,7 @@ func (channelEmpty) registryMsg()   {}
 func (channelGone) registryMsg()    {}
 func (statsQuery) registryMsg()     {}
 func (lookupNicks) registryMsg()    {}
+func (membership) registryMsg()     {}
 func (whoUsers) registryMsg()       {}
 func (lusers) registryMsg()         {}
 func (killUser) registryMsg()       {}
@@ -256,6 +268,19 @@ type chanInvite struct {
 	target member
 }
 
+// chanWhoisInfo asks how a member appears in WHOIS (319): the channel's
+// name with the member's prefix, unless the asker may not see it there.
+type chanWhoisInfo struct {
+	actor.Request[chanMsg, whoisChan]
+	who member // the asker
+	id  uint64
+}
+
+type whoisChan struct {
+	entry   string // "@#chan"
+	visible bool
+}
+
 // chanRelay relays a line about a member (AWAY, SETNAME) to the members
 // not in skip that have the capability need.
 type chanRelay struct {
@@ -327,21 +352,22 @@ var (
 	ackFail = chanAck{ok: false}
 )
 
-func (chanJoin) chanMsg()   {}
-func (chanPart) chanMsg()   {}
-func (chanSay) chanMsg()    {}
-func (chanTopic) chanMsg()  {}
-func (chanNames) chanMsg()  {}
-func (chanWho) chanMsg()    {}
-func (chanMode) chanMsg()   {}
-func (chanInfo) chanMsg()   {}
-func (chanRename) chanMsg() {}
-func (chanQuit) chanMsg()   {}
-func (chanRemote) chanMsg() {}
-func (chanClose) chanMsg()  {}
-func (chanKick) chanMsg()   {}
-func (chanInvite) chanMsg() {}
-func (chanRelay) chanMsg()  {}
+func (chanJoin) chanMsg()      {}
+func (chanPart) chanMsg()      {}
+func (chanSay) chanMsg()       {}
+func (chanTopic) chanMsg()     {}
+func (chanNames) chanMsg()     {}
+func (chanWho) chanMsg()       {}
+func (chanMode) chanMsg()      {}
+func (chanInfo) chanMsg()      {}
+func (chanRename) chanMsg()    {}
+func (chanQuit) chanMsg()      {}
+func (chanRemote) chanMsg()    {}
+func (chanClose) chanMsg()     {}
+func (chanKick) chanMsg()      {}
+func (chanInvite) chanMsg()    {}
+func (chanRelay) chanMsg()     {}
+func (chanWhoisInfo) chanMsg() {}
 
 // --- connection protocol ---
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,7 @@ func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
 	} else {
 		w := r.who
 		c.numeric(irc.RplWhoisUser, w.nick, w.user, w.host, "*", w.st.realName())
+		c.whoisChannels(f, w, r.chans)
 		c.numeric(irc.RplWhoisServer, w.nick, c.cfg.Name, c.cfg.Network+" chat server")
 		if w.st.mode(umodeOper) {
 			c.numeric(irc.RplWhoisOperator, w.nick, "is an IRC operator")
@@ -60,6 +62,33 @@ func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
 		nick = w.nick
 	}
 	c.numeric(irc.RplEndOfWhois, nick, "End of /WHOIS list")
+}
+
+// whoisChannels queues 319 for the channels of w that the client may
+// see, asking each channel; long lists take several lines.
+func (c *conn) whoisChannels(f *fiber.Fiber, w member, chans []actor.Ref[chanMsg]) {
+	var entries []string
+	for _, ref := range chans {
+		info, err := actor.Ask(f, ref, chanWhoisInfo{who: c.member(), id: w.id})
+		if err == nil && info.visible {
+			entries = append(entries, info.entry)
+		}
+	}
+	slices.Sort(entries)
+	room := c.cfg.Limits.MaxLine - len(c.cfg.Name) - len(c.nick) - len(w.nick) - 16
+	var line []string
+	n := 0
+	for _, e := range entries {
+		if n > 0 && n+len(e)+1 > room {
+			c.numeric(irc.RplWhoisChannels, w.nick, strings.Join(line, " "))
+			line, n = nil, 0
+		}
+		line = append(line, e)
+		n += len(e) + 1
+	}
+	if len(line) > 0 {
+		c.numeric(irc.RplWhoisChannels, w.nick, strings.Join(line, " "))
+	}
 }
 
 // cmdWhowas handles "WHOWAS nick [count]": 314 and 312 for each

@@ -21,6 +21,7 @@ type registry struct {
 	byID     map[uint64]*entry             // by connection ID
 	channels map[string]actor.Ref[chanMsg] // by folded channel name
 	lastChan uint64
+	users    int           // registered users
 	maxUsers int           // the most registered users at once
 	history  []whowasEntry // departed nicknames, oldest first, at most Limits.Whowas
 }
@@ -29,6 +30,17 @@ type registry struct {
 type entry struct {
 	member
 	registered bool
+	chans      map[string]actor.Ref[chanMsg] // the channels it is on, by folded name
+}
+
+// shares reports whether two entries are on a common channel.
+func (e *entry) shares(o *entry) bool {
+	for key := range e.chans {
+		if _, ok := o.chans[key]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func newRegistry(in *info) *registry {
@@ -112,22 +124,33 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		r.nicks[key] = e
 		actor.ReplyTo(self, m).Send(claimReply{ok: true})
 	case userRegistered:
-		if e := r.byID[m.who.id]; e != nil {
+		if e := r.byID[m.who.id]; e != nil && !e.registered {
 			e.user, e.registered = m.who.user, true
-			n := 0
-			for _, o := range r.byID {
-				if o.registered {
-					n++
-				}
-			}
-			r.maxUsers = max(r.maxUsers, n)
+			r.users++
+			r.maxUsers = max(r.maxUsers, r.users)
 		}
 	case whois:
 		if e := r.nicks[irc.Fold(m.nick)]; e != nil && e.registered {
-			actor.ReplyTo(self, m).Send(whoisReply{found: true, who: e.member})
+			chans := make([]actor.Ref[chanMsg], 0, len(e.chans))
+			for _, ref := range e.chans {
+				chans = append(chans, ref)
+			}
+			actor.ReplyTo(self, m).Send(whoisReply{found: true, who: e.member, chans: chans})
 			return
 		}
 		actor.ReplyTo(self, m).Send(whoisReply{})
+	case membership:
+		e := r.byID[m.id]
+		switch {
+		case e == nil:
+		case m.on:
+			if e.chans == nil {
+				e.chans = make(map[string]actor.Ref[chanMsg])
+			}
+			e.chans[m.key] = m.ref
+		case e.chans[m.key].String() == m.ref.String():
+			delete(e.chans, m.key)
+		}
 	case channelFor:
 		actor.ReplyTo(self, m).Send(r.channelFor(self, m))
 	case listChannels:
@@ -210,6 +233,7 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 		delete(r.nicks, irc.Fold(e.nick))
 	}
 	if e.registered {
+		r.users--
 		r.remember(whowasEntry{nick: e.nick, user: e.user, host: e.host, realname: e.st.realName(), at: time.Now()})
 	}
 	if len(m.channels) == 0 {
@@ -242,15 +266,17 @@ func (r *registry) remember(e whowasEntry) {
 
 // who queues the WHO replies for the registered users matching a
 // (non-channel) mask. Invisible users (+i) are shown only to operators,
-// to themselves, and to a mask that is their exact nickname.
+// to themselves, to users who share a channel with them, and to a mask
+// that is their exact nickname.
 func (r *registry) who(m whoUsers) {
 	oper := m.who.st.mode(umodeOper)
 	exact := r.nicks[irc.Fold(m.req.mask)]
+	asker := r.byID[m.who.id]
 	for _, e := range r.byID {
 		if !e.registered || !r.whoMatches(m.req, e.member) {
 			continue
 		}
-		if e.st.mode(umodeInvisible) && !oper && e.id != m.who.id && e != exact {
+		if e.st.mode(umodeInvisible) && !oper && e.id != m.who.id && e != exact && (asker == nil || !asker.shares(e)) {
 			continue
 		}
 		m.who.reply(r.whoLine(m.who, m.req, "*", e.member, ""))

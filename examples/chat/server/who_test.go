@@ -41,11 +41,11 @@ func TestWhoMasks(t *testing.T) {
 		line, end string
 		want      []string
 	}{
-		{"WHO", "*", []string{"alice", "coolnick", "coolnix"}},
-		{"WHO *", "*", []string{"alice", "coolnick", "coolnix"}},
+		{"WHO", "*", []string{"alice", "coolnick", "coolnix", "hidden"}}, // hidden shares #w with alice,
+		{"WHO *", "*", []string{"alice", "coolnick", "coolnix", "hidden"}},
 		{"WHO coolni*", "coolni*", []string{"coolnick", "coolnix"}},
 		{"WHO COOLNI?K", "COOLNI?K", []string{"coolnick"}},
-		{"WHO *@127.0.0.1", "*@127.0.0.1", []string{"alice", "coolnick", "coolnix"}},
+		{"WHO *@127.0.0.1", "*@127.0.0.1", []string{"alice", "coolnick", "coolnix", "hidden"}},
 		{"WHO hidden", "hidden", []string{"hidden"}}, // an exact nickname shows an invisible user
 		{"WHO #w", "#w", []string{"alice", "hidden"}},
 		{"WHO #none", "#none", nil},
@@ -62,7 +62,13 @@ func TestWhoMasks(t *testing.T) {
 	if got, want := whoNicks(t, a, "WHO * o", "*"), []string{"alice"}; !slices.Equal(got, want) {
 		t.Errorf("WHO * o: %q; want %q", got, want)
 	}
-	if got := whoNicks(t, a, "WHO *", "*"); !slices.Contains(got, "hidden") {
+	c := s.registered(t, "outsider")
+	if got := whoNicks(t, c, "WHO *", "*"); slices.Contains(got, "hidden") {
+		t.Errorf("WHO * by an outsider: %q; want the invisible user hidden", got)
+	}
+	c.send("OPER o p")
+	c.expectNumeric(irc.RplYoureOper)
+	if got := whoNicks(t, c, "WHO *", "*"); !slices.Contains(got, "hidden") {
 		t.Errorf("WHO * by an operator: %q; want the invisible user too", got)
 	}
 }
