@@ -38,6 +38,21 @@ func (ch *channel) modeString(member bool) []string {
 	return append([]string{b.String()}, params...)
 }
 
+// flag returns the flag mode c (one of imnst).
+func (md *chanModes) flag(c byte) *bool {
+	switch c {
+	case 'i':
+		return &md.i
+	case 'm':
+		return &md.m
+	case 'n':
+		return &md.n
+	case 's':
+		return &md.s
+	}
+	return &md.t
+}
+
 // modeChange accumulates the changes one MODE command applied, for the
 // one MODE line that announces them.
 type modeChange struct {
@@ -105,8 +120,7 @@ func (ch *channel) mode(m chanMode) chanAck {
 		case '+', '-':
 			sign = c
 		case 'i', 'm', 'n', 's', 't':
-			flag := map[byte]*bool{'i': &ch.modes.i, 'm': &ch.modes.m, 'n': &ch.modes.n, 's': &ch.modes.s, 't': &ch.modes.t}[c]
-			if *flag != on {
+			if flag := ch.modes.flag(c); *flag != on {
 				*flag = on
 				mc.add(sign, c, "")
 			}
