@@ -108,15 +108,6 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 	c.regTimer = self.Go("registration timer", c.registrationTimer)
 }
 
-// registrationTimer disconnects the client if it has not registered
-// within Limits.RegistrationTimeout, releasing the nickname it may hold.
-func (c *conn) registrationTimer(f *fiber.Fiber) error {
-	if f.Sleep(c.cfg.Limits.RegistrationTimeout) == nil && !c.registered {
-		c.close("Registration timed out")
-	}
-	return nil
-}
-
 // Receive implements [actor.Behavior].
 func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 	switch msg := msg.(type) {
@@ -364,25 +355,6 @@ func errText(err error) string {
 		return "Timed out"
 	}
 	return err.Error()
-}
-
-// throttle applies flood control to the line just read: with a token in
-// the bucket it returns at once; otherwise the reader fiber sleeps until
-// there is one (the line and those after it wait), unless the client has
-// had Flood.MaxDelayed lines in a row delayed, which disconnects it. It
-// reports false once the client is being disconnected.
-func (c *conn) throttle(f *fiber.Fiber) bool {
-	wait := c.flood.take(time.Now())
-	if wait <= 0 {
-		c.delayed = 0
-		return true
-	}
-	c.delayed++
-	if max := c.cfg.Flood.MaxDelayed; max < 0 || c.delayed > max {
-		c.close("Excess Flood")
-		return false
-	}
-	return f.Sleep(wait) == nil && !c.closing
 }
 
 // send queues a line for the client itself, outside any reply (PING); the

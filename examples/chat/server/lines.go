@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"time"
 )
 
 // lineReader splits a client's byte stream into lines of at most max bytes
@@ -59,40 +58,4 @@ func (r *lineReader) read() (rawLine, error) {
 		return rawLine{tooLong: true}, nil
 	}
 	return rawLine{text: string(b)}, nil
-}
-
-// bucket is a token bucket for flood control. Owned by the connection's
-// reader fiber.
-type bucket struct {
-	off    bool
-	tokens float64
-	burst  float64
-	perSec float64
-	last   time.Time
-}
-
-func newBucket(f Flood) bucket {
-	if f.Lines < 0 {
-		return bucket{off: true}
-	}
-	return bucket{tokens: float64(f.Burst), burst: float64(f.Burst), perSec: float64(f.Lines) / f.Window.Seconds()}
-}
-
-// take takes a token at time now and returns how long to wait before
-// using it: 0 if the bucket had one, else the time until the bucket will
-// have refilled the token it now owes. It does not depend on how the
-// lines are read: only on when they are handled.
-func (b *bucket) take(now time.Time) time.Duration {
-	if b.off {
-		return 0
-	}
-	if !b.last.IsZero() {
-		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.perSec)
-	}
-	b.last = now
-	b.tokens--
-	if b.tokens >= 0 {
-		return 0
-	}
-	return time.Duration(-b.tokens / b.perSec * float64(time.Second))
 }
