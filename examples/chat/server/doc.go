@@ -170,8 +170,10 @@
 // keys, operators and topics are per node (a TOPIC change is relayed as a
 // line but not stored by the peer). Nicknames are unique per node only,
 // NICK changes and private messages to users on the other node do not
-// cross, and a user who quits is announced once per shared channel. One
-// peer per node; messages sent while the peer is unreachable are lost.
+// cross (nor do TAGMSG, STATUSMSG messages, AWAY and SETNAME; a KICK
+// crosses as the member's PART; bans and invitations are per node), and
+// a user who quits is announced once per shared channel. One peer per
+// node; messages sent while the peer is unreachable are lost.
 //
 // # Concurrency
 //
