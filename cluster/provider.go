@@ -1,0 +1,60 @@
+package cluster
+
+import (
+	"fmt"
+	"time"
+
+	clustering "github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/cluster/clusterproviders/automanaged"
+)
+
+// Provider is how members find each other: [Automanaged] needs no
+// external service, [Etcd] keeps the member list in etcd. A Provider
+// value serves one member.
+type Provider interface {
+	// provider returns protoactor's provider, and a function that waits
+	// for what it started to end once it was shut down (nil: nothing).
+	provider() (clustering.ClusterProvider, error)
+}
+
+// AutomanagedConfig configures the [Automanaged] provider.
+type AutomanagedConfig struct {
+	// Port is the TCP port of this member's health endpoint (an HTTP
+	// server on all interfaces); it must be free. Required.
+	Port int
+	// Peers lists every member's health endpoint as host:port, this
+	// member's included: the cluster's members are those of Peers that
+	// answer. Required.
+	Peers []string
+	// Refresh is how often the member polls its peers (default 2 s):
+	// a member that leaves or dies drops out of the others' view within
+	// about Refresh.
+	Refresh time.Duration
+}
+
+// Automanaged returns protoactor-go's automanaged provider: each member
+// serves its state on an HTTP health endpoint and polls those of its
+// peers, listed in advance. It needs no external service, which suits
+// tests (three members in one process on loopback) and small fixed
+// deployments.
+//
+// After the member shuts down, the provider's polling goroutine (owned
+// by protoactor-go, with no handle to stop or wait for it) ends within
+// one Refresh plus one poll of the peers (bounded by a 2 s HTTP timeout).
+func Automanaged(cfg AutomanagedConfig) Provider { return automanagedProvider{cfg} }
+
+type automanagedProvider struct{ cfg AutomanagedConfig }
+
+func (p automanagedProvider) provider() (clustering.ClusterProvider, error) {
+	if p.cfg.Port <= 0 || p.cfg.Port > 65535 {
+		return nil, fmt.Errorf("cluster: Automanaged: port %d out of range", p.cfg.Port)
+	}
+	if len(p.cfg.Peers) == 0 {
+		return nil, fmt.Errorf("cluster: Automanaged: no peers (list every member's health endpoint, this one's included)")
+	}
+	refresh := p.cfg.Refresh
+	if refresh <= 0 {
+		refresh = 2 * time.Second
+	}
+	return automanaged.NewWithConfig(refresh, p.cfg.Port, p.cfg.Peers...), nil
+}
