@@ -178,34 +178,34 @@ func startCluster(t testing.TB, n int, opts ...cluster.KindOption) *testCluster 
 	}
 	wg.Wait()
 	tc.kind = kinds[0]
-	t.Cleanup(func() {
-		// One after the other: a member's remote redials a peer that
-		// stopped before it (see package remote's tests).
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		for _, m := range tc.members {
-			if m == nil {
-				continue
-			}
-			if err := m.Shutdown(ctx); err != nil {
-				t.Errorf("Member.Shutdown() = %v", err)
-			}
-		}
-		for _, m := range tc.members {
-			if m == nil {
-				continue
-			}
-			if err := m.System().Shutdown(ctx); err != nil {
-				t.Errorf("System.Shutdown() = %v", err)
-			}
-		}
-	})
+	t.Cleanup(func() { tc.shutdown(t) })
 	for _, err := range errs {
 		if err != nil {
 			t.Fatalf("Join() = %v", err)
 		}
 	}
 	return tc
+}
+
+// shutdown shuts the members down, one after the other (a member's
+// remote redials a peer that stopped before it), then their systems.
+func (tc *testCluster) shutdown(t testing.TB) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, m := range tc.members {
+		if m != nil {
+			if err := m.Shutdown(ctx); err != nil {
+				t.Errorf("Member.Shutdown() = %v", err)
+			}
+		}
+	}
+	for _, m := range tc.members {
+		if m != nil {
+			if err := m.System().Shutdown(ctx); err != nil {
+				t.Errorf("System.Shutdown() = %v", err)
+			}
+		}
+	}
 }
 
 // ref returns the counter id through member i.

@@ -76,7 +76,8 @@ type Member struct {
 // returns once it has joined: about a second, which protoactor-go gives
 // the membership to settle. It returns an error for an invalid cfg, an
 // address that cannot be listened on, a provider that fails to start,
-// and a system that already has a member.
+// and a system that already has a member (a system whose Join failed
+// cannot join again: use a new one).
 func Join(sys *actor.System, cfg Config) (_ *Member, err error) {
 	if cfg.Name == "" {
 		return nil, errors.New("cluster: Join: empty cluster name")
@@ -130,8 +131,8 @@ func Join(sys *actor.System, cfg Config) (_ *Member, err error) {
 	defer func() {
 		if p := recover(); p != nil { // protoactor panics when it cannot start
 			err = fmt.Errorf("cluster: starting member on %s: %v", cfg.Address, p)
-			if m.c != nil && m.c.Remote != nil {
-				stopRemote(m.c.Remote)
+			if m.c != nil {
+				_ = m.teardown() // what started of it
 			}
 		}
 	}()
@@ -206,24 +207,45 @@ func (m *Member) Shutdown(ctx context.Context) error {
 	}
 }
 
-// stop is Shutdown's work. It does what protoactor's Cluster.Shutdown
-// does but for stopping the actor system (Weft's System.Shutdown does)
-// and its fixed two-second sleep.
+// stop is Shutdown's work.
 func (m *Member) stop() {
 	defer close(m.done)
+	m.err = m.teardown()
+}
+
+// teardown does what protoactor's Cluster.Shutdown does but for stopping
+// the actor system (Weft's System.Shutdown does) and its fixed two-second
+// sleep. Each step tolerates a member whose start failed before it.
+func (m *Member) teardown() error {
 	c := m.c
-	c.Gossip.SetState(clustering.GracefullyLeftKey, &emptypb.Empty{})
-	c.Gossip.SendState()
-	err := c.Config.ClusterProvider.Shutdown(true)
-	c.IdentityLookup.Shutdown() // stops the placement actor, which stops the activations
-	c.Gossip.Shutdown()
+	var err error
+	step(func() {
+		c.Gossip.SetState(clustering.GracefullyLeftKey, &emptypb.Empty{})
+		c.Gossip.SendState()
+	})
+	step(func() {
+		if perr := c.Config.ClusterProvider.Shutdown(true); perr != nil {
+			err = fmt.Errorf("cluster: stopping the provider: %w", perr)
+		}
+	})
+	step(func() { c.IdentityLookup.Shutdown() }) // stops the placement actor, which stops the activations
+	step(func() { c.Gossip.Shutdown() })
 	raw := m.sys.Raw()
-	raw.EventStream.Unsubscribe(m.topo)
-	_ = raw.Root.StopFuture(pa.NewPID(raw.Address(), clustering.PubSubDeliveryName)).Wait()
-	stopRemote(c.Remote)
-	if err != nil {
-		m.err = fmt.Errorf("cluster: stopping the provider: %w", err)
+	if m.topo != nil {
+		raw.EventStream.Unsubscribe(m.topo)
 	}
+	step(func() { _ = raw.Root.StopFuture(pa.NewPID(raw.Address(), clustering.PubSubDeliveryName)).Wait() })
+	if c.Remote != nil {
+		stopRemote(c.Remote)
+	}
+	return err
+}
+
+// step runs one step of teardown; a step that panics (on a part that
+// never started) is skipped.
+func step(fn func()) {
+	defer func() { _ = recover() }()
+	fn()
 }
 
 // stopRemote shuts protoactor's remote layer down and waits for it, as
