@@ -19,6 +19,7 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/cluster"
+	"github.com/weft-go/weft/fiber"
 )
 
 func where(t *testing.T, tc *testCluster, i int, id string) string {
@@ -141,4 +142,107 @@ func TestMemberLeaves(t *testing.T) {
 	if _, err := call(t, cluster.Get(tc.members[host], tc.kind, "m"), Where{StringValue: wrapperspb.String("")}); !errors.Is(err, cluster.ErrShutdown) {
 		t.Errorf("Call through a member that left = %v; want ErrShutdown", err)
 	}
+}
+
+// TestPassivation: an idle activation stops after the kind's idle time;
+// the next request activates the identity again.
+func TestPassivation(t *testing.T) {
+	tc := startCluster(t, 2, cluster.PassivateAfter(150*time.Millisecond))
+	first := where(t, tc, 0, "p")
+	timeout := time.After(10 * time.Second)
+	for stopped := ""; stopped != first; {
+		select {
+		case stopped = <-tc.stopped:
+		case <-timeout:
+			t.Fatalf("activation %q did not passivate within 10 s", first)
+		}
+	}
+	if again := where(t, tc, 1, "p"); again == first {
+		t.Errorf("after passivation, Where = %q again; want a new activation", again)
+	}
+}
+
+// Local protocol of TestAskSuspendsOnlyFiber.
+type (
+	localMsg interface{ isLocal() }
+	startAsk struct{}
+	ping     struct {
+		actor.Request[localMsg, string]
+	}
+)
+
+func (startAsk) isLocal() {}
+func (ping) isLocal()     {}
+
+// TestAskSuspendsOnlyFiber: while a fiber of a local actor waits on a
+// cluster.Ask that is never answered, the actor answers other requests;
+// stopping the actor cancels the fiber's Ask.
+func TestAskSuspendsOnlyFiber(t *testing.T) {
+	tc := startCluster(t, 2)
+	sys := tc.members[0].System()
+	hang := tc.ref(0, "hang")
+	waiting, result := make(chan struct{}), make(chan error, 1)
+	local, err := actor.Spawn(sys, "asker", func() actor.Behavior[localMsg] {
+		return actor.BehaviorFunc[localMsg](func(self *actor.Self[localMsg], m localMsg) {
+			switch m := m.(type) {
+			case startAsk:
+				self.Go("ask", func(f *fiber.Fiber) error {
+					close(waiting)
+					_, err := cluster.Ask(f, hang, Hang{BoolValue: wrapperspb.Bool(true)}, cluster.Within(time.Minute))
+					result <- err
+					return nil
+				})
+			case ping:
+				actor.ReplyTo(self, m).Send("pong")
+			}
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local.Send(startAsk{})
+	<-waiting
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if r, err := actor.Call(ctx, local, ping{}); err != nil || r != "pong" {
+		t.Fatalf("Call(ping) while a fiber waits on cluster.Ask = %q, %v; want pong", r, err)
+	}
+	select {
+	case err := <-result:
+		t.Fatalf("cluster.Ask of Hang returned %v before the actor stopped", err)
+	default:
+	}
+	if err := local.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-result; !errors.Is(err, actor.ErrStopped) {
+		t.Errorf("cluster.Ask when its actor stopped = %v; want ErrStopped", err)
+	}
+}
+
+// TestMemberStopsAnswering: a member whose network went away (it did not
+// leave) fails the requests to the activations it hosts with typed
+// errors within their bound, through the other members.
+func TestMemberStopsAnswering(t *testing.T) {
+	tc := startCluster(t, 3)
+	before := strings.Fields(where(t, tc, 0, "z"))[0]
+	host, caller := -1, -1
+	for i, m := range tc.members {
+		if m.Addr() == before {
+			host = i
+		} else if caller < 0 {
+			caller = i
+		}
+	}
+	cluster.KillRemote(tc.members[host])
+	start := time.Now()
+	_, err := cluster.Call(context.Background(), tc.ref(caller, "z"), Where{StringValue: wrapperspb.String("")}, cluster.Within(time.Second))
+	elapsed := time.Since(start)
+	if !errors.Is(err, cluster.ErrUnavailable) && !errors.Is(err, actor.ErrTimeout) {
+		t.Errorf("Call to an activation of a member that stopped answering = %v; want ErrUnavailable or ErrTimeout", err)
+	}
+	if elapsed > 5*time.Second {
+		t.Errorf("the failure took %v; want about the 1 s bound", elapsed)
+	}
+	t.Logf("failed after %v with: %v", elapsed, err)
 }

@@ -66,13 +66,13 @@ func startEtcd(t *testing.T) string {
 func startEtcdCluster(t *testing.T, endpoint string, n int) *testCluster {
 	t.Helper()
 	name := fmt.Sprintf("etcd%d", clusterSeq.Add(1))
-	tc := &testCluster{members: make([]*cluster.Member, n)}
+	tc := &testCluster{members: make([]*cluster.Member, n), stopped: make(chan string, 1000)}
 	kinds := make([]*cluster.Kind[proto.Message], n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		var ptr atomic.Pointer[cluster.Member]
-		kinds[i] = newKind(&ptr)
+		kinds[i] = newKind(&ptr, tc.stopped)
 		sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
 		wg.Add(1)
 		go func() {

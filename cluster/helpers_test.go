@@ -63,13 +63,23 @@ var activations atomic.Int64
 
 // counter is the test kind's behavior.
 type counter struct {
-	member *atomic.Pointer[cluster.Member]
+	stopped chan<- string // gets "address id" when an activation stops
+	member  *atomic.Pointer[cluster.Member]
 	kind   *cluster.Kind[proto.Message]
 	id     int64
 	total  int64
 }
 
 func (c *counter) Started(self *actor.Self[proto.Message]) { c.id = activations.Add(1) }
+
+func (c *counter) Stopping(self *actor.Self[proto.Message]) {
+	select {
+	case c.stopped <- fmt.Sprintf("%s %d", c.member.Load().Addr(), c.id):
+	default:
+	}
+}
+
+func (c *counter) Stopped(self *actor.Self[proto.Message]) {}
 
 func (c *counter) Receive(self *actor.Self[proto.Message], msg proto.Message) {
 	switch m := msg.(type) {
@@ -99,10 +109,10 @@ func (c *counter) Receive(self *actor.Self[proto.Message], msg proto.Message) {
 }
 
 // newKind returns the test kind for one member.
-func newKind(member *atomic.Pointer[cluster.Member], opts ...cluster.KindOption) *cluster.Kind[proto.Message] {
+func newKind(member *atomic.Pointer[cluster.Member], stopped chan<- string, opts ...cluster.KindOption) *cluster.Kind[proto.Message] {
 	var k *cluster.Kind[proto.Message]
 	k = cluster.NewKind("counter", func() actor.Behavior[proto.Message] {
-		return &counter{member: member, kind: k}
+		return &counter{member: member, kind: k, stopped: stopped}
 	}, opts...)
 	cluster.Accept[Add](k)
 	cluster.Accept[Where](k)
@@ -139,6 +149,7 @@ var clusterSeq atomic.Int64
 type testCluster struct {
 	members []*cluster.Member
 	kind    *cluster.Kind[proto.Message] // the first member's, for Get
+	stopped chan string                  // "address id" of each activation that stops
 }
 
 // startCluster joins n members (concurrently: each join takes about a
@@ -151,13 +162,13 @@ func startCluster(t testing.TB, n int, opts ...cluster.KindOption) *testCluster 
 		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
 	}
 	name := fmt.Sprintf("test%d", clusterSeq.Add(1))
-	tc := &testCluster{members: make([]*cluster.Member, n)}
+	tc := &testCluster{members: make([]*cluster.Member, n), stopped: make(chan string, 1000)}
 	kinds := make([]*cluster.Kind[proto.Message], n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		var ptr atomic.Pointer[cluster.Member]
-		kinds[i] = newKind(&ptr, opts...)
+		kinds[i] = newKind(&ptr, tc.stopped, opts...)
 		sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
 		wg.Add(1)
 		go func() {

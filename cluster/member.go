@@ -236,7 +236,7 @@ func (m *Member) teardown() error {
 	}
 	step(func() { _ = raw.Root.StopFuture(pa.NewPID(raw.Address(), clustering.PubSubDeliveryName)).Wait() })
 	if c.Remote != nil {
-		stopRemote(c.Remote)
+		step(func() { stopRemote(c.Remote) })
 	}
 	return err
 }
