@@ -65,9 +65,9 @@ var activations atomic.Int64
 type counter struct {
 	stopped chan<- string // gets "address id" when an activation stops
 	member  *atomic.Pointer[cluster.Member]
-	kind   *cluster.Kind[proto.Message]
-	id     int64
-	total  int64
+	kind    *cluster.Kind[proto.Message]
+	id      int64
+	total   int64
 }
 
 func (c *counter) Started(self *actor.Self[proto.Message]) { c.id = activations.Add(1) }
