@@ -2,7 +2,11 @@ package cluster
 
 import (
 	"fmt"
+	"net/http"
+	"sync/atomic"
 	"time"
+
+	"github.com/labstack/echo"
 
 	clustering "github.com/asynkron/protoactor-go/cluster"
 	"github.com/asynkron/protoactor-go/cluster/clusterproviders/automanaged"
@@ -56,5 +60,38 @@ func (p automanagedProvider) provider() (clustering.ClusterProvider, error) {
 	if refresh <= 0 {
 		refresh = 2 * time.Second
 	}
-	return automanaged.NewWithConfig(refresh, p.cfg.Port, p.cfg.Peers...), nil
+	// protoactor's provider prints a line on stdout when it starts its
+	// own health server; give it a quiet one, with the same endpoint.
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	w := &automanagedMember{port: p.cfg.Port}
+	e.GET("/_health", w.health)
+	w.ClusterProvider = automanaged.NewWithTesting(refresh, p.cfg.Port, e, p.cfg.Peers...)
+	return w, nil
+}
+
+// automanagedMember is protoactor's automanaged provider with Weft's
+// health server, which serves the member's state once it starts.
+type automanagedMember struct {
+	clustering.ClusterProvider
+	port int
+	c    atomic.Pointer[clustering.Cluster]
+}
+
+func (w *automanagedMember) StartMember(c *clustering.Cluster) error {
+	w.c.Store(c)
+	return w.ClusterProvider.StartMember(c)
+}
+
+// health answers the peers' polls as protoactor's provider does.
+func (w *automanagedMember) health(ctx echo.Context) error {
+	c := w.c.Load()
+	if c == nil {
+		return ctx.NoContent(http.StatusServiceUnavailable)
+	}
+	host, port, err := c.ActorSystem.GetHostPort()
+	if err != nil {
+		return ctx.NoContent(http.StatusServiceUnavailable)
+	}
+	return ctx.JSON(http.StatusOK, automanaged.NewNode(c.Config.Name, c.ActorSystem.ID, host, port, w.port, c.GetClusterKinds()))
 }
