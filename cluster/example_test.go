@@ -45,13 +45,13 @@ func ExampleJoin() {
 	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
 	defer sys.Shutdown(ctx)
 	m, err := cluster.Join(sys, cluster.Config{
-		Name:     "example",
+		Name: "example",
 		Provider: cluster.Automanaged(cluster.AutomanagedConfig{
 			Port:    port,
 			Peers:   []string{fmt.Sprintf("127.0.0.1:%d", port)},
 			Refresh: 100 * time.Millisecond, // its polling goroutine ends within this after Shutdown
 		}),
-		Kinds:    []cluster.HostedKind{greeters},
+		Kinds: []cluster.HostedKind{greeters},
 	})
 	if err != nil {
 		fmt.Println(err)
