@@ -62,6 +62,18 @@ func TestActivation(t *testing.T) {
 	if r, err := call(t, tc.ref(1, "a"), Add{Int64Value: wrapperspb.Int64(0)}); err != nil || r.GetValue() != 13 {
 		t.Errorf("Call(Add 0) after Send(10) = %v, %v; want 13", r, err)
 	}
+	// Bad input: a message that is not a protobuf message, a second
+	// member for one system.
+	locals := cluster.NewKind("local", func() actor.Behavior[localMsg] { return nil })
+	if err := cluster.Get(tc.members[0], locals, "x").Send(context.Background(), startAsk{}); err == nil || !strings.Contains(err.Error(), "not a protobuf message") {
+		t.Errorf("Send(startAsk{}) = %v; want a not-a-protobuf-message error", err)
+	}
+	if m, err := cluster.Join(tc.members[0].System(), cluster.Config{Name: "again", Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: 1, Peers: []string{"127.0.0.1:1"}})}); err == nil || !strings.Contains(err.Error(), "already has a member") {
+		if m != nil {
+			_ = m.Shutdown(context.Background())
+		}
+		t.Errorf("second Join() for one system = %v; want an already-has-a-member error", err)
+	}
 }
 
 // TestAskFromFiber: a fiber inside a virtual actor asks another virtual
