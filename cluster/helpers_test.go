@@ -198,18 +198,24 @@ func startCluster(t testing.TB, n int, opts ...cluster.KindOption) *testCluster 
 	return tc
 }
 
-// shutdown shuts the members down, one after the other (a member's
-// remote redials a peer that stopped before it), then their systems.
+// shutdown shuts the members down, all at once as when a whole cluster
+// stops, then their systems.
 func (tc *testCluster) shutdown(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	var wg sync.WaitGroup
 	for _, m := range tc.members {
 		if m != nil {
-			if err := m.Shutdown(ctx); err != nil {
-				t.Errorf("Member.Shutdown() = %v", err)
-			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := m.Shutdown(ctx); err != nil {
+					t.Errorf("Member.Shutdown() = %v", err)
+				}
+			}()
 		}
 	}
+	wg.Wait()
 	for _, m := range tc.members {
 		if m != nil {
 			if err := m.System().Shutdown(ctx); err != nil {

@@ -219,10 +219,7 @@ func (m *Member) stop() {
 func (m *Member) teardown() error {
 	c := m.c
 	var err error
-	step(func() {
-		c.Gossip.SetState(clustering.GracefullyLeftKey, &emptypb.Empty{})
-		c.Gossip.SendState()
-	})
+	step(func() { c.Gossip.SetState(clustering.GracefullyLeftKey, &emptypb.Empty{}) })
 	step(func() {
 		if perr := c.Config.ClusterProvider.Shutdown(true); perr != nil {
 			err = fmt.Errorf("cluster: stopping the provider: %w", perr)
