@@ -50,8 +50,11 @@ type kindConfig struct {
 // fiber activity (a reply, a timer or a wake-up of one of its fibers counts
 // as activity): its fibers are cancelled and its hooks run as for any
 // stop, and the next message to its identity activates it again, on the
-// member that owns the identity then. Without it (or with d <= 0) an
-// activation lives until its member leaves or it stops itself.
+// member that owns the identity then. Idleness is all that counts: an
+// activation that holds unanswered requests (a fiber waiting on a long
+// timer, say) passivates all the same, and they fail with
+// [actor.ErrDeadTarget]. Without it (or with d <= 0) an activation lives
+// until its member leaves or it stops itself.
 func PassivateAfter(d time.Duration) KindOption { return func(c *kindConfig) { c.idle = d } }
 
 // WithSpawnOptions gives each activation these options of package actor
