@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -64,8 +65,9 @@ type Member struct {
 	closing atomic.Bool
 	topo    *eventstream.Subscription
 
-	mu  sync.Mutex // guards rdv, whose hasher is not safe for concurrent use
-	rdv *clustering.Rendezvous
+	mu   sync.Mutex // guards rdv (whose hasher is not safe for concurrent use) and down
+	rdv  *clustering.Rendezvous
+	down map[string]time.Time // members whose connection failed, and when
 
 	once sync.Once
 	done chan struct{} // closed when the shutdown is over
@@ -112,7 +114,7 @@ func Join(sys *actor.System, cfg Config) (_ *Member, err error) {
 		seen[k.Name()] = true
 		kinds = append(kinds, k.build(sys))
 	}
-	m := &Member{sys: sys, timeout: cfg.RequestTimeout, rdv: clustering.NewRendezvous(), done: make(chan struct{})}
+	m := &Member{sys: sys, timeout: cfg.RequestTimeout, rdv: clustering.NewRendezvous(), down: map[string]time.Time{}, done: make(chan struct{})}
 	if m.timeout <= 0 {
 		m.timeout = 5 * time.Second
 	}
@@ -137,7 +139,7 @@ func Join(sys *actor.System, cfg Config) (_ *Member, err error) {
 		}
 	}()
 	m.c = clustering.New(sys.Raw(), ccfg)
-	m.topo = sys.Raw().EventStream.Subscribe(m.onTopology)
+	m.topo = sys.Raw().EventStream.Subscribe(m.onEvent)
 	m.c.StartMember()
 	return m, nil
 }
@@ -153,18 +155,47 @@ func hasCluster(sys *pa.ActorSystem) (has bool) {
 	return clustering.GetCluster(sys) != nil
 }
 
-// onTopology keeps the member's view of who owns which identity, as
-// protoactor's identity lookup does with its own.
-func (m *Member) onTopology(evt any) {
-	t, ok := evt.(*clustering.ClusterTopology)
-	if !ok {
-		return
+// onEvent keeps the member's view of who owns which identity, as
+// protoactor's identity lookup does with its own, and of the members
+// whose connection failed.
+func (m *Member) onEvent(evt any) {
+	switch e := evt.(type) {
+	case *clustering.ClusterTopology:
+		rdv := clustering.NewRendezvous()
+		rdv.UpdateMembers(e.Members)
+		m.mu.Lock()
+		m.rdv = rdv
+		for addr := range m.down {
+			if !slices.ContainsFunc(e.Members, func(mb *clustering.Member) bool { return mb.Address() == addr }) {
+				delete(m.down, addr)
+			}
+		}
+		m.mu.Unlock()
+	case *parem.EndpointTerminatedEvent:
+		m.mu.Lock()
+		m.down[e.Address] = time.Now()
+		m.mu.Unlock()
+	case *parem.EndpointConnectedEvent:
+		m.mu.Lock()
+		delete(m.down, e.Address)
+		m.mu.Unlock()
 	}
-	rdv := clustering.NewRendezvous()
-	rdv.UpdateMembers(t.Members)
+}
+
+// downFor is how long a member whose connection failed is taken for
+// unreachable: requests to the identities it owns wait for the topology
+// to change (or fail at their bound with ErrUnavailable) rather than
+// dialling it again, which costs protoactor's endpoint writer a
+// two-second pause per failed attempt.
+const downFor = time.Second
+
+// unreachable reports whether the connection to the member at addr failed
+// less than downFor ago.
+func (m *Member) unreachable(addr string) bool {
 	m.mu.Lock()
-	m.rdv = rdv
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	t, ok := m.down[addr]
+	return ok && time.Since(t) < downFor
 }
 
 // owner returns the address of the member that hosts ci's activation;

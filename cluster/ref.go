@@ -82,7 +82,9 @@ func Within(d time.Duration) Option { return func(c *callConfig) { c.within = d 
 //   - [ErrUnavailable] when no member can host the actor, or the
 //     attempts kept failing for a known reason until the bound (the
 //     error matches that reason too, such as [actor.ErrDeadTarget] for
-//     a member that went away);
+//     a member whose connection failed: a member that stops answering
+//     fails requests so, and one that left too, until the membership
+//     says who owns the identity now);
 //   - [actor.ErrDeadTarget] or [actor.ErrRestarted] if the activation
 //     stopped or restarted holding the request, [actor.ErrDeadlock] for
 //     a wait cycle on the responder's member, a [*RemoteError] for an
@@ -259,13 +261,19 @@ func resolve[M any](w waiter, to Ref[M], deadline time.Time) (*pa.PID, error) {
 			return nil, ErrShutdown
 		}
 		if pid, ok := m.c.PidCache.Get(to.ci.Identity, to.ci.Kind); ok {
-			return pid, nil
+			if !m.unreachable(pid.Address) {
+				return pid, nil
+			}
+			m.c.PidCache.RemoveByValue(to.ci.Identity, to.ci.Kind, pid)
 		}
 		owner := m.owner(to.ci)
 		var err error
-		if owner == "" {
+		switch {
+		case owner == "":
 			err = fmt.Errorf("no member hosts kind %q", to.ci.Kind)
-		} else {
+		case m.unreachable(owner):
+			err = fmt.Errorf("%w: member %s is unreachable (its connection failed)", actor.ErrDeadTarget, owner)
+		default:
 			activator := pa.NewPID(owner, disthash.PartitionActivatorActorName)
 			var reply any
 			reply, err = w.request(activator, &clustering.ActivationRequest{ClusterIdentity: to.ci}, deadline.Sub(w.now()))
