@@ -42,9 +42,12 @@ type AutomanagedConfig struct {
 // tests (three members in one process on loopback) and small fixed
 // deployments.
 //
-// After the member shuts down, the provider's polling goroutine (owned
-// by protoactor-go, with no handle to stop or wait for it) ends within
-// one Refresh plus one poll of the peers (bounded by a 2 s HTTP timeout).
+// The health server listens on all interfaces. After the member shuts
+// down, the provider's polling goroutine (owned by protoactor-go, with no
+// handle to stop or wait for it) ends within one Refresh plus one poll of
+// the peers (bounded by a 2 s HTTP timeout), and protoactor-go logs
+// "Automanaged server stopping..!" at Error level to the system's logger
+// when the health server closes: that is the normal end.
 func Automanaged(cfg AutomanagedConfig) Provider { return automanagedProvider{cfg} }
 
 type automanagedProvider struct{ cfg AutomanagedConfig }
