@@ -3,10 +3,10 @@
 package cluster_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -36,29 +36,49 @@ func startEtcd(t *testing.T) string {
 	dir := t.TempDir()
 	client := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
 	peer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
-	logFile, err := os.Create(filepath.Join(dir, "etcd.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin,
 		"--name", "weft-test", "--data-dir", filepath.Join(dir, "data"),
 		"--listen-client-urls", client, "--advertise-client-urls", client,
 		"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
 		"--initial-cluster", "weft-test="+peer)
-	cmd.Stdout, cmd.Stderr = logFile, logFile // files: no copying goroutines
+	out, err := cmd.StderrPipe() // etcd logs there
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = cmd.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logFile.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logFile.Name()); err == nil {
-				t.Logf("etcd log:\n%s", b)
+	// The log says when the server serves clients; the reader ends when
+	// the process does.
+	ready, read := make(chan struct{}), make(chan struct{})
+	var log strings.Builder
+	go func(signal chan struct{}) {
+		defer close(read)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			log.WriteString(sc.Text() + "\n")
+			if signal != nil && strings.Contains(sc.Text(), "ready to serve client requests") {
+				close(signal)
+				signal = nil
 			}
 		}
+	}(ready)
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-read
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("etcd log:\n%s", log.String())
+		}
 	})
+	select {
+	case <-ready:
+	case <-read:
+		t.Fatalf("etcd exited before it served clients")
+	case <-time.After(30 * time.Second):
+		t.Fatalf("etcd did not serve clients within 30 s")
+	}
 	return client
 }
 
@@ -78,9 +98,8 @@ func startEtcdCluster(t *testing.T, endpoint string, n int) *testCluster {
 		go func() {
 			defer wg.Done()
 			m, err := cluster.Join(sys, cluster.Config{
-				Name: name,
-				// The first join waits for the etcd server to be up.
-				Provider: cluster.Etcd(cluster.EtcdConfig{Endpoints: []string{endpoint}, TTL: 2 * time.Second, DialTimeout: 20 * time.Second}),
+				Name:     name,
+				Provider: cluster.Etcd(cluster.EtcdConfig{Endpoints: []string{endpoint}, TTL: 2 * time.Second, DialTimeout: 5 * time.Second}),
 				Kinds:    []cluster.HostedKind{kinds[i]},
 			})
 			if err != nil {
