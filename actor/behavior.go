@@ -255,6 +255,7 @@ type spawnConfig struct {
 	mailbox    pa.MailboxProducer
 	supervisor *supervision.Strategy
 	escalate   bool
+	reusable   bool // PropsOf's props spawn many actors
 }
 
 // EscalateFiberErrors makes an error returned by a fiber of the actor's
@@ -300,6 +301,10 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	cell := &actorCell{stopped: make(chan struct{})}
 	plain := plainProtocol[M]()
 	producer := func() pa.Actor {
+		cell := cell
+		if c.reusable { // PropsOf: each actor spawned from the props (and each incarnation) has a cell of its own
+			cell = &actorCell{stopped: make(chan struct{})}
+		}
 		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate, plain: plain}
 		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir), bridge.WithStopHook(s.fibersGone)}
 		if sys.clock != nil {

@@ -79,6 +79,7 @@ type replyState struct {
 	answered atomic.Bool             // a reply (or failure) has been sent
 	handed   atomic.Bool             // handed on with Forward by an actor that received it
 	holder   atomic.Pointer[openSet] // the actor that received the request last; nil in transit
+	answer   func(any)               // BindReply's: takes the reply instead of proc; nil for Ask and Call
 }
 
 // openSet is the set of requests an actor has received and not answered:
@@ -317,6 +318,10 @@ func (st *replyState) SetReplyProcess(p pa.Process) { st.proc = p }
 // the process: the state may stay in its holder's open set until the next
 // sweep, and must not keep the asker (its host, its fibers) reachable.
 func (st *replyState) deliver(msg any) {
+	if st.answer != nil {
+		st.answer(msg)
+		return
+	}
 	proc := st.proc
 	st.proc = nil
 	proc.SendUserMessage(&st.pid, msg)
