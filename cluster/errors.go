@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/weft-go/weft/actor"
-	chatpb "github.com/weft-go/weft/proto"
+	"github.com/weft-go/weft/proto/clusterpb"
 )
 
 // ErrUnavailable is matched by the error of a request ([Ask], [Call],
@@ -40,37 +40,37 @@ func (e *RemoteError) Error() string { return e.Message }
 
 // failureOf encodes err, the error a virtual actor answered with, for the
 // wire.
-func failureOf(err error) *chatpb.Failure {
-	code := chatpb.Failure_CODE_UNSPECIFIED
+func failureOf(err error) *clusterpb.Failure {
+	code := clusterpb.Failure_CODE_UNSPECIFIED
 	switch {
 	case errors.Is(err, actor.ErrDeadlock):
-		code = chatpb.Failure_CODE_DEADLOCK
+		code = clusterpb.Failure_CODE_DEADLOCK
 	case errors.Is(err, actor.ErrRestarted):
-		code = chatpb.Failure_CODE_RESTARTED
+		code = clusterpb.Failure_CODE_RESTARTED
 	case errors.Is(err, actor.ErrDeadTarget):
-		code = chatpb.Failure_CODE_DEAD_TARGET
+		code = clusterpb.Failure_CODE_DEAD_TARGET
 	case errors.Is(err, actor.ErrTimeout):
-		code = chatpb.Failure_CODE_TIMEOUT
+		code = clusterpb.Failure_CODE_TIMEOUT
 	case errors.Is(err, ErrUnavailable):
-		code = chatpb.Failure_CODE_UNAVAILABLE
+		code = clusterpb.Failure_CODE_UNAVAILABLE
 	}
-	return &chatpb.Failure{Code: code, Message: err.Error()}
+	return &clusterpb.Failure{Code: code, Message: err.Error()}
 }
 
 // errorOf decodes a failure that came over the wire into an error that
 // matches the sentinel its code names.
-func errorOf(f *chatpb.Failure) error {
+func errorOf(f *clusterpb.Failure) error {
 	var sentinel error
 	switch f.GetCode() {
-	case chatpb.Failure_CODE_DEAD_TARGET:
+	case clusterpb.Failure_CODE_DEAD_TARGET:
 		sentinel = actor.ErrDeadTarget
-	case chatpb.Failure_CODE_RESTARTED:
+	case clusterpb.Failure_CODE_RESTARTED:
 		sentinel = actor.ErrRestarted
-	case chatpb.Failure_CODE_TIMEOUT:
+	case clusterpb.Failure_CODE_TIMEOUT:
 		sentinel = actor.ErrTimeout
-	case chatpb.Failure_CODE_DEADLOCK:
+	case clusterpb.Failure_CODE_DEADLOCK:
 		sentinel = actor.ErrDeadlock
-	case chatpb.Failure_CODE_UNAVAILABLE:
+	case clusterpb.Failure_CODE_UNAVAILABLE:
 		sentinel = ErrUnavailable
 	default:
 		return &RemoteError{Message: f.GetMessage()}

@@ -15,7 +15,7 @@ import (
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
-	chatpb "github.com/weft-go/weft/proto"
+	"github.com/weft-go/weft/proto/clusterpb"
 )
 
 // Ref is a typed reference to the virtual actor of protocol M with an
@@ -308,7 +308,7 @@ func decode[R any, Q any, M any](reply any, err error, to Ref[M], req Q) (R, err
 	switch r := reply.(type) {
 	case R:
 		return r, nil
-	case *chatpb.Failure:
+	case *clusterpb.Failure:
 		return zero, fmt.Errorf("cluster: %T to %v: %w", req, to, errorOf(r))
 	}
 	return zero, fmt.Errorf("cluster: %T to %v: %w: got %T, want %v", req, to, actor.ErrUnexpectedReply, reply, reflect.TypeFor[R]())

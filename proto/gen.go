@@ -1,9 +1,7 @@
 // Package chatpb holds the protobuf messages Weft chat nodes exchange
-// (chat.proto) and those of package cluster's members (weft_cluster.proto, named so as not to clash with protoactor-go's cluster.proto:
-// the failure that answers a request in place of its reply). The .pb.go
-// files are generated and committed; regenerate them with
+// (chat.proto). chat.pb.go is generated and committed; regenerate it with
 //
-//	go generate ./proto
+//	go generate ./proto/...
 //
 // which needs only Go and the module proxy (see internal/protogen).
 package chatpb
