@@ -41,20 +41,21 @@ type Conn struct {
 	s  *fiber.Scheduler
 
 	// Owned by the scheduler's owner.
-	closed bool
-	buf    []byte  // read buffer (see read.go); nil while it holds nothing
-	bufp   *[]byte // buf's pool entry, nil if buf is not pooled
-	rpos   int     // buf[rpos:rend] is the data read but not yet returned
-	rend   int
-	skip   bool         // ReadLine skips the rest of an oversized line
-	reader *fiber.Fiber // the fiber in a read call, nil if none
-	writer *fiber.Fiber // the fiber in a write call, nil if none
-	rwait  fiber.Waker  // the reader waiting for readability
-	wwait  fiber.Waker  // the writer waiting for its handed-off bytes
-	rarmed bool         // the reader goroutine waits for readability
-	wbusy  bool         // the writer goroutine holds a job
-	werr   error        // sticky error of a write that broke the stream
-	wdone  int          // bytes of the last job written, for its fiber
+	closed  bool
+	buf     []byte  // read buffer (see read.go); nil while it holds nothing
+	bufp    *[]byte // buf's pool entry, nil if buf is not pooled
+	rpos    int     // buf[rpos:rend] is the data read but not yet returned
+	rend    int
+	skip    bool         // ReadLine skips the rest of an oversized line
+	reader  *fiber.Fiber // the fiber in a read call, nil if none
+	writer  *fiber.Fiber // the fiber in a write call, nil if none
+	rwait   fiber.Waker  // the reader waiting for readability
+	wwait   fiber.Waker  // the writer waiting for its handed-off bytes
+	rarmed  bool         // the reader goroutine waits for readability
+	drained bool         // the last direct read was short: the socket is likely empty
+	wbusy   bool         // the writer goroutine holds a job
+	werr    error        // sticky error of a write that broke the stream
+	wdone   int          // bytes of the last job written, for its fiber
 
 	// Direct attempts, on the owner: the callback's argument and results.
 	iop   []byte
@@ -74,6 +75,7 @@ type Conn struct {
 	wres    error         // the writer goroutine's result
 	peekb   [1]byte       // the reader goroutine's peek buffer
 	peekErr error         // the error its peek consumed
+	peeked  bool          // it has peeked since it was armed
 
 	// Method values made once, so that I/O allocates no closure.
 	readFn, writeFn, peekFn, flushFn func(uintptr) bool
@@ -122,7 +124,7 @@ func (c *Conn) readLoop(ctx context.Context) func() {
 		case <-ctx.Done():
 			return nil
 		}
-		c.peekErr = nil
+		c.peekErr, c.peeked = nil, false
 		c.rres = c.rc.Read(c.peekFn)
 		if c.rres == nil && c.peekErr != nil {
 			c.rres = os.NewSyscallError("read", c.peekErr)
@@ -132,8 +134,17 @@ func (c *Conn) readLoop(ctx context.Context) func() {
 }
 
 // peekCallback reports readability to RawConn.Read, consuming nothing.
-// An error the peek consumed is kept in peekErr for the fiber.
+// Its first call checks with a peek, since the socket may have become
+// readable before RawConn.Read reset the poller's notification; a later
+// call follows a notification from the poller and reports readable without
+// a system call (a spurious one costs the fiber a read that would block,
+// and a new wait). An error the peek consumed is kept in peekErr for the
+// fiber.
 func (c *Conn) peekCallback(fd uintptr) bool {
+	if c.peeked {
+		return true
+	}
+	c.peeked = true
 	ok, err := sysReadable(fd, &c.peekb)
 	c.peekErr = err
 	return ok

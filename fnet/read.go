@@ -186,6 +186,13 @@ func (c *Conn) readSome(p []byte) (n int, err error, again bool) {
 		// Close). Its report tells when the socket is readable.
 		return 0, nil, true
 	}
+	if c.drained {
+		// The last read took less than it could: the socket was empty
+		// then, and most likely is now. Skip the read that would block:
+		// the reader goroutine checks before it waits.
+		c.drained = false
+		return 0, nil, true
+	}
 	c.iop = p
 	perr := c.rc.Read(c.readFn)
 	c.iop = nil
@@ -196,6 +203,7 @@ func (c *Conn) readSome(p []byte) (n int, err error, again bool) {
 	case err == nil && n == 0:
 		return 0, io.EOF, false
 	case err == nil:
+		c.drained = n < len(p)
 		return n, nil, false
 	case isAgain(err):
 		return 0, nil, true
