@@ -440,3 +440,41 @@ func TestConcurrentReadersPanic(t *testing.T) {
 		return nil
 	})
 }
+
+func TestIdleConnHoldsNoBuffer(t *testing.T) {
+	run(t, func(f *fiber.Fiber) error {
+		srv, cli := wrapPair(t, f)
+		defer srv.Close()
+		defer cli.Close()
+		reader := f.Spawn("reader", func(f *fiber.Fiber) error {
+			for {
+				if _, err := srv.ReadLine(f, 512); err != nil {
+					return err
+				}
+			}
+		})
+		if fnet.HoldsBuffer(srv) {
+			t.Errorf("a connection that has read nothing holds a buffer")
+		}
+		writeAll(t, f, cli, "one\ntwo\nthr")
+		for reader.Info().WaitingOn != "fnet read" || !fnet.HoldsBuffer(srv) {
+			if err := f.Yield(); err != nil { // until the reader has the partial line
+				return err
+			}
+		}
+		writeAll(t, f, cli, "ee\n")
+		for {
+			if err := f.Yield(); err != nil {
+				return err
+			}
+			if reader.Info().WaitingOn == "fnet read" && !fnet.HoldsBuffer(srv) {
+				break // all consumed, waiting, and the buffer given back
+			}
+		}
+		if fnet.WriterStarted(srv) || fnet.WriterStarted(cli) {
+			t.Errorf("writes that never blocked started a writer goroutine")
+		}
+		srv.Close()
+		return nil
+	})
+}
