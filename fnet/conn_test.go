@@ -63,7 +63,7 @@ func TestReadLineSplitsAndLimits(t *testing.T) {
 		{"exactly max", []string{strings.Repeat("x", max-1) + "\n", "y\n"}, []string{strings.Repeat("x", max-1), "y", "EOF"}},
 		{"one over max, terminator in view", []string{strings.Repeat("x", max) + "\nnext\n"}, []string{"ERR", "next", "EOF"}},
 		{"long line in pieces", []string{strings.Repeat("x", max), strings.Repeat("y", 3*max), "z\nafter\n"}, []string{"ERR", "after", "EOF"}},
-		{"last line unterminated", []string{"a\nlast"}, []string{"a", "last", "EOF"}},
+		{"last line unterminated", []string{"a\nlast"}, []string{"a", "last+EOF", "EOF"}},
 		{"empty stream", nil, []string{"EOF"}},
 	}
 	for _, tt := range tests {
@@ -87,6 +87,8 @@ func TestReadLineSplitsAndLimits(t *testing.T) {
 					switch {
 					case errors.Is(err, fnet.ErrLineTooLong):
 						got = "ERR"
+					case err == io.EOF && len(line) > 0:
+						got += "+EOF"
 					case err == io.EOF:
 						got = "EOF"
 					case err != nil:
@@ -475,6 +477,38 @@ func TestIdleConnHoldsNoBuffer(t *testing.T) {
 			t.Errorf("writes that never blocked started a writer goroutine")
 		}
 		srv.Close()
+		return nil
+	})
+}
+
+func TestTryWrite(t *testing.T) {
+	run(t, func(f *fiber.Fiber) error {
+		s, c := tcpPair(t)
+		c.SetReadBuffer(64 << 10)
+		s.SetWriteBuffer(4096)
+		srv, cli := mustWrap(t, f, s), mustWrap(t, f, c)
+		defer srv.Close()
+		defer cli.Close()
+		if !srv.TryWrite([]byte("bye\n")) {
+			t.Fatalf("TryWrite of a short line = false; want true")
+		}
+		if line, err := cli.ReadLine(f, 10); err != nil || string(line) != "bye" {
+			t.Errorf("ReadLine = %q, %v; want bye", line, err)
+		}
+		// More than the socket takes: a part is written, the stream breaks.
+		if srv.TryWrite(bytes.Repeat([]byte("x"), 16<<20)) {
+			t.Fatalf("TryWrite of 16 MiB to a peer that does not read = true; want false")
+		}
+		if _, err := srv.Write(f, []byte("more")); !errors.Is(err, fnet.ErrWriteFailed) {
+			t.Errorf("Write after a partial TryWrite = %v; want ErrWriteFailed", err)
+		}
+		if srv.TryWrite([]byte("x")) {
+			t.Errorf("TryWrite on a broken stream = true; want false")
+		}
+		srv.Close()
+		if srv.TryWrite([]byte("x")) {
+			t.Errorf("TryWrite on a closed connection = true; want false")
+		}
 		return nil
 	})
 }

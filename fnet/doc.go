@@ -42,6 +42,11 @@
 // parked goroutine and no buffer: read buffers (4 KiB) come from a pool
 // when data arrives and go back once it is consumed.
 //
+// Batch writes by handing several queued messages to one [Conn.Write]: one
+// system call, and at most one wake-up if the socket is full. Where no
+// fiber can wait (an actor's Stopping hook), [Conn.TryWrite] writes a last
+// line only if the socket takes it at once.
+//
 // [Listener.Accept] likewise suspends the accepting fiber while the
 // listener's one accepting goroutine waits for a connection.
 //

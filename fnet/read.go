@@ -60,9 +60,11 @@ func (c *Conn) Read(f *fiber.Fiber, p []byte) (int, error) {
 // terminator included (512 for IRC): for a longer line, ReadLine returns
 // nil and an error matching [ErrLineTooLong] as soon as it has read max
 // bytes of it, and skips the rest, so that the next call returns the next
-// line. A last line without a terminator is returned at the end of the
-// stream, and the call after it returns [io.EOF]. If the socket has no
-// complete line yet, ReadLine suspends f until it has.
+// line. At the end of the stream ReadLine returns [io.EOF], with the
+// last line if it had no terminator (so that a caller that stops at the
+// first error drops an incomplete last line, as line protocols such as
+// IRC do, and one that wants it checks for a non-empty line). If the
+// socket has no complete line yet, ReadLine suspends f until it has.
 //
 // The line points into the connection's buffer: it is valid until the
 // next read call on c or [Conn.Close]. While f waits for data and nothing
@@ -108,7 +110,7 @@ func (c *Conn) ReadLine(f *fiber.Fiber, max int) ([]byte, error) {
 		if err == io.EOF && c.rpos < c.rend && !c.skip {
 			line := c.buf[c.rpos:c.rend]
 			c.rpos = c.rend
-			return trimCR(line), nil
+			return trimCR(line), io.EOF
 		}
 		if err != nil {
 			return nil, err

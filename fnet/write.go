@@ -2,6 +2,7 @@ package fnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -81,6 +82,39 @@ func (c *Conn) Write(f *fiber.Fiber, p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TryWrite writes p if the socket takes all of it at once, without
+// suspending, and reports whether it did. It writes nothing, and reports
+// false, while another write is in progress or the connection is closed or
+// broken. If the socket takes only part of p, the byte stream is broken:
+// TryWrite reports false and later writes fail with [ErrWriteFailed]. It
+// is for a last word written where no fiber can wait, such as an actor's
+// Stopping hook; fibers call [Conn.Write].
+//
+// TryWrite does not suspend; it must be called by c's scheduler's owner
+// (a fiber or the code driving the scheduler).
+func (c *Conn) TryWrite(p []byte) bool {
+	if c.closed || c.werr != nil || c.wbusy || c.writer != nil {
+		return false
+	}
+	for n := 0; n < len(p); {
+		m, err, again := c.writeSome(p[n:])
+		n += m
+		if err != nil || again {
+			if n > 0 {
+				if err == nil {
+					err = &opError{op: "write", addr: c.nc.RemoteAddr(), errs: []error{errPartial}}
+				}
+				c.werr = broken(err)
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// errPartial is why TryWrite broke the stream.
+var errPartial = errors.New("TryWrite wrote part of its bytes")
 
 // broken is the sticky error of a write that failed half-way.
 func broken(err error) error { return fmt.Errorf("%w: %w", ErrWriteFailed, err) }
