@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -508,6 +509,74 @@ func TestTryWrite(t *testing.T) {
 		srv.Close()
 		if srv.TryWrite([]byte("x")) {
 			t.Errorf("TryWrite on a closed connection = true; want false")
+		}
+		return nil
+	})
+}
+
+func TestReaderWriterAdapters(t *testing.T) {
+	run(t, func(f *fiber.Fiber) error {
+		srv, cli := wrapPair(t, f)
+		defer srv.Close()
+		defer cli.Close()
+		f.Spawn("writer", func(f *fiber.Fiber) error {
+			_, err := fmt.Fprintf(cli.Writer(f), "%d-%s", 42, "answer")
+			return err
+		})
+		buf := make([]byte, len("42-answer"))
+		if _, err := io.ReadFull(srv.Reader(f), buf); err != nil || string(buf) != "42-answer" {
+			t.Errorf("ReadFull = %q, %v; want 42-answer", buf, err)
+		}
+		return nil
+	})
+}
+
+func TestPeerResetDuringBlockedWrite(t *testing.T) {
+	run(t, func(f *fiber.Fiber) error {
+		s, c := tcpPair(t)
+		c.SetReadBuffer(64 << 10)
+		srv := mustWrap(t, f, s)
+		defer srv.Close()
+		w, _ := blockedWriter(t, f, s, srv, 16<<20)
+		c.SetLinger(0)
+		c.Close() // a reset reaches the writer goroutine
+		err := f.Join(w)
+		if !errors.Is(err, fnet.ErrWriteFailed) || !(errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+			t.Errorf("Write when the peer resets = %v; want ErrWriteFailed and ECONNRESET or EPIPE", err)
+		}
+		return nil
+	})
+}
+
+func TestUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/s"
+	run(t, func(f *fiber.Fiber) error {
+		ln, err := fnet.Listen(f, "unix", path)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		f.Spawn("client", func(f *fiber.Fiber) error {
+			nc, err := fiber.Await(f, func(ctx context.Context) (net.Conn, error) {
+				var d net.Dialer
+				return d.DialContext(ctx, "unix", path)
+			})
+			if err != nil {
+				return err
+			}
+			c := mustWrap(t, f, nc)
+			defer c.Close()
+			writeAll(t, f, c, "over unix\n")
+			return nil
+		})
+		nc, err := ln.Accept(f)
+		if err != nil {
+			return err
+		}
+		c := mustWrap(t, f, nc)
+		defer c.Close()
+		if line, err := c.ReadLine(f, 100); err != nil || string(line) != "over unix" {
+			t.Errorf("ReadLine = %q, %v; want over unix", line, err)
 		}
 		return nil
 	})
