@@ -310,8 +310,8 @@ func TestCancelSuspendedWriteKeepsOrder(t *testing.T) {
 		defer cli.Close()
 		w, n := blockedWriter(t, f, s, srv, size)
 		w.Cancel(nil)
-		if err := f.Join(w); !errors.Is(err, context.Canceled) || *n != size {
-			t.Errorf("cancelled Write = %d, %v; want %d, context.Canceled", *n, err, size)
+		if err := f.Join(w); !errors.Is(err, context.Canceled) || *n <= 0 || *n >= size {
+			t.Errorf("cancelled Write = %d, %v; want some bytes, not all, and context.Canceled", *n, err)
 		}
 		f.Spawn("writer 2", func(f *fiber.Fiber) error {
 			defer srv.Close()
@@ -330,7 +330,7 @@ func TestCancelSuspendedWriteKeepsOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if want := strings.Repeat("w", size) + "tail"; got.String() != want {
+		if want := strings.Repeat("w", *n) + "tail"; got.String() != want { // what Write reported, then the next write
 			t.Errorf("client read %d bytes (tail %q); want %d ending in tail", got.Len(), got.Bytes()[max(0, got.Len()-8):], len(want))
 		}
 		return nil

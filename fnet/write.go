@@ -10,12 +10,13 @@ import (
 )
 
 // Write writes p to the connection and returns len(p), or the number of
-// bytes known to be sent and an error. It first writes directly, without
-// suspending; if the socket would block, it copies what is left (into a
-// pooled buffer, for up to 4 KiB), hands it to the connection's writer
-// goroutine and suspends f until that has written it. Writing several
-// queued messages with one Write costs one system call, and at most one
-// wake-up.
+// bytes sent (or taken over, see below) and an error. It first writes
+// directly, without suspending; while the socket would block, it copies up
+// to 4 KiB of what is left into a pooled buffer, hands it to the
+// connection's writer goroutine and suspends f until that has written it,
+// then carries on directly. Writing several queued messages with one Write
+// costs one system call, and at most one wake-up per 4 KiB that the
+// socket could not take at once.
 //
 // A write deadline that passes ([Conn.SetWriteDeadline]) makes Write
 // return an error matching [ErrTimeout]; closing the connection, one
@@ -23,9 +24,9 @@ import (
 // [syscall.EPIPE] or [syscall.ECONNRESET]. A write that fails after part
 // of p was sent (a deadline, a reset) breaks the byte stream: it returns,
 // and every later Write returns, an error matching [ErrWriteFailed] and
-// the cause. If f is cancelled while it waits, Write returns len(p) and
-// f's cancellation error: the rest of p has been taken over and is still
-// sent, before anything written later.
+// the cause. If f is cancelled while it waits, Write returns f's
+// cancellation error and the bytes written or taken over: the piece the
+// writer goroutine holds is still sent, before anything written later.
 //
 // Write is a suspension point: it must be called by f itself, a fiber of
 // c's scheduler, and only one fiber may write c at a time. p is not
@@ -34,7 +35,7 @@ func (c *Conn) Write(f *fiber.Fiber, p []byte) (int, error) {
 	c.enter(f, &c.writer, "Write")
 	defer func() { c.writer = nil }()
 	if c.wbusy && !c.closed {
-		// A write whose fiber was cancelled is still going: it goes first.
+		// A piece whose fiber was cancelled is still going: it goes first.
 		if err := c.waitWrite(f); err != nil {
 			return 0, err
 		}
@@ -56,31 +57,30 @@ func (c *Conn) Write(f *fiber.Fiber, p []byte) (int, error) {
 			}
 			return 0, err
 		}
-		if again {
-			break
+		if !again {
+			continue
 		}
-	}
-	if n == len(p) {
-		return n, nil
-	}
-	if f.Cancelled() {
-		err := f.Yield() // the cancellation error, at once
-		if n > 0 {
-			c.werr = broken(err)
+		if f.Cancelled() {
+			err := f.Yield() // the cancellation error, at once
+			if n > 0 {
+				c.werr = broken(err)
+			}
+			return n, err
 		}
-		return n, err
+		piece := p[n:min(len(p), n+bufSize)]
+		c.handOff(piece)
+		err = c.waitWrite(f)
+		switch {
+		case c.closed:
+			return n, c.closedErr("write")
+		case c.wbusy:
+			return n + len(piece), err // cancelled; the writer goes on
+		case c.werr != nil:
+			return n + c.wdone, c.werr
+		}
+		n += len(piece)
 	}
-	c.handOff(p[n:])
-	err := c.waitWrite(f)
-	switch {
-	case c.closed:
-		return n, c.closedErr("write")
-	case c.wbusy:
-		return len(p), err // cancelled; the writer goes on
-	case c.werr != nil:
-		return n + c.wdone, c.werr
-	}
-	return len(p), nil
+	return n, nil
 }
 
 // TryWrite writes p if the socket takes all of it at once, without
@@ -147,15 +147,11 @@ func (c *Conn) writeCallback(fd uintptr) bool {
 	return true
 }
 
-// handOff gives rest, copied, to the writer goroutine, which it starts
-// the first time.
-func (c *Conn) handOff(rest []byte) {
-	if len(rest) <= bufSize {
-		c.wjobp = bufPool.Get().(*[]byte)
-		c.wjob = append((*c.wjobp)[:0], rest...)
-	} else {
-		c.wjob = append([]byte(nil), rest...)
-	}
+// handOff gives piece (at most bufSize bytes), copied into a pooled
+// buffer, to the writer goroutine, which it starts the first time.
+func (c *Conn) handOff(piece []byte) {
+	c.wjobp = bufPool.Get().(*[]byte)
+	c.wjob = append((*c.wjobp)[:0], piece...)
 	c.woff, c.wres = 0, nil
 	c.wbusy = true
 	if c.warm == nil {
