@@ -242,8 +242,8 @@ func TestWriteDeadlineBreaksStream(t *testing.T) {
 		c.SetReadBuffer(64 << 10)
 		srv := mustWrap(t, f, s)
 		defer srv.Close()
-		srv.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
 		w, n := blockedWriter(t, f, s, srv, 8<<20)
+		srv.SetWriteDeadline(time.Now().Add(20 * time.Millisecond)) // while the writer waits
 		err := f.Join(w)
 		if !errors.Is(err, fnet.ErrTimeout) || !errors.Is(err, fnet.ErrWriteFailed) {
 			t.Errorf("Write past its deadline = %v; want ErrTimeout and ErrWriteFailed", err)
