@@ -80,7 +80,10 @@
 // connection and listener still open, so that stopping an actor leaves no
 // goroutine behind. Close connections in the fiber that serves them
 // (defer c.Close()); a fiber's cleanup must not count on writing to a
-// connection while its scheduler closes.
+// connection while its scheduler closes. Under [fiber.Run], an open
+// connection or listener counts, as an [fiber.Await] call does, as
+// something that can still wake a fiber: Run reports no deadlock while one
+// is open.
 //
 // # Platforms
 //
