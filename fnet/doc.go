@@ -47,15 +47,16 @@
 // fiber can wait (an actor's Stopping hook), [Conn.TryWrite] writes a last
 // line only if the socket takes it at once.
 //
-// Costs, measured by this package's benchmarks on loopback (2 cores,
-// medians of 6): a line's round trip through an echo server built on fnet
-// takes about as long as through a goroutine-per-connection server with one
-// client (1.06× under [fiber.Run], 1.11× in an actor per connection) and
-// costs about 1.3× its CPU with 64 clients at once, system calls being
-// two thirds of it; no allocation per line under fiber.Run, one (the
-// actor's wake-up message) in an actor. An idle connection costs its
-// reader goroutine's stack (2–4 KiB) and about 1.5 KB of heap, its fiber
-// aside, against a goroutine and a 4 KiB bufio.Reader for the baseline.
+// Costs, measured by this package's benchmarks on loopback (2 shared
+// cores, medians of 6, three runs): a line's round trip through an echo
+// server built on fnet takes 1.06–1.5× as long as through a
+// goroutine-per-connection server with one client (the wait adds two
+// goroutine hand-offs, which cost more on a busy machine), and 1.1–1.3×
+// its CPU with 64 clients at once, system calls being two thirds of it; no
+// allocation per line under fiber.Run, one (the actor's wake-up message)
+// in an actor. An idle connection costs its reader goroutine's stack
+// (2–4 KiB) and about 1.5 KB of heap, its fiber aside, against a goroutine
+// and a 4 KiB bufio.Reader for the baseline.
 //
 // [Listener.Accept] likewise suspends the accepting fiber while the
 // listener's one accepting goroutine waits for a connection.
