@@ -51,7 +51,7 @@
 // cores, medians of 6, three runs): a line's round trip through an echo
 // server built on fnet takes 1.06–1.5× as long as through a
 // goroutine-per-connection server with one client (the wait adds two
-// goroutine hand-offs, which cost more on a busy machine), and 1.1–1.3×
+// goroutine hand-offs, which cost more on a busy machine), and 1.1–1.4×
 // its CPU with 64 clients at once, system calls being two thirds of it; no
 // allocation per line under fiber.Run, one (the actor's wake-up message)
 // in an actor. An idle connection costs its reader goroutine's stack
