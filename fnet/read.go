@@ -1,0 +1,224 @@
+package fnet
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/weft-go/weft/fiber"
+)
+
+// bufSize is the size of pooled read buffers.
+const bufSize = 4096
+
+// bufPool holds read and write buffers of bufSize bytes, so that an idle
+// connection holds none: a buffer is taken when data arrives and given
+// back once it is consumed. It is a cache shared by every connection of
+// the process, as the standard library's are; it holds no state of its
+// own.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+// Read reads up to len(p) bytes into p and returns how many it read: data
+// already buffered by [Conn.ReadLine] first, else what the socket has. If
+// the socket has nothing, Read suspends f until data arrives. At the end
+// of the stream it returns 0 and [io.EOF].
+//
+// A read deadline that passes ([Conn.SetReadDeadline]) makes it return an
+// error matching [ErrTimeout]; closing the connection, one matching
+// [ErrClosed]; a connection reset by the peer, one matching
+// [syscall.ECONNRESET]. If f is cancelled, Read returns f's cancellation
+// error (matching [context.Canceled] and the cause) and reads nothing.
+//
+// Read is a suspension point: it must be called by f itself, a fiber of
+// c's scheduler, and only one fiber may read c at a time.
+func (c *Conn) Read(f *fiber.Fiber, p []byte) (int, error) {
+	c.enter(f, &c.reader, "Read")
+	defer func() { c.reader = nil }()
+	if c.rpos < c.rend {
+		n := copy(p, c.buf[c.rpos:c.rend])
+		c.rpos += n
+		return n, nil
+	}
+	c.dropBuf()
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		n, err, again := c.readSome(p)
+		if !again {
+			return n, err
+		}
+		if err := c.waitRead(f); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// ReadLine reads one line, terminated by "\n", and returns it without its
+// terminator ("\n" or "\r\n"). max bounds the line's length in bytes,
+// terminator included (512 for IRC): for a longer line, ReadLine returns
+// nil and an error matching [ErrLineTooLong] as soon as it has read max
+// bytes of it, and skips the rest, so that the next call returns the next
+// line. At the end of the stream ReadLine returns [io.EOF], with the
+// last line if it had no terminator (so that a caller that stops at the
+// first error drops an incomplete last line, as line protocols such as
+// IRC do, and one that wants it checks for a non-empty line). If the
+// socket has no complete line yet, ReadLine suspends f until it has.
+//
+// The line points into the connection's buffer: it is valid until the
+// next read call on c or [Conn.Close]. While f waits for data and nothing
+// is buffered, c holds no buffer (buffers of 4 KiB come from a pool; a max
+// above that takes a buffer of max bytes, not pooled).
+//
+// Errors and cancellation are those of [Conn.Read]; bytes of an
+// incomplete line stay buffered for the next call. ReadLine is a
+// suspension point: it must be called by f itself, a fiber of c's
+// scheduler, and only one fiber may read c at a time. It panics if max is
+// not positive.
+func (c *Conn) ReadLine(f *fiber.Fiber, max int) ([]byte, error) {
+	if max <= 0 {
+		panic("fnet: Conn.ReadLine with a max that is not positive")
+	}
+	c.enter(f, &c.reader, "ReadLine")
+	defer func() { c.reader = nil }()
+	for {
+		if c.rpos < c.rend {
+			data := c.buf[c.rpos:c.rend]
+			i := bytes.IndexByte(data, '\n')
+			switch {
+			case c.skip && i < 0:
+				c.rpos = c.rend
+				continue
+			case c.skip:
+				c.rpos += i + 1
+				c.skip = false
+				continue
+			case i >= max:
+				c.rpos += i + 1
+				return nil, c.lineErr()
+			case i >= 0:
+				c.rpos += i + 1
+				return trimCR(data[:i]), nil
+			case len(data) >= max:
+				c.rpos = c.rend
+				c.skip = true
+				return nil, c.lineErr()
+			}
+		}
+		err := c.fill(f, max)
+		if err == io.EOF && c.rpos < c.rend && !c.skip {
+			line := c.buf[c.rpos:c.rend]
+			c.rpos = c.rend
+			return trimCR(line), io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// trimCR drops a trailing "\r".
+func trimCR(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		return line[:n-1]
+	}
+	return line
+}
+
+func (c *Conn) lineErr() error {
+	return &opError{op: "read", addr: c.nc.RemoteAddr(), errs: []error{ErrLineTooLong}}
+}
+
+// fill reads more data into the buffer, which it makes room in (for a line
+// of max bytes), suspending f until there is some. While it waits with
+// nothing buffered, the buffer goes back to the pool.
+func (c *Conn) fill(f *fiber.Fiber, max int) error {
+	for {
+		if c.rpos == c.rend {
+			c.rpos, c.rend = 0, 0
+		}
+		switch {
+		case c.buf == nil && max <= bufSize:
+			c.bufp = bufPool.Get().(*[]byte)
+			c.buf = *c.bufp
+		case c.buf == nil:
+			c.buf = make([]byte, max)
+		case c.rpos > 0:
+			c.rend = copy(c.buf, c.buf[c.rpos:c.rend])
+			c.rpos = 0
+		}
+		if len(c.buf) < max {
+			nb := make([]byte, max)
+			c.rend = copy(nb, c.buf[:c.rend])
+			c.dropBuf()
+			c.buf = nb
+		}
+		n, err, again := c.readSome(c.buf[c.rend:])
+		if !again {
+			c.rend += n
+			return err
+		}
+		if c.rend == 0 {
+			c.dropBuf()
+		}
+		if err := c.waitRead(f); err != nil {
+			return err
+		}
+	}
+}
+
+// dropBuf gives the read buffer back (to the pool if it came from there).
+func (c *Conn) dropBuf() {
+	if c.bufp != nil {
+		bufPool.Put(c.bufp)
+	}
+	c.buf, c.bufp, c.rpos, c.rend = nil, nil, 0, 0
+}
+
+// readSome makes one non-blocking read into p, on the owner. again
+// reports that the socket has no data (and n and err are zero).
+func (c *Conn) readSome(p []byte) (n int, err error, again bool) {
+	if c.closed {
+		return 0, c.closedErr("read"), false
+	}
+	if c.rarmed {
+		// The reader goroutine is inside RawConn.Read, which it holds a
+		// lock for: wait for it (after a cancelled read, or a wake-up from
+		// Close). Its report tells when the socket is readable.
+		return 0, nil, true
+	}
+	if c.drained {
+		// The last read took less than it could: the socket was empty
+		// then, and most likely is now. Skip the read that would block:
+		// the reader goroutine checks before it waits.
+		c.drained = false
+		return 0, nil, true
+	}
+	c.iop = p
+	perr := c.rc.Read(c.readFn)
+	c.iop = nil
+	if perr != nil {
+		return 0, wrap("read", c.nc.RemoteAddr(), perr), false
+	}
+	switch n, err := c.ion, c.ioerr; {
+	case err == nil && n == 0:
+		return 0, io.EOF, false
+	case err == nil:
+		c.drained = n < len(p)
+		return n, nil, false
+	case isAgain(err):
+		return 0, nil, true
+	default:
+		return 0, wrap("read", c.nc.RemoteAddr(), os.NewSyscallError("read", err)), false
+	}
+}
+
+// readCallback makes the direct read inside RawConn.Read.
+func (c *Conn) readCallback(fd uintptr) bool {
+	c.ion, c.ioerr = sysRead(fd, c.iop)
+	if c.ioerr != nil {
+		c.ion = 0
+	}
+	return true
+}

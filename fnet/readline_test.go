@@ -1,0 +1,80 @@
+package fnet_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/fnet"
+)
+
+// TestReadLineRandomChunks sends random lines, some over the limit, cut
+// into random chunks, and checks that ReadLine returns every line within
+// the limit, in order, and ErrLineTooLong once for each line over it.
+func TestReadLineRandomChunks(t *testing.T) {
+	for _, max := range []int{8, 512, 10000} { // 10000 is over the pooled buffer size
+		t.Run(fmt.Sprintf("max=%d", max), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, uint64(max)))
+			var stream bytes.Buffer
+			var want []string
+			for range 300 {
+				n := rng.IntN(2 * max)
+				line := bytes.Repeat([]byte{byte('a' + rng.IntN(26))}, n)
+				term := "\n"
+				if rng.IntN(2) == 0 {
+					term = "\r\n"
+				}
+				stream.Write(line)
+				stream.WriteString(term)
+				if n+len(term) > max { // over the limit, terminator included
+					want = append(want, "ERR")
+				} else {
+					want = append(want, string(line))
+				}
+			}
+			data := stream.Bytes()
+			run(t, func(f *fiber.Fiber) error {
+				srv, cli := wrapPair(t, f)
+				defer srv.Close()
+				f.Spawn("client", func(f *fiber.Fiber) error {
+					defer cli.Close()
+					for rest := data; len(rest) > 0; {
+						n := min(len(rest), 1+rng.IntN(3*max))
+						if _, err := cli.Write(f, rest[:n]); err != nil {
+							return err
+						}
+						rest = rest[n:]
+						if rng.IntN(4) == 0 {
+							if err := f.Yield(); err != nil {
+								return err
+							}
+						}
+					}
+					return nil
+				})
+				for i := 0; ; i++ {
+					line, err := srv.ReadLine(f, max)
+					if err == io.EOF {
+						if i != len(want) {
+							t.Errorf("EOF after %d lines; want %d", i, len(want))
+						}
+						return nil
+					}
+					got := string(line)
+					if errors.Is(err, fnet.ErrLineTooLong) {
+						got = "ERR"
+					} else if err != nil {
+						return err
+					}
+					if i >= len(want) || got != want[i] {
+						t.Fatalf("line %d = %.20q (len %d), %v; want %.20q", i, got, len(got), err, want[min(i, len(want)-1)])
+					}
+				}
+			})
+		})
+	}
+}
