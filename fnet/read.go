@@ -19,6 +19,13 @@ const bufSize = 4096
 // own.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
+// bigSize is the size of the pooled read buffers for lines longer than
+// bufSize (IRC's 512 bytes plus 4,096 of message tags).
+const bigSize = 2 * bufSize
+
+// bigPool holds read buffers of bigSize bytes, as bufPool does.
+var bigPool = sync.Pool{New: func() any { b := make([]byte, bigSize); return &b }}
+
 // Read reads up to len(p) bytes into p and returns how many it read: data
 // already buffered by [Conn.ReadLine] first, else what the socket has. If
 // the socket has nothing, Read suspends f until data arrives. At the end
@@ -68,8 +75,9 @@ func (c *Conn) Read(f *fiber.Fiber, p []byte) (int, error) {
 //
 // The line points into the connection's buffer: it is valid until the
 // next read call on c or [Conn.Close]. While f waits for data and nothing
-// is buffered, c holds no buffer (buffers of 4 KiB come from a pool; a max
-// above that takes a buffer of max bytes, not pooled).
+// is buffered, c holds no buffer (buffers of 4 KiB, or 8 KiB for a max
+// above 4 KiB, come from a pool; a max above 8 KiB takes a buffer of max
+// bytes, not pooled).
 //
 // Errors and cancellation are those of [Conn.Read]; bytes of an
 // incomplete line stay buffered for the next call. ReadLine is a
@@ -142,6 +150,9 @@ func (c *Conn) fill(f *fiber.Fiber, max int) error {
 		case c.buf == nil && max <= bufSize:
 			c.bufp = bufPool.Get().(*[]byte)
 			c.buf = *c.bufp
+		case c.buf == nil && max <= bigSize:
+			c.bufp = bigPool.Get().(*[]byte)
+			c.buf = *c.bufp
 		case c.buf == nil:
 			c.buf = make([]byte, max)
 		case c.rpos > 0:
@@ -149,10 +160,19 @@ func (c *Conn) fill(f *fiber.Fiber, max int) error {
 			c.rpos = 0
 		}
 		if len(c.buf) < max {
-			nb := make([]byte, max)
-			c.rend = copy(nb, c.buf[:c.rend])
+			// A longer max than the buffer's (it changed between calls):
+			// move what is buffered into a buffer of max bytes.
+			var nbp *[]byte
+			var nb []byte
+			if max <= bigSize {
+				nbp = bigPool.Get().(*[]byte)
+				nb = *nbp
+			} else {
+				nb = make([]byte, max)
+			}
+			n := copy(nb, c.buf[:c.rend])
 			c.dropBuf()
-			c.buf = nb
+			c.buf, c.bufp, c.rend = nb, nbp, n
 		}
 		n, err, again := c.readSome(c.buf[c.rend:])
 		if !again {
@@ -170,7 +190,11 @@ func (c *Conn) fill(f *fiber.Fiber, max int) error {
 
 // dropBuf gives the read buffer back (to the pool if it came from there).
 func (c *Conn) dropBuf() {
-	if c.bufp != nil {
+	switch {
+	case c.bufp == nil:
+	case len(*c.bufp) == bigSize:
+		bigPool.Put(c.bufp)
+	default:
 		bufPool.Put(c.bufp)
 	}
 	c.buf, c.bufp, c.rpos, c.rend = nil, nil, 0, 0

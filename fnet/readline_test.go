@@ -16,7 +16,7 @@ import (
 // into random chunks, and checks that ReadLine returns every line within
 // the limit, in order, and ErrLineTooLong once for each line over it.
 func TestReadLineRandomChunks(t *testing.T) {
-	for _, max := range []int{8, 512, 10000} { // 10000 is over the pooled buffer size
+	for _, max := range []int{8, 512, 4608, 10000} { // 4608 takes the 8 KiB pool, 10000 is over the pooled sizes
 		t.Run(fmt.Sprintf("max=%d", max), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(max)))
 			var stream bytes.Buffer
@@ -77,4 +77,35 @@ func TestReadLineRandomChunks(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestReadLineGrowingMax reads with a small max, then with larger ones
+// while bytes of the next lines are buffered: nothing buffered is lost
+// when the buffer is replaced by a larger one.
+func TestReadLineGrowingMax(t *testing.T) {
+	long := bytes.Repeat([]byte{'x'}, 6000)
+	run(t, func(f *fiber.Fiber) error {
+		srv, cli := wrapPair(t, f)
+		defer srv.Close()
+		data := append([]byte("a\n"), long...)
+		data = append(data, "\nb\n"...)
+		if _, err := cli.Write(f, data); err != nil {
+			return err
+		}
+		cli.Close()
+		want := []struct {
+			max  int
+			line string
+		}{{8, "a"}, {7000, string(long)}, {20000, "b"}}
+		for _, w := range want {
+			line, err := srv.ReadLine(f, w.max)
+			if err != nil {
+				return err
+			}
+			if string(line) != w.line {
+				t.Fatalf("ReadLine(%d) = %.20q (len %d); want len %d", w.max, line, len(line), len(w.line))
+			}
+		}
+		return nil
+	})
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -9,43 +8,51 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/fnet"
 )
 
 // errClosing is the cancellation cause of a connection's reader once the
 // connection is closing.
 var errClosing = errors.New("server: connection closing")
 
-// errRegistered is the cancellation cause of the registration timer once
-// the client has registered.
+// errRegistered is the cause given to the registration timer's Cancel
+// once the client has registered.
 var errRegistered = errors.New("server: registered")
 
 // conn is the behavior of a connection actor: one per client. Its reader
-// fiber reads lines and carries the protocol (registration, then the
-// command loop) as sequential code; its writer fiber drains the outbound
-// inbox to the socket; its pinger fiber checks that the client is alive.
+// fiber reads lines (fnet.Conn.ReadLine, which suspends only the fiber)
+// and carries the protocol (registration, then the command loop) as
+// sequential code; its writer fiber drains the outbound inbox to the
+// socket, several lines per write. The ping check and the registration
+// timeout are timers that send the actor a message, not fibers: a
+// connection holds two fibers and the fnet.Conn's reader goroutine.
 //
 // Every field but the immutable ones belongs to the actor's turns: the
 // behavior's hooks and the fibers.
 type conn struct {
 	*info
-	srv  *Server
-	id   uint64
-	nc   net.Conn
-	host string // the client's IP address
-	lr   *lineReader
-	log  *slog.Logger
+	srv   *Server
+	id    uint64
+	nc    net.Conn
+	fc    *fnet.Conn // made by the writer fiber, first thing; nil if nc has no descriptor
+	host  string     // the client's IP address
+	maxIn int        // the longest line read, terminator included
+	log   *slog.Logger
 
-	self     *actor.Self[connMsg]
-	registry actor.Ref[registryMsg]
-	out      *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
-	reader   *fiber.Fiber
-	regTimer *fiber.Fiber // until the client registers
+	self      *actor.Self[connMsg]
+	registry  actor.Ref[registryMsg]
+	out       *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
+	reader    *fiber.Fiber
+	regTimer  *timer // until the client registers
+	pingTimer *timer // the next ping check
+	pingedAt  time.Time
 
 	nick, user     string
 	pass           string
@@ -80,7 +87,7 @@ func newConn(srv *Server, id uint64, nc net.Conn) *conn {
 		id:       id,
 		nc:       nc,
 		host:     host,
-		lr:       newLineReader(nc, srv.cfg.Limits.MaxLine+maxTagBytes),
+		maxIn:    srv.cfg.Limits.MaxLine + maxTagBytes,
 		log:      srv.cfg.Logger.With("conn", id, "addr", nc.RemoteAddr().String()),
 		registry: srv.registry,
 		channels: make(map[string]actor.Ref[chanMsg]),
@@ -100,12 +107,16 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} }, actor.InboxWeight(lineWeight))
 	c.lastActive = time.Now()
 	c.log.Info("client connected")
-	self.Go("writer", c.writeLoop)
-	c.reader = self.Go("reader", c.readLoop)
-	if c.cfg.Limits.PingInterval > 0 {
-		self.Go("pinger", c.pingLoop)
+	self.Go("writer", c.writeLoop) // makes c.fc before its first suspension
+	if c.fc == nil {
+		return // the writer stopped the actor
 	}
-	c.regTimer = self.Go("registration timer", c.registrationTimer)
+	c.reader = self.Go("reader", c.readLoop)
+	ref := self.Ref()
+	if every := c.cfg.Limits.PingInterval; every > 0 {
+		c.pingTimer = newTimer(every/2, ref, pingCheck{})
+	}
+	c.regTimer = newTimer(c.cfg.Limits.RegistrationTimeout, ref, registrationTimeout{})
 }
 
 // Receive implements [actor.Behavior].
@@ -117,6 +128,12 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 		c.close("SendQ exceeded")
 	case killed:
 		c.close(msg.reason)
+	case pingCheck:
+		c.pingCheck()
+	case registrationTimeout:
+		if !c.registered {
+			c.close("Registration timed out")
+		}
 	case kicked:
 		if ref, ok := c.channels[msg.key]; ok && ref.String() == msg.ref.String() {
 			delete(c.channels, msg.key)
@@ -134,13 +151,18 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 // for) the client gets a best-effort closing line, then the socket is
 // closed, which also ends the reader's pending read.
 func (c *conn) Stopping(self *actor.Self[connMsg]) {
+	c.regTimer.Cancel(nil)
+	c.pingTimer.Cancel(nil)
+	if c.fc == nil {
+		_ = c.nc.Close()
+		return
+	}
 	if !c.closing {
 		c.closing = true
 		c.reason = "Internal error"
-		_ = c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-		_, _ = c.nc.Write(c.closingLine())
+		c.fc.TryWrite(c.closingLine())
 	}
-	_ = c.nc.Close()
+	_ = c.fc.Close()
 }
 
 // Stopped implements [actor.Stopper]: the client departs (if it had not)
@@ -166,7 +188,11 @@ func (c *conn) close(reason string) {
 		return
 	}
 	c.closing, c.reason = true, reason
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.cfg.Limits.CloseGrace))
+	if c.fc != nil {
+		_ = c.fc.SetWriteDeadline(time.Now().Add(c.cfg.Limits.CloseGrace))
+	}
+	c.regTimer.Cancel(nil)
+	c.pingTimer.Cancel(nil)
 	c.out.Close()
 	c.depart()
 	if c.reader != nil {
@@ -188,18 +214,25 @@ func (c *conn) depart() {
 	c.registry.Send(departed{id: c.id, reason: c.reason, channels: chans})
 }
 
-// writeLoop is the writer fiber: it takes everything queued in the
-// outbound inbox, copies it into its own buffer and writes that with one
-// call through fiber.Await, so that lines queued during a write go out
-// together in the next. Once the inbox is closed and drained (or has
-// overflowed), it writes the closing line, closes the socket and stops the
-// actor.
+// writeLoop is the writer fiber. It first wraps the socket in an
+// fnet.Conn (before its first suspension, so that the other fibers find
+// it). Then it takes everything queued in the outbound inbox at once and
+// writes it with as few fnet writes as it takes (one for up to
+// maxWriteBytes), through a pooled buffer: lines queued during a write go
+// out together in the next, and an idle connection holds no write buffer.
+// Once the inbox is closed and drained (or has overflowed), it writes the
+// closing line, closes the socket and stops the actor.
 func (c *conn) writeLoop(f *fiber.Fiber) error {
-	var (
-		batch [][]byte // lines taken; shared read-only with other inboxes
-		buf   []byte   // what one write sends; owned by the writer (and its Await call)
-		err   error
-	)
+	fc, err := fnet.NewConn(f, c.nc)
+	if err != nil {
+		c.log.Error("connection not served", "error", err)
+		c.closing, c.reason = true, "Internal error"
+		_ = c.nc.Close()
+		c.self.Stop()
+		return nil
+	}
+	c.fc = fc
+	var batch [][]byte // lines taken; shared read-only with other inboxes
 	for {
 		batch, err = c.out.Take(f, batch)
 		if err != nil {
@@ -211,71 +244,101 @@ func (c *conn) writeLoop(f *fiber.Fiber) error {
 			}
 			break
 		}
-		buf = buf[:0]
-		for _, line := range batch {
-			buf = append(buf, line...)
-		}
-		if !c.write(f, buf) {
+		if !c.writeLines(f, batch) {
 			return nil
 		}
-		if cap(buf) > 64<<10 {
-			buf = nil // a burst's buffer is not kept for the idle connection
-		}
 		if cap(batch) > 1024 {
-			batch = nil
+			batch = nil // a burst's slice is not kept for the idle connection
 		}
 	}
 	if c.write(f, c.closingLine()) {
-		_ = c.nc.Close()
+		_ = c.fc.Close()
 		c.self.Stop()
 	}
 	return nil
 }
 
-// write writes data to the socket through fiber.Await and reports whether
-// the writer carries on. On a write error it closes the socket and stops
-// the actor; if the actor stops meanwhile, the Await call may still be
-// using data, which must then not be reused.
+// maxWriteBytes is the most one write hands to the socket.
+const maxWriteBytes = 64 << 10
+
+// writeBufs holds the writer fibers' buffers (*[]byte), so that an idle
+// connection holds none.
+var writeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// writeLines writes the lines of a batch: one line as it is, several
+// copied together into a pooled buffer, maxWriteBytes at most per write.
+// It reports whether the writer carries on (see write).
+func (c *conn) writeLines(f *fiber.Fiber, batch [][]byte) bool {
+	if len(batch) == 1 {
+		return c.write(f, batch[0])
+	}
+	bp := writeBufs.Get().(*[]byte)
+	buf := (*bp)[:0]
+	ok := true
+	for i, line := range batch {
+		buf = append(buf, line...)
+		if len(buf) >= maxWriteBytes || i == len(batch)-1 {
+			if ok = c.write(f, buf); !ok {
+				break
+			}
+			buf = buf[:0]
+		}
+	}
+	if cap(buf) <= 2*maxWriteBytes {
+		*bp = buf[:0]
+		writeBufs.Put(bp) // fnet.Conn.Write keeps no reference to buf
+	}
+	return ok
+}
+
+// write writes data to the socket, suspending the writer fiber only while
+// the socket is full, and reports whether the writer carries on. On a
+// write error it closes the socket and stops the actor.
 func (c *conn) write(f *fiber.Fiber, data []byte) bool {
-	_, err := fiber.Await(f, func(context.Context) (int, error) { return c.nc.Write(data) })
+	_, err := c.fc.Write(f, data)
 	if err == nil {
 		return true
 	}
 	if !f.Cancelled() {
 		c.close("Write error: " + errText(err))
-		_ = c.nc.Close()
+		_ = c.fc.Close()
 		c.self.Stop()
 	}
 	return false
 }
 
-// pingLoop is the pinger fiber: a client silent for PingInterval gets a
-// PING; if it stays silent for another PingInterval after that, it is
-// disconnected.
-func (c *conn) pingLoop(f *fiber.Fiber) error {
-	every := c.cfg.Limits.PingInterval
-	var pingedAt time.Time
-	for f.Sleep(every/2) == nil && !c.closing {
-		switch {
-		case c.pingSent && time.Since(pingedAt) >= every:
-			c.close("Ping timeout: " + strconv.Itoa(int(time.Since(c.lastActive).Seconds())) + " seconds")
-			return nil
-		case !c.pingSent && time.Since(c.lastActive) >= every:
-			c.pingSent, pingedAt = true, time.Now()
-			c.send(c.appendMsg(nil, "", "PING", c.cfg.Name))
-		}
+// pingCheck runs every PingInterval/2, on the ping timer: a client silent
+// for PingInterval gets a PING; if it stays silent for another
+// PingInterval after that, it is disconnected.
+func (c *conn) pingCheck() {
+	if c.closing {
+		return
 	}
-	return nil
+	every := c.cfg.Limits.PingInterval
+	switch {
+	case c.pingSent && time.Since(c.pingedAt) >= every:
+		c.close("Ping timeout: " + strconv.Itoa(int(time.Since(c.lastActive).Seconds())) + " seconds")
+		return
+	case !c.pingSent && time.Since(c.lastActive) >= every:
+		c.pingSent, c.pingedAt = true, time.Now()
+		c.send(c.appendMsg(nil, "", "PING", c.cfg.Name))
+	}
+	c.pingTimer.reset(every / 2)
 }
 
-// readLine returns the next line from the client. If a whole line is
-// buffered it returns at once; otherwise it reads from the socket through
-// fiber.Await, suspending the reader fiber (never the actor).
+// readLine returns the next line from the client, suspending the reader
+// fiber (never the actor) until one arrives. A line longer than maxIn
+// (terminator included) is skipped and reported as tooLong; an
+// unterminated last line is dropped.
 func (c *conn) readLine(f *fiber.Fiber) (rawLine, error) {
-	if c.lr.ready() {
-		return c.lr.read()
+	b, err := c.fc.ReadLine(f, c.maxIn)
+	if errors.Is(err, fnet.ErrLineTooLong) {
+		return rawLine{tooLong: true}, nil
 	}
-	return fiber.Await(f, func(context.Context) (rawLine, error) { return c.lr.read() })
+	if err != nil {
+		return rawLine{}, err
+	}
+	return rawLine{text: string(b)}, nil
 }
 
 // next returns the next message from the client: it reads lines, answers
@@ -294,7 +357,7 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 		if !c.throttle(f) {
 			break
 		}
-		if l.tooLong || untaggedLen(l.text) > c.cfg.Limits.MaxLine {
+		if l.tooLong || untaggedLen(l.text)+len("\r\n") > c.cfg.Limits.MaxLine {
 			c.numeric(irc.ErrInputTooLong, "Input line was too long")
 			continue
 		}

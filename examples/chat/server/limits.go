@@ -9,15 +9,6 @@ import (
 // The registration timeout and flood control: logic on when lines are
 // handled, independent of how they are read.
 
-// registrationTimer disconnects the client if it has not registered
-// within Limits.RegistrationTimeout, releasing the nickname it may hold.
-func (c *conn) registrationTimer(f *fiber.Fiber) error {
-	if f.Sleep(c.cfg.Limits.RegistrationTimeout) == nil && !c.registered {
-		c.close("Registration timed out")
-	}
-	return nil
-}
-
 // throttle applies flood control to the line just read: with a token in
 // the bucket it returns at once; otherwise the reader fiber sleeps until
 // there is one (the line and those after it wait), unless the client has

@@ -1,61 +1,50 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
-	"io"
-)
+	"time"
 
-// lineReader splits a client's byte stream into lines of at most max bytes
-// (terminator included), discarding longer ones without losing the rest of
-// the stream. It belongs to one reader at a time: the connection's reader
-// fiber, or the Await call the fiber waits for.
-type lineReader struct {
-	br  *bufio.Reader
-	max int
-}
+	"github.com/weft-go/weft/actor"
+)
 
 // rawLine is one line read from a client.
 type rawLine struct {
-	text    string // the line, terminator included; empty if tooLong
+	text    string // the line, without its terminator; empty if tooLong
 	tooLong bool   // the line was longer than the limit and was discarded
 }
 
-func newLineReader(r io.Reader, limit int) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, max(4096, 2*limit)), max: limit}
+// timer delivers a message to a connection, in its turns, once its time
+// has come: the ping check and the registration timeout, which need no
+// fiber (nor goroutine) while they wait. A nil timer does nothing.
+type timer struct {
+	t *time.Timer
 }
 
-// ready reports whether read would return without reading from the
-// socket: a whole line (or a full buffer) is buffered.
-func (r *lineReader) ready() bool {
-	n := r.br.Buffered()
-	if n == 0 {
-		return false
-	}
-	b, _ := r.br.Peek(n)
-	return bytes.IndexByte(b, '\n') >= 0 || n == r.br.Size()
+// newTimer returns a timer that sends msg to ref after d.
+func newTimer(d time.Duration, ref actor.Ref[connMsg], msg connMsg) *timer {
+	return &timer{t: time.AfterFunc(d, func() { ref.Send(msg) })}
 }
 
-// read returns the next line. A line longer than the limit is discarded up
-// to and including its LF and reported as tooLong. At the end of the
-// stream an unterminated last line is dropped and the error (io.EOF or the
-// read error) is returned.
-func (r *lineReader) read() (rawLine, error) {
-	b, err := r.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		for err == bufio.ErrBufferFull {
-			_, err = r.br.ReadSlice('\n')
-		}
-		if err != nil {
-			return rawLine{}, err
-		}
-		return rawLine{tooLong: true}, nil
+// reset sends the message again after d.
+func (t *timer) reset(d time.Duration) {
+	if t != nil {
+		t.t.Reset(d)
 	}
-	if err != nil {
-		return rawLine{}, err
-	}
-	if len(b) > r.max {
-		return rawLine{tooLong: true}, nil
-	}
-	return rawLine{text: string(b)}, nil
 }
+
+// Cancel stops the timer; its message is not sent unless it was already.
+// The cause is for the reader (errRegistered).
+func (t *timer) Cancel(cause error) {
+	if t != nil {
+		t.t.Stop()
+	}
+}
+
+// pingCheck is the ping timer's tick: time to check the client is alive.
+type pingCheck struct{}
+
+// registrationTimeout is the registration timer's message: the time to
+// register is up.
+type registrationTimeout struct{}
+
+func (pingCheck) connMsg()           {}
+func (registrationTimeout) connMsg() {}
