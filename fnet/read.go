@@ -75,9 +75,10 @@ func (c *Conn) Read(f *fiber.Fiber, p []byte) (int, error) {
 //
 // The line points into the connection's buffer: it is valid until the
 // next read call on c or [Conn.Close]. While f waits for data and nothing
-// is buffered, c holds no buffer (buffers of 4 KiB, or 8 KiB for a max
-// above 4 KiB, come from a pool; a max above 8 KiB takes a buffer of max
-// bytes, not pooled).
+// is buffered, c holds no buffer (a buffer of 4 KiB comes from a pool
+// when data arrives; a line longer than that, within max, moves it to a
+// buffer of 8 KiB from another pool, or of max bytes, not pooled, for a
+// max over 8 KiB).
 //
 // Errors and cancellation are those of [Conn.Read]; bytes of an
 // incomplete line stay buffered for the next call. ReadLine is a
@@ -147,21 +148,18 @@ func (c *Conn) fill(f *fiber.Fiber, max int) error {
 			c.rpos, c.rend = 0, 0
 		}
 		switch {
-		case c.buf == nil && max <= bufSize:
+		case c.buf == nil:
+			// Most lines are short: start with a small buffer, grow it
+			// for a long line only.
 			c.bufp = bufPool.Get().(*[]byte)
 			c.buf = *c.bufp
-		case c.buf == nil && max <= bigSize:
-			c.bufp = bigPool.Get().(*[]byte)
-			c.buf = *c.bufp
-		case c.buf == nil:
-			c.buf = make([]byte, max)
 		case c.rpos > 0:
 			c.rend = copy(c.buf, c.buf[c.rpos:c.rend])
 			c.rpos = 0
 		}
-		if len(c.buf) < max {
-			// A longer max than the buffer's (it changed between calls):
-			// move what is buffered into a buffer of max bytes.
+		if c.rend == len(c.buf) && len(c.buf) < max {
+			// A line longer than the buffer, within max: move what is
+			// buffered into a buffer of max bytes (pooled up to bigSize).
 			var nbp *[]byte
 			var nb []byte
 			if max <= bigSize {

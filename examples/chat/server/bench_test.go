@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,8 +21,11 @@ import (
 // the same load generator against the Weft server and against a plain
 // goroutine-per-connection server (baseline, below), and reports messages
 // delivered per second and the 99th percentile latency from send to
-// receipt. b.N is the number of messages sent (split among the senders);
-// every delivery is checked (count and per-sender order).
+// receipt, and the process CPU time (user and system, from getrusage) per
+// delivery: the server's and the load generator's, which is the same code
+// for both, so that the difference is the servers'. b.N is the number of
+// messages sent (split among the senders); every delivery is checked
+// (count and per-sender order).
 //
 //	go test -run '^$' -bench Fanout -benchtime 2000x ./examples/chat/server/
 func BenchmarkFanout(b *testing.B) {
@@ -145,6 +149,7 @@ func runFanout(b *testing.B, addr string, n int) {
 	probe := clients[n-1]
 
 	b.ResetTimer()
+	cpu0 := cpuTime(b)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, c := range clients {
@@ -183,6 +188,7 @@ func runFanout(b *testing.B, addr string, n int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime(b) - cpu0
 	b.StopTimer()
 
 	var lat []time.Duration
@@ -201,7 +207,17 @@ func runFanout(b *testing.B, addr string, n int) {
 	b.ReportMetric(float64(deliveries)/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(cpu.Seconds()*1e6/float64(deliveries), "cpu-µs/delivery")
 	b.ReportMetric(0, "ns/op")
+}
+
+// cpuTime returns the CPU time (user and system) the process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // skipUntil reads lines until one contains s.

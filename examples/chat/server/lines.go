@@ -26,16 +26,18 @@ func newTimer(d time.Duration, ref actor.Ref[connMsg], msg connMsg) *timer {
 
 // reset sends the message again after d.
 func (t *timer) reset(d time.Duration) {
-	if t != nil {
+	if t != nil && t.t != nil {
 		t.t.Reset(d)
 	}
 }
 
-// Cancel stops the timer; its message is not sent unless it was already.
-// The cause is for the reader (errRegistered).
+// Cancel stops the timer and lets it go (a stopped timer is not reset);
+// its message is not sent unless it was already. The cause is for the
+// reader (errRegistered).
 func (t *timer) Cancel(cause error) {
-	if t != nil {
+	if t != nil && t.t != nil {
 		t.t.Stop()
+		t.t = nil
 	}
 }
 
