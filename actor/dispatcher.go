@@ -10,25 +10,13 @@ import (
 // that finds an idle mailbox, and most of that turn's cost is then the new
 // goroutine's stack growing through protoactor's call chain; a worker's
 // stack has grown once and stays grown. When every worker is busy, a turn
-// is queued for an overflow goroutine, still owned (counted) by the
-// dispatcher: up to maxOverflow of them run the queued turns one after
-// another and end once the queue is empty, so that a burst of turns (a
-// fan-out waking a thousand actors at once) grows a few stacks, not one
-// per turn, and a turn that blocks holds up no other.
+// runs on a goroutine of its own, still owned (counted) by the dispatcher.
 type dispatcher struct {
 	workers int
 	work    chan func()    // unbuffered: a send succeeds only if a worker waits; nil stops a worker
 	wg      sync.WaitGroup // workers and overflow goroutines
 	once    sync.Once
-
-	mu       sync.Mutex // guards queue and overflow
-	queue    []func()   // turns waiting for an overflow goroutine
-	head     int        // queue[head:] is waiting
-	overflow int        // overflow goroutines running
 }
-
-// maxOverflow is the most overflow goroutines a dispatcher runs at once.
-const maxOverflow = 16
 
 // throughput is how many messages a turn batch handles before the mailbox
 // yields the processor (as protoactor's default).
@@ -61,73 +49,19 @@ func (d *dispatcher) run() bool {
 		return false
 	}
 	fn()
-	d.drain() // help with a burst while the stack is grown
 	return true
 }
 
-// drain runs queued turns until the queue is empty.
-func (d *dispatcher) drain() {
-	for {
-		d.mu.Lock()
-		fn := d.pop()
-		d.mu.Unlock()
-		if fn == nil {
-			return
-		}
-		fn()
-	}
-}
-
-// pop takes the first queued turn, nil if none. d.mu must be held.
-func (d *dispatcher) pop() func() {
-	if d.head == len(d.queue) {
-		if d.head > 0 {
-			clear(d.queue)
-			d.queue, d.head = d.queue[:0], 0
-		}
-		return nil
-	}
-	fn := d.queue[d.head]
-	d.queue[d.head] = nil
-	d.head++
-	return fn
-}
-
-// overflowRun is an overflow goroutine: it runs queued turns and ends once
-// the queue is empty.
-func (d *dispatcher) overflowRun() {
-	defer d.wg.Done()
-	for {
-		d.mu.Lock()
-		fn := d.pop()
-		if fn == nil {
-			d.overflow--
-			d.mu.Unlock()
-			return
-		}
-		d.mu.Unlock()
-		fn()
-	}
-}
-
-// Schedule runs fn on an idle worker or, if none is idle, queues it for an
-// overflow goroutine, starting one if fewer than maxOverflow run.
+// Schedule runs fn on an idle worker, or on a new goroutine if none is idle.
 func (d *dispatcher) Schedule(fn func()) {
 	select {
 	case d.work <- fn:
-		return
 	default:
-	}
-	d.mu.Lock()
-	d.queue = append(d.queue, fn)
-	start := d.overflow < maxOverflow
-	if start {
-		d.overflow++
 		d.wg.Add(1)
-	}
-	d.mu.Unlock()
-	if start {
-		go d.overflowRun()
+		go func() {
+			defer d.wg.Done()
+			fn()
+		}()
 	}
 }
 
