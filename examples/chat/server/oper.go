@@ -64,7 +64,7 @@ func (c *conn) cmdKill(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	reason := "Killed (" + c.nick + " (" + m.Params[1] + "))"
-	r, err := actor.Ask(f, c.registry, killUser{nick: m.Params[0], reason: reason})
+	r, err := actor.Ask(f, c.registry, killUser{nick: m.Params[0], source: c.prefix, comment: m.Params[1], reason: reason})
 	if err != nil {
 		c.internalError(err)
 		return
