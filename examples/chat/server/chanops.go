@@ -152,11 +152,12 @@ func (c *conn) cmdTopic(f *fiber.Fiber, m irc.Message) {
 	askChannel(c, f, name, ref, chanTopic{who: c.member(), set: len(m.Params) > 1, text: m.Param(1)})
 }
 
+// cmdNames handles "NAMES #a,#b" (353, 366 for each) and "NAMES" alone
+// (366 for "*").
 func (c *conn) cmdNames(f *fiber.Fiber, m irc.Message) {
-	if len(m.Params) == 0 {
-		for key, ref := range c.channels {
-			askChannel(c, f, key, ref, chanNames{who: c.member()})
-		}
+	if len(m.Params) == 0 || m.Params[0] == "" {
+		// As most servers do: nothing but the end (modern IRC, NAMES).
+		c.numeric(irc.RplEndOfNames, "*", "End of /NAMES list")
 		return
 	}
 	for name := range strings.SplitSeq(m.Params[0], ",") {

@@ -21,3 +21,16 @@ func TestKillTellsVictim(t *testing.T) {
 		t.Errorf("killed client's last line = %q", last)
 	}
 }
+
+// NAMES without a parameter gets one 366 for "*" (modern IRC, NAMES),
+// whether or not the client is on channels.
+func TestNamesWithoutParameter(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.registered(t, "alice")
+	a.send("NAMES")
+	a.expectLine(":test.server 366 alice * :End of /NAMES list")
+	a.join("#n")
+	a.send("NAMES", "PING :tok")
+	a.expectLine(":test.server 366 alice * :End of /NAMES list")
+	a.expectLine(":test.server PONG test.server :tok")
+}
