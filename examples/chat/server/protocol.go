@@ -393,8 +393,12 @@ type kicked struct {
 	ref actor.Ref[chanMsg]
 }
 
-// invited tells a connection it was invited to a channel.
-type invited struct{ name string }
+// invited tells a connection it was invited to a channel (the actor
+// ref: the invitation dies with that channel).
+type invited struct {
+	name string
+	ref  actor.Ref[chanMsg]
+}
 
 func (shutdownConn) connMsg()  {}
 func (sendQExceeded) connMsg() {}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"testing"
 
+	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/examples/chat/server"
 )
 
@@ -33,4 +34,32 @@ func TestNamesWithoutParameter(t *testing.T) {
 	a.send("NAMES", "PING :tok")
 	a.expectLine(":test.server 366 alice * :End of /NAMES list")
 	a.expectLine(":test.server PONG test.server :tok")
+}
+
+// "INVITE" alone lists only invitations that still hold: one to a channel
+// that closed (its last member left) is gone with it, also when a new
+// channel of that name exists.
+func TestInviteListForgetsClosedChannels(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.registered(t, "alice")
+	b := s.registered(t, "bob")
+	a.join("#inv")
+	a.send("INVITE bob #inv")
+	b.expectCmd("INVITE", "bob", "#inv")
+	b.send("INVITE")
+	b.expectLine(":test.server 336 bob :#inv")
+	b.expectLine(":test.server 337 bob :End of /INVITE list")
+	a.send("PART #inv")
+	a.expectCmd("PART", "#inv")
+	b.send("INVITE")
+	b.expectLine(":test.server 337 bob :End of /INVITE list")
+	// A new channel of the same name does not have the old invitation.
+	a.send("INVITE bob #inv2")
+	a.expectNumeric(irc.ErrNoSuchChannel, "#inv2")
+	a.join("#inv2")
+	a.send("INVITE bob #inv2", "PART #inv2", "JOIN #inv2")
+	a.expectNumeric(irc.RplEndOfNames, "#inv2")
+	b.expectCmd("INVITE", "bob", "#inv2")
+	b.send("INVITE")
+	b.expectLine(":test.server 337 bob :End of /INVITE list")
 }
