@@ -63,3 +63,17 @@ func TestInviteListForgetsClosedChannels(t *testing.T) {
 	b.send("INVITE")
 	b.expectLine(":test.server 337 bob :End of /INVITE list")
 }
+
+// MODE on a nickname nobody has gets 401 (modern IRC, user MODE); on
+// another user's, 502.
+func TestUserModeOfUnknownNick(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.registered(t, "alice")
+	s.registered(t, "bob")
+	a.checkReplies(t, []lineTest{
+		{"MODE nobody", []reply{r(irc.ErrNoSuchNick, "nobody", "No such nick/channel")}},
+		{"MODE nobody +i", []reply{r(irc.ErrNoSuchNick, "nobody", "No such nick/channel")}},
+		{"MODE bob", []reply{r(irc.ErrUsersDontMatch, "Can't view modes for other users")}},
+		{"MODE BOB +i", []reply{r(irc.ErrUsersDontMatch, "Cannot change mode for other users")}},
+	})
+}
