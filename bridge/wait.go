@@ -37,10 +37,25 @@ func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout 
 	if timeout <= 0 {
 		return h.sched.Suspend(f, what)
 	}
-	t := h.sched.Clock().AfterFunc(timeout, func() {
-		h.sched.Post(func() { w.Wake(ErrTimeout) })
-	})
+	c := &deadline{s: h.sched, w: w}
+	t := h.sched.Clock().AfterFunc(timeout, c.expire)
 	err := h.sched.Suspend(f, what)
-	t.Stop()
+	if t.Stop() {
+		*c = deadline{} // the stopped timer never calls expire
+	}
 	return err
+}
+
+// deadline is what a bounded wait's timer holds: Go's runtime keeps a
+// stopped timer (and its function) until the time it was set for, so the
+// timer reaches the scheduler, and through it the host and its actor,
+// only through the deadline, which a wait that ended first clears.
+type deadline struct {
+	s *fiber.Scheduler
+	w fiber.Waker
+}
+
+func (c *deadline) expire() {
+	w := c.w
+	c.s.Post(func() { w.Wake(ErrTimeout) })
 }
