@@ -79,7 +79,7 @@ type Fiber struct {
 	tag any // the owner's annotation (Scheduler.SetTag)
 
 	joiners   waitq[struct{}]
-	labels    context.Context // profiler labels (WithProfileLabels), set by the fiber on itself
+	labels    context.Context // profile labels of its own, until the fiber has set them on itself (see park)
 	onExit    func(*Fiber)    // called as the fiber finishes, before its joiners wake (Group)
 	ctx       context.Context
 	ctxCancel context.CancelCauseFunc
@@ -171,6 +171,8 @@ func (f *Fiber) body(yield func(struct{}) bool) {
 	if f.labels != nil {
 		pprof.SetGoroutineLabels(f.labels)
 		f.labels = nil
+	} else if l := f.s.labels; l != nil {
+		pprof.SetGoroutineLabels(l) // the fiber's own come later: see Scheduler.spawn
 	}
 	f.err = f.call()
 	f.exit()
@@ -253,7 +255,7 @@ func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
 	f.state = StateSuspended
 	f.waitNode, f.waitWhat, f.waitOn = node, what, on
 	f.waitSince = s.clock.Now()
-	f.yield(struct{}{})
+	f.park()
 	err := f.wakeErr
 	f.wakeErr = nil
 	f.waitWhat, f.waitOn, f.waitFor = "", "", nil
@@ -278,8 +280,21 @@ func (f *Fiber) Yield() error {
 	}
 	f.state = StateReady
 	s.runq.push(f)
-	f.yield(struct{}{})
+	f.park()
 	return f.cancelled
+}
+
+// park yields f's coroutine until it is resumed. A resumption that finds
+// f.labels set is the spawner's, which gives a fiber that outlived its
+// first run its profile labels (see Scheduler.spawn): f sets them on its
+// goroutine and parks again.
+func (f *Fiber) park() {
+	f.yield(struct{}{})
+	if f.labels != nil {
+		pprof.SetGoroutineLabels(f.labels)
+		f.labels = nil
+		f.yield(struct{}{})
+	}
 }
 
 // Join suspends f until child is done and returns child's result: the

@@ -140,7 +140,9 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 // (debug=1) and leak reports (package leakcheck) name the fiber; the
 // labels also mark goroutines started by [Await]. With no arguments,
 // fibers get only the labels of their own. Labels cost about a microsecond
-// and 300 bytes per spawn, so they are off until the first call; the actor
+// and 300 bytes per spawn of a fiber that outlives its first run (a fiber
+// that finishes in its first run gets only kv, at no cost), so they are
+// off until the first call; the actor
 // bridge turns them on, with the actor's ID, when its actor starts. Run's
 // equivalent is [WithProfileLabels]. It must be called by the owner; it
 // panics if kv has an odd length.
@@ -218,22 +220,43 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg
 	if s.mon != nil {
 		f.Name() // fixed before a Monitor publishes f to other goroutines
 	}
-	if s.labels != nil {
-		f.labels = pprof.WithLabels(s.labels, pprof.Labels(
-			"weft.fiber", f.Name(),
-			"weft.fiber.id", strconv.FormatUint(f.id, 10),
-			"weft.spawned", spawnSite()))
+	if s.labels != nil && s.mon != nil {
+		// A monitor (the actors' slice watchdog) finds a running fiber's
+		// stack by its labels: they are set from the first run.
+		f.labels = s.fiberLabels(f)
 	}
 	newCoroutine(f)
 	s.resume(f)
+	if s.labels != nil && s.mon == nil && f.state != StateDone {
+		// Labels are lazy: a fiber that finishes in its first run (the
+		// common short-lived child) carries only its scheduler's labels,
+		// and costs neither a label set nor a stack walk. One that
+		// outlives its first run gets its own labels now, while the
+		// spawner's stack still shows the spawn site, and sets them on
+		// itself in a short resumption that is not a wake-up.
+		f.labels = s.fiberLabels(f)
+		prev := s.current
+		s.current = nil // the fiber runs no code of its own
+		f.next()
+		s.current = prev
+	}
 	return f
+}
+
+// fiberLabels returns f's profile labels. It must be called by spawn
+// itself: spawnSite counts the frames above it.
+func (s *Scheduler) fiberLabels(f *Fiber) context.Context {
+	return pprof.WithLabels(s.labels, pprof.Labels(
+		"weft.fiber", f.Name(),
+		"weft.fiber.id", strconv.FormatUint(f.id, 10),
+		"weft.spawned", spawnSite()))
 }
 
 // spawnSite returns "function file:line" of the first caller outside Weft's
 // own packages (tests of those packages count as outside).
 func spawnSite() string {
 	var pcs [16]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(4, pcs[:])])
 	for {
 		fr, more := frames.Next()
 		if !isWeftFrame(fr.Function) || !more {
