@@ -159,6 +159,41 @@ func BenchmarkRequest(b *testing.B) {
 	})
 }
 
+// BenchmarkCall measures Call from a goroutine outside actors to a Weft
+// actor that answers at once, with one context for the run (NoTimeout)
+// and with a context.WithTimeout per call (Timeout). Each checks every
+// reply.
+func BenchmarkCall(b *testing.B) {
+	run := func(b *testing.B, perCall bool) {
+		b.ReportAllocs()
+		sys := newBenchSystem(b)
+		responder, err := actor.Spawn(sys, "", func() actor.Behavior[benchMsg] {
+			return actor.BehaviorFunc[benchMsg](func(self *actor.Self[benchMsg], msg benchMsg) {
+				p := msg.(benchPing)
+				_ = actor.ReplyTo(self, p).Send(&benchPong{p.n + 1})
+			})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			c, cancel := ctx, context.CancelFunc(func() {})
+			if perCall {
+				c, cancel = context.WithTimeout(ctx, 10*time.Second)
+			}
+			r, err := actor.Call(c, responder, benchPing{n: i})
+			cancel()
+			if err != nil || r.n != i+1 {
+				b.Fatalf("Call = %v, %v; want %d", r, err, i+1)
+			}
+		}
+	}
+	b.Run("NoTimeout", func(b *testing.B) { run(b, false) })
+	b.Run("Timeout", func(b *testing.B) { run(b, true) })
+}
+
 // benchTick is the message of the send benchmarks.
 type benchTick struct{}
 
