@@ -194,6 +194,54 @@ func BenchmarkCall(b *testing.B) {
 	b.Run("Timeout", func(b *testing.B) { run(b, true) })
 }
 
+// BenchmarkSpawnStop measures spawning a top-level actor and stopping it
+// from outside (Ref.Stop, which waits until it has stopped): Weft's
+// actor against a plain protoactor actor spawned and stopped with
+// protoactor's Root.Spawn and StopFuture(...).Wait() (Raw). Each checks
+// that every actor started.
+func BenchmarkSpawnStop(b *testing.B) {
+	b.Run("Raw", func(b *testing.B) {
+		b.ReportAllocs()
+		ps := newBenchSystem(b).Raw()
+		started := 0
+		props := pa.PropsFromFunc(func(c pa.Context) {
+			if _, ok := c.Message().(*pa.Started); ok {
+				started++ // ordered by StopFuture's wait
+			}
+		})
+		for b.Loop() {
+			if err := ps.Root.StopFuture(ps.Root.Spawn(props)).Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if started != b.N {
+			b.Fatalf("%d started; want %d", started, b.N)
+		}
+	})
+	b.Run("Weft", func(b *testing.B) {
+		b.ReportAllocs()
+		sys := newBenchSystem(b)
+		started := 0
+		produce := func() actor.Behavior[*benchTick] {
+			return actor.BehaviorFunc[*benchTick](func(*actor.Self[*benchTick], *benchTick) {})
+		}
+		ctx := context.Background()
+		for b.Loop() {
+			ref, err := actor.Spawn(sys, "", produce)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := ref.Stop(ctx); err != nil {
+				b.Fatal(err)
+			}
+			started++
+		}
+		if started != b.N {
+			b.Fatalf("%d spawned; want %d", started, b.N)
+		}
+	})
+}
+
 // benchTick is the message of the send benchmarks.
 type benchTick struct{}
 

@@ -326,7 +326,7 @@ func (h *Host) deadlock(p *probe) {
 			Stack:   stacks[goprof.Code{Actor: l.actor.Id, Fiber: strconv.FormatUint(l.fiberID, 10)}],
 		}
 	}
-	h.logger.Error("weft: wait cycle detected; failing its requests", slog.String("cycle", err.Error()))
+	h.log().Error("weft: wait cycle detected; failing its requests", slog.String("cycle", err.Error()))
 	for _, l := range p.links {
 		if l.req == 0 {
 			continue

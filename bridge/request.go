@@ -81,6 +81,9 @@ func (h *Host) watchTarget(target *actor.PID, key pidKey) *watchCount {
 			h.watch(target)
 		}
 		c = &watchCount{}
+		if h.watched == nil {
+			h.watched = make(map[pidKey]*watchCount)
+		}
 		h.watched[key] = c
 	}
 	c.n++
@@ -94,11 +97,17 @@ func (h *Host) watchTarget(target *actor.PID, key pidKey) *watchCount {
 // the actor's own PID would keep the stopped actor's process, mailbox and
 // state reachable through its cache, this one keeps a few strings.
 func (h *Host) watch(target *actor.PID) {
+	if h.watcherPID == nil {
+		h.watcherPID = &actor.PID{Address: h.self.Address, Id: h.self.Id}
+	}
 	proc, _ := h.sys.ProcessRegistry.Get(target)
 	proc.SendSystemMessage(target, &actor.Watch{Watcher: h.watcherPID})
 }
 
 func (h *Host) unwatch(target *actor.PID) {
+	if h.watcherPID == nil {
+		return // watched nothing
+	}
 	proc, _ := h.sys.ProcessRegistry.Get(target)
 	proc.SendSystemMessage(target, &actor.Unwatch{Watcher: h.watcherPID})
 }
@@ -253,9 +262,10 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	if f.Cancelled() {
 		return nil, h.sched.Suspend(f, "request") // fails at once with the cancellation error
 	}
-	if h.replyPID == nil {
+	if !h.running {
 		return nil, ErrNotRunning
 	}
+	reply := h.replyAddr()
 	w := h.sched.Waker(f) // first: inside fiber.Critical it panics before anything is sent
 	h.lastRequest++
 	if h.lastRequest == 0 { // 0 means "no request": skip it when wrapping
@@ -266,13 +276,16 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	var sender *actor.PID
 	if to != nil {
 		sender = to.ReplyPID()
-		sender.Address, sender.Id, sender.RequestId = h.replyPID.Address, h.replyPID.Id, id
+		sender.Address, sender.Id, sender.RequestId = reply.Address, reply.Id, id
 		to.SetReplyProcess(replyProcess{h})
 	} else {
-		sender = &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
+		sender = &actor.PID{Address: reply.Address, Id: reply.Id, RequestId: id}
 	}
 	watch := h.watchTarget(target, key)
 	r := &pendingRequest{waker: w, target: key, to: to}
+	if h.requests == nil {
+		h.requests = make(map[uint32]*pendingRequest)
+	}
 	h.requests[id] = r
 	if h.detect > 0 {
 		r.gen = h.probe.gen

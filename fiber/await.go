@@ -89,7 +89,7 @@ func (s *Scheduler) Offload(name string, fn func(ctx context.Context) (then func
 	if s.closing {
 		misuse("Offload on a closed scheduler")
 	}
-	s.offload(s.life, func(ctx context.Context) (func(), *PanicError) {
+	s.offload(s.lifeContext(), func(ctx context.Context) (func(), *PanicError) {
 		then, _, pe := callBlocking(name, ctx, func(ctx context.Context) (func(), error) { return fn(ctx), nil })
 		if pe != nil {
 			return func() { s.fail(pe) }, pe

@@ -42,11 +42,12 @@ import (
 type Scheduler struct {
 	// Owned by the owner.
 	ctx      context.Context
-	life     context.Context // cancelled by Close; passed to Offload
+	life     context.Context // cancelled by Close; passed to Offload; nil until the first Offload
 	endLife  context.CancelCauseFunc
 	clock    Clock
 	owner    any
-	labels   context.Context // profiler labels of the scheduler's fibers; nil: none
+	labels   context.Context // profiler labels of the scheduler's fibers, built at the first spawn; nil: none
+	labelKV  []string        // SetProfileLabels' pairs; nil: labels off
 	mon      *Monitor        // publishes the running fiber to a watchdog; nil: none
 	idleHook func()
 	wakeHook func()
@@ -129,8 +130,18 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 	if s.clock == nil {
 		s.clock = realClock{}
 	}
-	s.life, s.endLife = context.WithCancelCause(s.ctx)
 	return s
+}
+
+// lifeContext returns the context that Close cancels, made on first use.
+func (s *Scheduler) lifeContext() context.Context {
+	if s.life == nil {
+		s.life, s.endLife = context.WithCancelCause(s.ctx)
+		if s.closing {
+			s.endLife(ErrStopped)
+		}
+	}
+	return s.life
 }
 
 // SetProfileLabels gives the fibers spawned from now on pprof goroutine
@@ -150,7 +161,10 @@ func (s *Scheduler) SetProfileLabels(kv ...string) {
 	if len(kv)%2 != 0 {
 		misuse("SetProfileLabels with an odd number of strings")
 	}
-	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(kv...))
+	s.labelKV, s.labels = kv, nil
+	if kv == nil {
+		s.labelKV = []string{}
+	}
 }
 
 // misuse panics with a "fiber: " message; used for API misuse only.
@@ -219,6 +233,9 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg
 	s.nlive++
 	if s.mon != nil {
 		f.Name() // fixed before a Monitor publishes f to other goroutines
+	}
+	if s.labelKV != nil && s.labels == nil {
+		s.labels = pprof.WithLabels(context.Background(), pprof.Labels(s.labelKV...))
 	}
 	if s.labels != nil && s.mon != nil {
 		// A monitor (the actors' slice watchdog) finds a running fiber's
@@ -531,7 +548,9 @@ func (s *Scheduler) Close(ctx context.Context) error {
 	if !s.closing {
 		s.closing = true
 		s.Cancel(ErrStopped)
-		s.endLife(ErrStopped)
+		if s.endLife != nil {
+			s.endLife(ErrStopped)
+		}
 		for !s.closed {
 			for s.nlive > 0 || !s.Idle() {
 				if err := s.RunReady(); err != nil && s.closeErr == nil {
