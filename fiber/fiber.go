@@ -489,7 +489,53 @@ func criticalMisuse(f *Fiber, what string) {
 	misuse("suspension point (" + what + ") reached inside Critical by fiber " + strconv.Quote(f.Name()))
 }
 
-// newCoroutine is split out of spawn so that spawn stays small.
+// coro is the coroutine (iter.Pull) that runs fibers: a new fiber gets its
+// scheduler's spare coroutine, left by a fiber that finished, if there is
+// one, so that a short child fiber spawned and joined in a loop costs two
+// coroutine switches instead of a goroutine. A scheduler keeps at most one
+// spare, and only until RunReady returns (or Close), so that an idle actor
+// holds no goroutine of a finished fiber.
+type coro struct {
+	next func() (struct{}, bool)
+	stop func()
+	f    *Fiber // the fiber it runs; nil while spare
+}
+
+// newCoroutine gives f a coroutine: the scheduler's spare or a new one.
 func newCoroutine(f *Fiber) {
-	f.next, _ = iter.Pull(f.body)
+	s := f.s
+	c := s.spareCo
+	if c == nil {
+		c = &coro{}
+		c.next, c.stop = iter.Pull(c.run)
+	}
+	s.spareCo = nil
+	c.f, f.next = f, c.next
+}
+
+// run is the coroutine's body: it runs its fiber to the end, then parks as
+// its scheduler's spare until a new fiber takes it (or ends, if the
+// scheduler has a spare already, is closing, or drops it).
+func (c *coro) run(yield func(struct{}) bool) {
+	for {
+		f := c.f
+		f.body(yield)
+		c.f, f.next = nil, nil
+		s := f.s
+		if s.spareCo != nil || s.closing {
+			return
+		}
+		s.spareCo = c
+		if !yield(struct{}{}) {
+			return
+		}
+	}
+}
+
+// dropSpare ends the scheduler's spare coroutine, if any.
+func (s *Scheduler) dropSpare() {
+	if c := s.spareCo; c != nil {
+		s.spareCo = nil
+		c.stop()
+	}
 }

@@ -61,6 +61,7 @@ type Scheduler struct {
 	failure  *PanicError // first unsupervised panic
 	failNew  *PanicError // first unsupervised panic not yet returned by RunReady
 	closing  bool
+	spareCo  *coro // a finished fiber's coroutine, until RunReady returns (see coro)
 	closeErr error
 	spare    []func() // recycled inbox buffer
 
@@ -256,6 +257,9 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg
 		s.current = nil // the fiber runs no code of its own
 		f.next()
 		s.current = prev
+	}
+	if s.current == nil && !s.driving.Load() {
+		s.dropSpare() // spawned by the owner's code: no RunReady may follow
 	}
 	return f
 }
@@ -460,13 +464,17 @@ func (s *Scheduler) RunReady() error {
 			s.idleHook()
 		}
 		if s.Idle() && s.failNew == nil {
+			s.dropSpare()
 			return nil
 		}
 	}
 	if s.current != nil || !s.driving.CompareAndSwap(false, true) {
 		misuse("RunReady called while the scheduler is running (from a fiber, a posted function or another goroutine)")
 	}
-	defer s.driving.Store(false)
+	defer func() {
+		s.dropSpare()
+		s.driving.Store(false)
+	}()
 	for {
 		if s.inboxN.Load() != 0 {
 			s.drainInbox()
@@ -568,6 +576,7 @@ func (s *Scheduler) Close(ctx context.Context) error {
 			s.closed = len(s.inbox) == 0
 			s.mu.Unlock()
 		}
+		s.dropSpare()
 	}
 	s.mu.Lock()
 	if s.awaits == 0 {
