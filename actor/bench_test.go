@@ -119,7 +119,7 @@ func BenchmarkRequest(b *testing.B) {
 			b.Fatalf("%d replies; want %d", got, b.N)
 		}
 	})
-	b.Run("Bridge", func(b *testing.B) {
+	bridged := func(b *testing.B, opts ...actor.WaitOption) {
 		b.ReportAllocs()
 		sys := newBenchSystem(b)
 		responder, err := actor.Spawn(sys, "", func() actor.Behavior[benchMsg] {
@@ -137,7 +137,7 @@ func BenchmarkRequest(b *testing.B) {
 				self.Go("requester", func(f *fiber.Fiber) error {
 					sum := 0
 					for i := 0; i < n; i++ {
-						r, err := actor.Ask(f, responder, benchPing{n: i})
+						r, err := actor.Ask(f, responder, benchPing{n: i}, opts...)
 						if err != nil {
 							return err
 						}
@@ -156,7 +156,12 @@ func BenchmarkRequest(b *testing.B) {
 		if got := <-done; got != b.N {
 			b.Fatalf("%d replies; want %d", got, b.N)
 		}
-	})
+	}
+	b.Run("Bridge", func(b *testing.B) { bridged(b) })
+	// BridgeWithin is Bridge with a deadline per request (bar: ≤ 1.1×
+	// Bridge).
+	within := []actor.WaitOption{actor.Within(10 * time.Second)}
+	b.Run("BridgeWithin", func(b *testing.B) { bridged(b, within...) })
 }
 
 // BenchmarkCall measures Call from a goroutine outside actors to a Weft

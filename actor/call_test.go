@@ -2,10 +2,13 @@ package actor_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/mailbox"
 )
 
@@ -93,5 +96,41 @@ func TestCallAnsweredRaw(t *testing.T) {
 		case <-ctxFor(t).Done():
 			t.Fatal("timed out waiting for the calls")
 		}
+	}
+}
+
+// TestWithinTimerReused checks the deadlines of successive bounded Asks
+// of one actor, which reuse one stopped timer: answered asks do not
+// time out later, and a later unanswered ask still times out.
+func TestWithinTimerReused(t *testing.T) {
+	sys := newSystem(t)
+	answering := spawn(t, sys, "answering", counter)
+	silent := spawn(t, sys, "silent", func() actor.Behavior[counterMsg] {
+		return actor.BehaviorFunc[counterMsg](func(*actor.Self[counterMsg], counterMsg) {})
+	})
+	errs := make(chan error, 1)
+	asker := spawn(t, sys, "asker", func() actor.Behavior[counterMsg] {
+		return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+			self.Go("asks", func(f *fiber.Fiber) error {
+				for range 100 {
+					if _, err := actor.Ask(f, answering, get{}, actor.Within(patience)); err != nil {
+						errs <- err
+						return nil
+					}
+				}
+				_, err := actor.Ask(f, silent, get{}, actor.Within(50*time.Millisecond))
+				if !errors.Is(err, actor.ErrTimeout) {
+					errs <- fmt.Errorf("Ask(silent, Within(50ms)) error = %v; want actor.ErrTimeout", err)
+					return nil
+				}
+				_, err = actor.Ask(f, answering, get{}, actor.Within(patience))
+				errs <- err
+				return nil
+			})
+		})
+	})
+	asker.Send(add{})
+	if err := recv(t, errs, "the asks"); err != nil {
+		t.Error(err)
 	}
 }

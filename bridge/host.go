@@ -56,6 +56,8 @@ type Host struct {
 	stopped      bool
 	stopErr      error // what closing the scheduler reported
 	stopCtx      stopContext
+	// a stopped deadline timer for the next bounded wait (wait.go)
+	spareDeadline *deadline
 
 	clock      fiber.Clock           // WithClock, until NewHost builds the scheduler; nil: the real clock
 	mon        *fiber.Monitor        // WithMonitor; nil: none

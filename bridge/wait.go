@@ -37,11 +37,27 @@ func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout 
 	if timeout <= 0 {
 		return h.sched.Suspend(f, what)
 	}
-	c := &deadline{s: h.sched, w: w}
-	t := h.sched.Clock().AfterFunc(timeout, c.expire)
+	c := h.spareDeadline
+	h.spareDeadline = nil
+	if c == nil {
+		c = &deadline{}
+	}
+	c.s, c.w = h.sched, w
+	if c.t == nil {
+		c.t = h.sched.Clock().AfterFunc(timeout, c.expire)
+	} else {
+		// A spare's timer was stopped before it fired: Reset schedules
+		// expire again (and reports false, as for any inactive timer).
+		c.t.(resetter).Reset(timeout)
+	}
 	err := h.sched.Suspend(f, what)
-	if t.Stop() {
-		*c = deadline{} // the stopped timer never calls expire
+	if c.t.Stop() {
+		// The stopped timer never calls expire: the deadline (and its
+		// timer, if it can be reset) serves the next bounded wait.
+		c.s, c.w = nil, fiber.Waker{}
+		if _, ok := c.t.(resetter); ok && !h.stopped {
+			h.spareDeadline = c
+		}
 	}
 	return err
 }
@@ -49,11 +65,18 @@ func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout 
 // deadline is what a bounded wait's timer holds: Go's runtime keeps a
 // stopped timer (and its function) until the time it was set for, so the
 // timer reaches the scheduler, and through it the host and its actor,
-// only through the deadline, which a wait that ended first clears.
+// only through the deadline, which a wait that ended first clears. A
+// host keeps one spare deadline whose stopped timer it resets for its next
+// bounded wait, instead of a new timer per wait.
 type deadline struct {
 	s *fiber.Scheduler
 	w fiber.Waker
+	t fiber.Timer
 }
+
+// resetter is a Timer that can be set again once stopped (the real
+// clock's *time.Timer is one).
+type resetter interface{ Reset(time.Duration) bool }
 
 func (c *deadline) expire() {
 	w := c.w
