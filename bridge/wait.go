@@ -37,6 +37,16 @@ func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout 
 	if timeout <= 0 {
 		return h.sched.Suspend(f, what)
 	}
+	return suspendBounded(f, h, w, what, timeout)
+}
+
+// suspendBounded is suspendWithin with a deadline. It is a function of its
+// own, never inlined, so that an unbounded wait's frames stay small (a
+// parked fiber's goroutine stack shrinks back to its smallest size only if
+// its frames use under a quarter of it).
+//
+//go:noinline
+func suspendBounded(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout time.Duration) error {
 	c := h.spareDeadline
 	h.spareDeadline = nil
 	if c == nil {

@@ -507,30 +507,33 @@ func newCoroutine(f *Fiber) {
 	c := s.spareCo
 	if c == nil {
 		c = &coro{}
-		c.next, c.stop = iter.Pull(c.run)
+		// The coroutine's body is this closure itself, not a method
+		// value: a frame less under every parked fiber (whose goroutine
+		// stack the GC shrinks back to its smallest size only if the
+		// parked frames use under a quarter of it).
+		c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
+			for {
+				f := c.f
+				f.body(yield)
+				c.f, f.next = nil, nil
+				s := f.s
+				if s.spareCo != nil || s.closing {
+					return
+				}
+				s.spareCo = c
+				if !yield(struct{}{}) {
+					return
+				}
+			}
+		})
 	}
 	s.spareCo = nil
 	c.f, f.next = f, c.next
 }
 
-// run is the coroutine's body: it runs its fiber to the end, then parks as
-// its scheduler's spare until a new fiber takes it (or ends, if the
-// scheduler has a spare already, is closing, or drops it).
-func (c *coro) run(yield func(struct{}) bool) {
-	for {
-		f := c.f
-		f.body(yield)
-		c.f, f.next = nil, nil
-		s := f.s
-		if s.spareCo != nil || s.closing {
-			return
-		}
-		s.spareCo = c
-		if !yield(struct{}{}) {
-			return
-		}
-	}
-}
+// The coroutine's body runs its fiber to the end, then parks as its
+// scheduler's spare until a new fiber takes it (or ends, if the scheduler
+// has a spare already, is closing, or drops it).
 
 // dropSpare ends the scheduler's spare coroutine, if any.
 func (s *Scheduler) dropSpare() {
