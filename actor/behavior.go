@@ -72,7 +72,7 @@ type Self[M any] struct {
 	restarting bool           // the incarnation is being restarted
 	open       openSet        // requests received and not answered
 	watches    map[pidKey]func(Terminated) M
-	log        *slog.Logger                  // the system's logger with the actor's name; set at Started
+	log        *slog.Logger                  // the system's logger with the actor's name; made by Logger
 	inboxes    []interface{ ownerStopped() } // NewInbox's, closed when this incarnation ends
 }
 
@@ -89,7 +89,12 @@ func (s *Self[M]) System() *System { return s.sys }
 
 // Logger returns the system's logger (see [WithLogger]), with the actor's
 // name attached as "actor".
-func (s *Self[M]) Logger() *slog.Logger { return s.log }
+func (s *Self[M]) Logger() *slog.Logger {
+	if s.log == nil {
+		s.log = s.sys.logger.With(slog.String("actor", s.ref.String()))
+	}
+	return s.log
+}
 
 // Go spawns a fiber of the actor. It runs until its first suspension point
 // before Go returns, then inside the actor's turns whenever it is ready.
@@ -168,8 +173,7 @@ func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
 		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), cell: s.cell}
-		s.log = s.sys.logger.With(slog.String("actor", s.ref.String()))
-		s.sys.register(&entry{seq: s.seq, pid: s.ref.pid, behavior: fmt.Sprintf("%T", s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
+		s.sys.register(&entry{seq: s.seq, pid: s.ref.pid, behavior: reflect.TypeOf(s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
 		}
@@ -306,10 +310,7 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 			cell = &actorCell{stopped: make(chan struct{})}
 		}
 		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate, plain: plain}
-		hopts := []bridge.Option{bridge.WithLogger(sys.logger), bridge.WithStopWait(sys.stopTimeout), bridge.WithDirectory(sys.dir), bridge.WithStopHook(s.fibersGone)}
-		if sys.clock != nil {
-			hopts = append(hopts, bridge.WithClock(sys.clock))
-		}
+		hopts := append(sys.hostOpts[:len(sys.hostOpts):len(sys.hostOpts)], bridge.WithStopHook(s.fibersGone))
 		if sys.watching() {
 			s.mon = fiber.NewMonitor()
 			hopts = append(hopts, bridge.WithMonitor(s.mon))
@@ -317,7 +318,7 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 		s.host = bridge.NewHost(hopts...)
 		return hostedActor[M]{s}
 	}
-	popts := []pa.PropsOption{pa.WithDispatcher(sys.disp)}
+	popts := sys.propsOpts[:len(sys.propsOpts):len(sys.propsOpts)] // appends copy it
 	if c.supervisor != nil {
 		popts = append(popts, pa.WithSupervisor(c.supervisor))
 		if top {
@@ -370,6 +371,10 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 // their cleanups run, so the requests it still holds will not be
 // answered.
 func (s *Self[M]) fibersGone() {
+	if len(s.open.held) == 0 {
+		s.open.held, s.open.sweep = nil, 0
+		return
+	}
 	if s.restarting {
 		s.open.failAll(fmt.Errorf("%w: %s restarted without answering", ErrRestarted, s.ref))
 	} else {

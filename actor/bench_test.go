@@ -119,7 +119,7 @@ func BenchmarkRequest(b *testing.B) {
 			b.Fatalf("%d replies; want %d", got, b.N)
 		}
 	})
-	b.Run("Bridge", func(b *testing.B) {
+	bridged := func(b *testing.B, opts ...actor.WaitOption) {
 		b.ReportAllocs()
 		sys := newBenchSystem(b)
 		responder, err := actor.Spawn(sys, "", func() actor.Behavior[benchMsg] {
@@ -137,7 +137,7 @@ func BenchmarkRequest(b *testing.B) {
 				self.Go("requester", func(f *fiber.Fiber) error {
 					sum := 0
 					for i := 0; i < n; i++ {
-						r, err := actor.Ask(f, responder, benchPing{n: i})
+						r, err := actor.Ask(f, responder, benchPing{n: i}, opts...)
 						if err != nil {
 							return err
 						}
@@ -155,6 +155,94 @@ func BenchmarkRequest(b *testing.B) {
 		requester.Send(b.N)
 		if got := <-done; got != b.N {
 			b.Fatalf("%d replies; want %d", got, b.N)
+		}
+	}
+	b.Run("Bridge", func(b *testing.B) { bridged(b) })
+	// BridgeWithin is Bridge with a deadline per request (bar: ≤ 1.1×
+	// Bridge).
+	within := []actor.WaitOption{actor.Within(10 * time.Second)}
+	b.Run("BridgeWithin", func(b *testing.B) { bridged(b, within...) })
+}
+
+// BenchmarkCall measures Call from a goroutine outside actors to a Weft
+// actor that answers at once, with one context for the run (NoTimeout)
+// and with a context.WithTimeout per call (Timeout). Each checks every
+// reply.
+func BenchmarkCall(b *testing.B) {
+	run := func(b *testing.B, perCall bool) {
+		b.ReportAllocs()
+		sys := newBenchSystem(b)
+		responder, err := actor.Spawn(sys, "", func() actor.Behavior[benchMsg] {
+			return actor.BehaviorFunc[benchMsg](func(self *actor.Self[benchMsg], msg benchMsg) {
+				p := msg.(benchPing)
+				_ = actor.ReplyTo(self, p).Send(&benchPong{p.n + 1})
+			})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			c, cancel := ctx, context.CancelFunc(func() {})
+			if perCall {
+				c, cancel = context.WithTimeout(ctx, 10*time.Second)
+			}
+			r, err := actor.Call(c, responder, benchPing{n: i})
+			cancel()
+			if err != nil || r.n != i+1 {
+				b.Fatalf("Call = %v, %v; want %d", r, err, i+1)
+			}
+		}
+	}
+	b.Run("NoTimeout", func(b *testing.B) { run(b, false) })
+	b.Run("Timeout", func(b *testing.B) { run(b, true) })
+}
+
+// BenchmarkSpawnStop measures spawning a top-level actor and stopping it
+// from outside (Ref.Stop, which waits until it has stopped): Weft's
+// actor against a plain protoactor actor spawned and stopped with
+// protoactor's Root.Spawn and StopFuture(...).Wait() (Raw). Each checks
+// that every actor started.
+func BenchmarkSpawnStop(b *testing.B) {
+	b.Run("Raw", func(b *testing.B) {
+		b.ReportAllocs()
+		ps := newBenchSystem(b).Raw()
+		started := 0
+		props := pa.PropsFromFunc(func(c pa.Context) {
+			if _, ok := c.Message().(*pa.Started); ok {
+				started++ // ordered by StopFuture's wait
+			}
+		})
+		for b.Loop() {
+			if err := ps.Root.StopFuture(ps.Root.Spawn(props)).Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if started != b.N {
+			b.Fatalf("%d started; want %d", started, b.N)
+		}
+	})
+	b.Run("Weft", func(b *testing.B) {
+		b.ReportAllocs()
+		sys := newBenchSystem(b)
+		started := 0
+		produce := func() actor.Behavior[*benchTick] {
+			return actor.BehaviorFunc[*benchTick](func(*actor.Self[*benchTick], *benchTick) {})
+		}
+		ctx := context.Background()
+		for b.Loop() {
+			ref, err := actor.Spawn(sys, "", produce)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := ref.Stop(ctx); err != nil {
+				b.Fatal(err)
+			}
+			started++
+		}
+		if started != b.N {
+			b.Fatalf("%d spawned; want %d", started, b.N)
 		}
 	})
 }

@@ -254,7 +254,11 @@ func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...
 func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R, error) {
 	pid := to.pidOrPanic("Call")
 	st, msg := bind[P](req)
-	reply, err := bridge.CallRaw(ctx, to.sys, pid, msg, st)
+	var stopped <-chan struct{}
+	if to.cell != nil {
+		stopped = to.cell.stopped // a Weft actor: no watch needed
+	}
+	reply, err := bridge.CallRawUntil(ctx, to.sys, pid, msg, st, stopped)
 	return decode[R](reply, err, pid, req)
 }
 

@@ -33,6 +33,8 @@ type System struct {
 	stopTimeout time.Duration
 
 	dir       *bridge.Directory         // every actor's host: deadlock detection
+	hostOpts  []bridge.Option           // what every actor's host gets, built once
+	propsOpts []pa.PropsOption          // the props options of an actor without spawn options
 	clock     fiber.Clock               // nil: the real clock
 	failures  *eventstream.Subscription // logs supervision decisions; unsubscribed by Shutdown
 	watchStop chan struct{}             // closed to stop the watchdog goroutine; nil: no watchdog
@@ -142,11 +144,16 @@ func NewSystem(opts ...Option) *System {
 		actors:      make(map[*bridge.Host]*entry),
 		top:         make(map[string]topActor),
 	}
+	s.hostOpts = []bridge.Option{bridge.WithLogger(s.logger), bridge.WithStopWait(s.stopTimeout), bridge.WithDirectory(s.dir)}
+	if s.clock != nil {
+		s.hostOpts = append(s.hostOpts, bridge.WithClock(s.clock))
+	}
 	if c.serial {
 		s.disp = newSerialDispatcher()
 	} else {
 		s.disp = newDispatcher(c.workers)
 	}
+	s.propsOpts = []pa.PropsOption{pa.WithDispatcher(s.disp)}
 	s.ps = pa.NewActorSystem(
 		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return slog.New(warnOnly{c.logger.Handler()}) }),
 		pa.WithDeadLetterThrottleInterval(c.throttle),

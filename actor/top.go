@@ -3,6 +3,7 @@ package actor
 import (
 	"cmp"
 	"context"
+	"reflect"
 	"slices"
 	"time"
 
@@ -17,13 +18,21 @@ import (
 type entry struct {
 	seq      uint64 // incarnation order
 	pid      *pa.PID
-	behavior string
+	behavior reflect.Type // nil for a nil behavior
 	host     *bridge.Host
 	mb       *mailbox.Mailbox // nil: not one of package mailbox's
 	mon      *fiber.Monitor   // nil: no watchdog
 
 	// Owned by the watchdog goroutine.
 	warned, failed uint64 // the Seq of the last slice reported at each level
+}
+
+// typeName returns the name of t as fmt's %T prints it.
+func typeName(t reflect.Type) string {
+	if t == nil {
+		return "<nil>"
+	}
+	return t.String()
 }
 
 // register records a started actor; unregister forgets it.
@@ -113,7 +122,7 @@ func (s *System) Top(ctx context.Context) []ActorInfo {
 	infos := make([]ActorInfo, len(es))
 	for i, e := range es {
 		a := answers[i]
-		in := ActorInfo{Actor: pids.String(e.pid), Behavior: e.behavior, Mailbox: -1, Err: a.Err}
+		in := ActorInfo{Actor: pids.String(e.pid), Behavior: typeName(e.behavior), Mailbox: -1, Err: a.Err}
 		if e.mb != nil {
 			in.Mailbox = e.mb.UserMessageCount()
 		}

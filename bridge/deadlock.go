@@ -46,6 +46,7 @@ import (
 // probeState is a host's deadlock detection state. Owned by the turns.
 type probeState struct {
 	timer   fiber.Timer
+	alarm   *probeAlarm // what timer reaches the host through; nil until armed
 	armed   bool
 	gen     uint64                      // ticks so far
 	servers map[servingTag]*fiber.Fiber // who serves which request, as tagged; may hold finished fibers
@@ -126,16 +127,28 @@ func (h *Host) armProbes() {
 		return
 	}
 	h.probe.armed = true
-	h.probe.timer = h.sched.Clock().AfterFunc(h.detect, func() { h.sched.Post(h.probeTick) })
+	if h.probe.alarm == nil {
+		h.probe.alarm = &probeAlarm{h: h}
+	}
+	h.probe.timer = h.sched.Clock().AfterFunc(h.detect, h.probe.alarm.ring)
 }
 
 // stopProbes stops the probe timer; the host calls it when it stops.
 func (h *Host) stopProbes() {
 	if h.probe.armed {
-		h.probe.timer.Stop()
+		if h.probe.timer.Stop() {
+			h.probe.alarm.h = nil // the stopped timer never rings
+		}
 		h.probe.armed = false
 	}
 }
+
+// probeAlarm is what the probe timer holds: Go's runtime keeps a stopped
+// timer (and its function) until the time it was set for, so the timer
+// reaches the host only through the alarm, which stopProbes clears.
+type probeAlarm struct{ h *Host }
+
+func (a *probeAlarm) ring() { a.h.sched.Post(a.h.probeTick) }
 
 // probeTick runs in a turn, detectAfter after the timer was armed: it
 // probes the requests whose age (in ticks) is due (probeDue), and re-arms
@@ -313,7 +326,7 @@ func (h *Host) deadlock(p *probe) {
 			Stack:   stacks[goprof.Code{Actor: l.actor.Id, Fiber: strconv.FormatUint(l.fiberID, 10)}],
 		}
 	}
-	h.logger.Error("weft: wait cycle detected; failing its requests", slog.String("cycle", err.Error()))
+	h.log().Error("weft: wait cycle detected; failing its requests", slog.String("cycle", err.Error()))
 	for _, l := range p.links {
 		if l.req == 0 {
 			continue

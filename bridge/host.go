@@ -39,20 +39,25 @@ type Host struct {
 	self      *actor.PID
 	turn      actor.Context // the current turn's context; nil between turns
 	receivers []*receiveWait
-	// requests waiting for replies, by RequestId of their sender PID
+	// requests waiting for replies, by RequestId of their sender PID; nil
+	// until the first request, as watched
 	requests    map[uint32]*pendingRequest
 	lastRequest uint32
 	watched     map[pidKey]*watchCount // request targets watched, with their pending requests
 	userWatched map[pidKey]bool        // actors watched with Host.Watch
-	replyPID    *actor.PID             // the host's reply process, while the actor runs
-	watcherPID  *actor.PID             // the actor's PID as a watcher: see Host.watch
+	replyPID    *actor.PID             // the host's reply process, from the first request while the actor runs
+	watcherPID  *actor.PID             // the actor's PID as a watcher, from its first watch: see Host.watch
 	// loaders with queued keys, dispatched when every fiber is suspended
 	pendingLoads []interface{ dispatch() }
 	wakeMsg      *wakeUp
-	logger       *slog.Logger
+	logger       *slog.Logger // nil: discard (see log)
 	stopWait     time.Duration
+	running      bool // between Started and the stop
 	stopped      bool
 	stopErr      error // what closing the scheduler reported
+	stopCtx      stopContext
+	// a stopped deadline timer for the next bounded wait (wait.go)
+	spareDeadline *deadline
 
 	clock      fiber.Clock           // WithClock, until NewHost builds the scheduler; nil: the real clock
 	mon        *fiber.Monitor        // WithMonitor; nil: none
@@ -112,7 +117,7 @@ func WithMonitor(m *fiber.Monitor) Option { return func(h *Host) { h.mon = m } }
 
 // NewHost returns a host for one actor instance.
 func NewHost(opts ...Option) *Host {
-	h := &Host{wakeMsg: &wakeUp{}, requests: make(map[uint32]*pendingRequest), watched: make(map[pidKey]*watchCount), logger: slog.New(slog.DiscardHandler), stopWait: 5 * time.Second}
+	h := &Host{wakeMsg: &wakeUp{}, stopWait: 5 * time.Second}
 	for _, o := range opts {
 		o(h)
 	}
@@ -237,15 +242,13 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			panic("bridge: Host reused after its actor stopped or restarted; create the Host in the actor's producer")
 		}
 		h.self, h.sys = c.Self(), c.ActorSystem()
-		h.watcherPID = &actor.PID{Address: h.self.Address, Id: h.self.Id}
 		h.started = h.sched.Clock().Now()
 		h.sched.SetProfileLabels("weft.actor", h.self.Id)
 		if h.mon != nil {
 			h.turnLabels = pprof.WithLabels(context.Background(), pprof.Labels("weft.actor", h.self.Id, "weft.turn", "handler"))
 			pprof.SetGoroutineLabels(h.turnLabels)
 		}
-		reg := h.sys.ProcessRegistry
-		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
+		h.running = true
 		if h.dir != nil {
 			h.dir.add(h)
 		}
@@ -264,7 +267,7 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			// waits for its children; the actor's fibers are gone and its
 			// behaviour has seen Stopping: drop them, as protoactor drops
 			// the messages still queued when it stops.
-			h.logger.Debug("weft: message to a stopping actor dropped",
+			h.log().Debug("weft: message to a stopping actor dropped",
 				slog.String("actor", pids.String(h.self)), slog.Any("message", m))
 			return
 		}
@@ -298,12 +301,13 @@ func (h *Host) stop() {
 	if h.stopped {
 		return
 	}
-	h.stopped = true
-	ctx, cancel := context.WithTimeout(context.Background(), h.stopWait)
-	defer cancel()
+	h.stopped, h.running = true, false
+	ctx := &h.stopCtx
+	ctx.d = h.stopWait
+	defer ctx.cancel()
 	if err := h.sched.Close(ctx); err != nil {
 		h.stopErr = err
-		h.logger.Error("weft: problem while stopping the fibers of an actor",
+		h.log().Error("weft: problem while stopping the fibers of an actor",
 			slog.String("actor", pids.String(h.self)), slog.Any("error", err))
 	}
 	h.receivers = nil
@@ -322,6 +326,53 @@ func (h *Host) stop() {
 		h.onStop()
 	}
 }
+
+// log returns the host's logger.
+func (h *Host) log() *slog.Logger {
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	return h.logger
+}
+
+// replyAddr returns the PID of the host's reply process, registering the
+// process at the first request of the actor's run. It must be called
+// while the actor runs.
+func (h *Host) replyAddr() *actor.PID {
+	if h.replyPID == nil {
+		reg := h.sys.ProcessRegistry
+		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
+	}
+	return h.replyPID
+}
+
+// stopContext bounds the wait of a stop for Await calls: a context whose
+// timer starts only if the scheduler waits on it (it has Await calls
+// still running), so that the stop of an actor without any costs no
+// timer.
+type stopContext struct {
+	d   time.Duration
+	ctx context.Context // the bounded context, once asked for
+	end context.CancelFunc
+}
+
+func (c *stopContext) bounded() context.Context {
+	if c.ctx == nil {
+		c.ctx, c.end = context.WithTimeout(context.Background(), c.d)
+	}
+	return c.ctx
+}
+
+func (c *stopContext) cancel() {
+	if c.end != nil {
+		c.end()
+	}
+}
+
+func (c *stopContext) Deadline() (time.Time, bool) { return c.bounded().Deadline() }
+func (c *stopContext) Done() <-chan struct{}       { return c.bounded().Done() }
+func (c *stopContext) Err() error                  { return c.bounded().Err() }
+func (c *stopContext) Value(key any) any           { return c.bounded().Value(key) }
 
 // StopErr returns what went wrong while the actor's fibers were stopped: the
 // [*fiber.PanicError] of a fiber that panicked in its cleanup, and an error

@@ -3,6 +3,7 @@ package bridge
 import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/fiber"
+	"time"
 )
 
 // receiveWait is a fiber waiting for a matching message.
@@ -95,16 +96,36 @@ func ReceiveFrom[T any](f *fiber.Fiber, opts ...WaitOption) (T, *actor.PID, erro
 }
 
 func receive(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (any, *actor.PID, error) {
-	h := HostOf(f)
-	cfg := waitOptions(opts)
-	if f.Cancelled() {
+	h, r, timeout := fileReceiver(f, match, opts)
+	if r == nil {
 		return nil, nil, h.sched.Suspend(f, "receive") // fails at once with the cancellation error
 	}
-	r := &receiveWait{waker: h.sched.Waker(f), match: match}
-	h.receivers = append(h.receivers, r)
-	if err := suspendWithin(f, h, r.waker, "receive", cfg.timeout); err != nil {
+	var err error
+	if timeout <= 0 {
+		err = h.sched.Suspend(f, "receive")
+	} else {
+		err = suspendBounded(f, h, r.waker, "receive", timeout)
+	}
+	if err != nil {
 		h.removeReceiver(r)
 		return nil, nil, err
 	}
 	return r.msg, r.sender, nil
+}
+
+// fileReceiver files a receive wait of f for the messages match takes; it
+// returns a nil wait if f is cancelled. It is receive's preparation, in a
+// frame of its own that is gone while f waits: a parked fiber's frames
+// decide whether its goroutine fits the smallest stack.
+//
+//go:noinline
+func fileReceiver(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (*Host, *receiveWait, time.Duration) {
+	h := HostOf(f)
+	cfg := waitOptions(opts)
+	if f.Cancelled() {
+		return h, nil, 0
+	}
+	r := &receiveWait{waker: h.sched.Waker(f), match: match}
+	h.receivers = append(h.receivers, r)
+	return h, r, cfg.timeout
 }

@@ -81,6 +81,9 @@ func (h *Host) watchTarget(target *actor.PID, key pidKey) *watchCount {
 			h.watch(target)
 		}
 		c = &watchCount{}
+		if h.watched == nil {
+			h.watched = make(map[pidKey]*watchCount)
+		}
 		h.watched[key] = c
 	}
 	c.n++
@@ -94,11 +97,17 @@ func (h *Host) watchTarget(target *actor.PID, key pidKey) *watchCount {
 // the actor's own PID would keep the stopped actor's process, mailbox and
 // state reachable through its cache, this one keeps a few strings.
 func (h *Host) watch(target *actor.PID) {
+	if h.watcherPID == nil {
+		h.watcherPID = &actor.PID{Address: h.self.Address, Id: h.self.Id}
+	}
 	proc, _ := h.sys.ProcessRegistry.Get(target)
 	proc.SendSystemMessage(target, &actor.Watch{Watcher: h.watcherPID})
 }
 
 func (h *Host) unwatch(target *actor.PID) {
+	if h.watcherPID == nil {
+		return // watched nothing
+	}
 	proc, _ := h.sys.ProcessRegistry.Get(target)
 	proc.SendSystemMessage(target, &actor.Unwatch{Watcher: h.watcherPID})
 }
@@ -253,9 +262,10 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	if f.Cancelled() {
 		return nil, h.sched.Suspend(f, "request") // fails at once with the cancellation error
 	}
-	if h.replyPID == nil {
+	if !h.running {
 		return nil, ErrNotRunning
 	}
+	reply := h.replyAddr()
 	w := h.sched.Waker(f) // first: inside fiber.Critical it panics before anything is sent
 	h.lastRequest++
 	if h.lastRequest == 0 { // 0 means "no request": skip it when wrapping
@@ -266,13 +276,16 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	var sender *actor.PID
 	if to != nil {
 		sender = to.ReplyPID()
-		sender.Address, sender.Id, sender.RequestId = h.replyPID.Address, h.replyPID.Id, id
+		sender.Address, sender.Id, sender.RequestId = reply.Address, reply.Id, id
 		to.SetReplyProcess(replyProcess{h})
 	} else {
-		sender = &actor.PID{Address: h.replyPID.Address, Id: h.replyPID.Id, RequestId: id}
+		sender = &actor.PID{Address: reply.Address, Id: reply.Id, RequestId: id}
 	}
 	watch := h.watchTarget(target, key)
 	r := &pendingRequest{waker: w, target: key, to: to}
+	if h.requests == nil {
+		h.requests = make(map[uint32]*pendingRequest)
+	}
 	h.requests[id] = r
 	if h.detect > 0 {
 		r.gen = h.probe.gen
@@ -334,7 +347,7 @@ func (p *callProcess) Stop(*actor.PID) { p.done.Store(true) }
 // [context.Cause] of ctx. It is for code outside actors; inside a fiber use
 // [Request], which suspends only the fiber.
 func Call[R any](ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any) (R, error) {
-	reply, err := call(ctx, sys, target, msg, nil)
+	reply, err := call(ctx, sys, target, msg, nil, nil)
 	if err != nil {
 		var zero R
 		return zero, err
@@ -346,7 +359,17 @@ func Call[R any](ctx context.Context, sys *actor.ActorSystem, target *actor.PID,
 // is told the reply address before msg is sent, and the reply is returned
 // as sent (a dead letter becomes [ErrDeadLetter]).
 func CallRaw(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee) (any, error) {
-	reply, err := call(ctx, sys, target, msg, to)
+	return CallRawUntil(ctx, sys, target, msg, to, nil)
+}
+
+// CallRawUntil is [CallRaw] for a caller that knows when target stops:
+// stopped, if not nil, is closed once target has stopped and will answer
+// no more (a Weft actor's end). The call then fails with [ErrDeadLetter]
+// when stopped closes (unless to says the request was handed on), instead
+// of watching target, which costs two system messages through target's
+// mailbox per call.
+func CallRawUntil(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee, stopped <-chan struct{}) (any, error) {
+	reply, err := call(ctx, sys, target, msg, to, stopped)
 	if err != nil {
 		return nil, err
 	}
@@ -356,39 +379,80 @@ func CallRaw(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg
 	return reply, nil
 }
 
-// call is the body of Call and CallRaw. It watches target for the time of
-// the call, so that a target that stops before it answers (protoactor
-// drops the messages still queued in a stopping actor) fails the call
-// with ErrDeadLetter instead of leaving it to ctx.
-func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee) (any, error) {
+// call is the body of Call and CallRaw. Unless stopped tells it when the
+// target stops, it watches target for the time of the call, so that a
+// target that stops before it answers (protoactor drops the messages still
+// queued in a stopping actor) fails the call with ErrDeadLetter instead of
+// leaving it to ctx.
+func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee, stopped <-chan struct{}) (any, error) {
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
 	p := &callProcess{reply: make(chan any, 1), to: to}
 	reg := sys.ProcessRegistry
-	pid, _ := reg.Add(p, "weft-call"+reg.NextId())
-	proc, _ := reg.Get(target) // dead letters if target does not exist: it answers the watch with a Terminated
-	proc.SendSystemMessage(target, &actor.Watch{Watcher: pid})
-	defer func() {
-		p.done.Store(true)
-		reg.Remove(pid)
-	}()
+	var (
+		pid  *actor.PID
+		proc actor.Process // target's, when watched
+	)
+	if stopped == nil {
+		// A process of its own, which watches target.
+		pid, _ = reg.Add(p, "weft-call"+reg.NextId())
+		proc, _ = reg.Get(target) // dead letters if target does not exist: it answers the watch with a Terminated
+		proc.SendSystemMessage(target, &actor.Watch{Watcher: pid})
+		defer func() {
+			p.done.Store(true)
+			reg.Remove(pid)
+		}()
+	} else {
+		// No watch: the system's call table takes the reply, by RequestId.
+		t := callTableOf(reg)
+		id := t.add(p)
+		defer func() {
+			p.done.Store(true)
+			t.remove(id)
+		}()
+		if to != nil {
+			pid = to.ReplyPID() // saves an allocation
+		} else {
+			pid = &actor.PID{}
+		}
+		pid.Address, pid.Id, pid.RequestId = reg.Address, callTableID, id
+	}
 	sender := pid
 	if to != nil {
 		sender = to.ReplyPID()
-		sender.Address, sender.Id = pid.Address, pid.Id
+		if sender != pid {
+			sender.Address, sender.Id = pid.Address, pid.Id
+		}
 		to.SetReplyProcess(p)
 	}
 	sys.Root.RequestWithCustomSender(target, msg, sender)
-	select {
-	case reply := <-p.reply:
-		if t, ok := reply.(*actor.Terminated); ok {
-			return nil, fmt.Errorf("%w: %s terminated (%v)", ErrDeadLetter, pids.String(t.Who), t.Why)
+	for {
+		select {
+		case reply := <-p.reply:
+			if t, ok := reply.(*actor.Terminated); ok {
+				return nil, fmt.Errorf("%w: %s terminated (%v)", ErrDeadLetter, pids.String(t.Who), t.Why)
+			}
+			if proc != nil {
+				proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
+			}
+			return reply, nil
+		case <-stopped:
+			if handedOn(to) {
+				stopped = nil // another actor answers
+				continue
+			}
+			if p.done.CompareAndSwap(false, true) {
+				return nil, fmt.Errorf("%w: %s terminated (%v)", ErrDeadLetter, pids.String(target), actor.TerminatedReason_Stopped)
+			}
+			// A reply won the race and is on its way (the channel is
+			// buffered): it is the answer.
+			return <-p.reply, nil
+		case <-ctx.Done():
+			if proc != nil {
+				proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
+			}
+			return nil, context.Cause(ctx)
 		}
-		proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
-		return reply, nil
-	case <-ctx.Done():
-		proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
-		return nil, context.Cause(ctx)
 	}
 }

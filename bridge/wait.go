@@ -37,10 +37,58 @@ func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout 
 	if timeout <= 0 {
 		return h.sched.Suspend(f, what)
 	}
-	t := h.sched.Clock().AfterFunc(timeout, func() {
-		h.sched.Post(func() { w.Wake(ErrTimeout) })
-	})
+	return suspendBounded(f, h, w, what, timeout)
+}
+
+// suspendBounded is suspendWithin with a deadline. It is a function of its
+// own, never inlined, so that an unbounded wait's frames stay small (a
+// parked fiber's goroutine stack shrinks back to its smallest size only if
+// its frames use under a quarter of it).
+//
+//go:noinline
+func suspendBounded(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout time.Duration) error {
+	c := h.spareDeadline
+	h.spareDeadline = nil
+	if c == nil {
+		c = &deadline{}
+	}
+	c.s, c.w = h.sched, w
+	if c.t == nil {
+		c.t = h.sched.Clock().AfterFunc(timeout, c.expire)
+	} else {
+		// A spare's timer was stopped before it fired: Reset schedules
+		// expire again (and reports false, as for any inactive timer).
+		c.t.(resetter).Reset(timeout)
+	}
 	err := h.sched.Suspend(f, what)
-	t.Stop()
+	if c.t.Stop() {
+		// The stopped timer never calls expire: the deadline (and its
+		// timer, if it can be reset) serves the next bounded wait.
+		c.s, c.w = nil, fiber.Waker{}
+		if _, ok := c.t.(resetter); ok && !h.stopped {
+			h.spareDeadline = c
+		}
+	}
 	return err
+}
+
+// deadline is what a bounded wait's timer holds: Go's runtime keeps a
+// stopped timer (and its function) until the time it was set for, so the
+// timer reaches the scheduler, and through it the host and its actor,
+// only through the deadline, which a wait that ended first clears. A
+// host keeps one spare deadline whose stopped timer it resets for its next
+// bounded wait, instead of a new timer per wait.
+type deadline struct {
+	s *fiber.Scheduler
+	w fiber.Waker
+	t fiber.Timer
+}
+
+// resetter is a Timer that can be set again once stopped (the real
+// clock's *time.Timer is one).
+type resetter interface{ Reset(time.Duration) bool }
+
+func (c *deadline) expire() {
+	w := c.w
+	c.s.Post(func() { w.Wake(ErrTimeout) })
 }

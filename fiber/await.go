@@ -3,6 +3,8 @@ package fiber
 import (
 	"context"
 	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
 )
 
 // Await runs fn on a new goroutine and suspends f until it returns, then
@@ -31,6 +33,13 @@ func Await[T any](f *Fiber, fn func(ctx context.Context) (T, error)) (T, error) 
 		return zero, f.cancelled
 	}
 	ctx, name := f.Context(), f.Name()
+	if s.labels != nil && s.mon == nil && f.runs == 1 {
+		// In its first run, f carries only its scheduler's labels (see
+		// Scheduler.spawn): give it, and so the goroutine started here,
+		// its name and ID now.
+		pprof.SetGoroutineLabels(pprof.WithLabels(s.labels, pprof.Labels(
+			"weft.fiber", name, "weft.fiber.id", strconv.FormatUint(f.id, 10))))
+	}
 	w := f.waker()
 	var (
 		res T
@@ -80,7 +89,7 @@ func (s *Scheduler) Offload(name string, fn func(ctx context.Context) (then func
 	if s.closing {
 		misuse("Offload on a closed scheduler")
 	}
-	s.offload(s.life, func(ctx context.Context) (func(), *PanicError) {
+	s.offload(s.lifeContext(), func(ctx context.Context) (func(), *PanicError) {
 		then, _, pe := callBlocking(name, ctx, func(ctx context.Context) (func(), error) { return fn(ctx), nil })
 		if pe != nil {
 			return func() { s.fail(pe) }, pe

@@ -68,7 +68,7 @@ func BenchmarkSpawn(b *testing.B) {
 			b.Fatalf("ran %d; want %d", n, b.N)
 		}
 	})
-	b.Run("Fiber", func(b *testing.B) {
+	fibers := func(b *testing.B, opts ...fiber.Option) {
 		b.ReportAllocs()
 		n := 0
 		child := func(*fiber.Fiber) error { n++; return nil }
@@ -79,11 +79,14 @@ func BenchmarkSpawn(b *testing.B) {
 				}
 			}
 			return nil
-		})
+		}, opts...)
 		if err != nil || n != b.N {
 			b.Fatalf("Run = %v after %d spawns; want nil after %d", err, n, b.N)
 		}
-	})
+	}
+	b.Run("Fiber", func(b *testing.B) { fibers(b) })
+	// Labelled spawns as an actor's fibers do: with profile labels on.
+	b.Run("Labelled", func(b *testing.B) { fibers(b, fiber.WithProfileLabels("weft.actor", "bench")) })
 }
 
 // liveBytes returns the heap and stack memory in use after a full GC.

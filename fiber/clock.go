@@ -47,19 +47,33 @@ func (f *Fiber) Sleep(d time.Duration) error {
 	if f.cancelled != nil {
 		return f.cancelled
 	}
-	w := f.waker()
+	c := &alarm{s: s, w: f.waker()}
 	s.timers++
-	t := s.clock.AfterFunc(d, func() {
-		s.Post(func() {
-			s.timers--
-			w.Wake(nil)
-		})
-	})
+	t := s.clock.AfterFunc(d, c.ring)
 	err := f.suspend("sleep", d.String(), nil)
 	if err != nil && t.Stop() {
 		s.timers--
+		*c = alarm{} // the stopped timer never calls ring
 	}
 	return err
+}
+
+// alarm is what a sleep's timer holds. Go's runtime keeps a stopped timer,
+// and so its function, in its timer heap until the time it was set for:
+// the function must reach the scheduler (and through it the fibers and
+// their actor) only through the alarm, which a stopped sleep clears, so
+// that a cancelled long sleep does not keep its scheduler reachable.
+type alarm struct {
+	s *Scheduler
+	w Waker
+}
+
+func (c *alarm) ring() {
+	s, w := c.s, c.w
+	s.Post(func() {
+		s.timers--
+		w.Wake(nil)
+	})
 }
 
 // SleepUntil suspends f until the scheduler's clock ([Fiber.Now]) reads t

@@ -79,7 +79,7 @@ type Fiber struct {
 	tag any // the owner's annotation (Scheduler.SetTag)
 
 	joiners   waitq[struct{}]
-	labels    context.Context // profiler labels (WithProfileLabels), set by the fiber on itself
+	labels    context.Context // profile labels of its own, until the fiber has set them on itself (see park)
 	onExit    func(*Fiber)    // called as the fiber finishes, before its joiners wake (Group)
 	ctx       context.Context
 	ctxCancel context.CancelCauseFunc
@@ -171,6 +171,8 @@ func (f *Fiber) body(yield func(struct{}) bool) {
 	if f.labels != nil {
 		pprof.SetGoroutineLabels(f.labels)
 		f.labels = nil
+	} else if l := f.s.labels; l != nil {
+		pprof.SetGoroutineLabels(l) // the fiber's own come later: see Scheduler.spawn
 	}
 	f.err = f.call()
 	f.exit()
@@ -253,7 +255,7 @@ func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
 	f.state = StateSuspended
 	f.waitNode, f.waitWhat, f.waitOn = node, what, on
 	f.waitSince = s.clock.Now()
-	f.yield(struct{}{})
+	f.park()
 	err := f.wakeErr
 	f.wakeErr = nil
 	f.waitWhat, f.waitOn, f.waitFor = "", "", nil
@@ -278,8 +280,21 @@ func (f *Fiber) Yield() error {
 	}
 	f.state = StateReady
 	s.runq.push(f)
-	f.yield(struct{}{})
+	f.park()
 	return f.cancelled
+}
+
+// park yields f's coroutine until it is resumed. A resumption that finds
+// f.labels set is the spawner's, which gives a fiber that outlived its
+// first run its profile labels (see Scheduler.spawn): f sets them on its
+// goroutine and parks again.
+func (f *Fiber) park() {
+	f.yield(struct{}{})
+	if f.labels != nil {
+		pprof.SetGoroutineLabels(f.labels)
+		f.labels = nil
+		f.yield(struct{}{})
+	}
 }
 
 // Join suspends f until child is done and returns child's result: the
@@ -474,7 +489,56 @@ func criticalMisuse(f *Fiber, what string) {
 	misuse("suspension point (" + what + ") reached inside Critical by fiber " + strconv.Quote(f.Name()))
 }
 
-// newCoroutine is split out of spawn so that spawn stays small.
+// coro is the coroutine (iter.Pull) that runs fibers: a new fiber gets its
+// scheduler's spare coroutine, left by a fiber that finished, if there is
+// one, so that a short child fiber spawned and joined in a loop costs two
+// coroutine switches instead of a goroutine. A scheduler keeps at most one
+// spare, and only until RunReady returns (or Close), so that an idle actor
+// holds no goroutine of a finished fiber.
+type coro struct {
+	next func() (struct{}, bool)
+	stop func()
+	f    *Fiber // the fiber it runs; nil while spare
+}
+
+// newCoroutine gives f a coroutine: the scheduler's spare or a new one.
 func newCoroutine(f *Fiber) {
-	f.next, _ = iter.Pull(f.body)
+	s := f.s
+	c := s.spareCo
+	if c == nil {
+		c = &coro{}
+		// The coroutine's body is this closure itself, not a method
+		// value: a frame less under every parked fiber (whose goroutine
+		// stack the GC shrinks back to its smallest size only if the
+		// parked frames use under a quarter of it).
+		c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
+			for {
+				f := c.f
+				f.body(yield)
+				c.f, f.next = nil, nil
+				s := f.s
+				if s.spareCo != nil || s.closing {
+					return
+				}
+				s.spareCo = c
+				if !yield(struct{}{}) {
+					return
+				}
+			}
+		})
+	}
+	s.spareCo = nil
+	c.f, f.next = f, c.next
+}
+
+// The coroutine's body runs its fiber to the end, then parks as its
+// scheduler's spare until a new fiber takes it (or ends, if the scheduler
+// has a spare already, is closing, or drops it).
+
+// dropSpare ends the scheduler's spare coroutine, if any.
+func (s *Scheduler) dropSpare() {
+	if c := s.spareCo; c != nil {
+		s.spareCo = nil
+		c.stop()
+	}
 }

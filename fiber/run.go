@@ -47,7 +47,8 @@ func WithMonitor(m *Monitor) Option {
 // and "weft.spawned" (the function and line that spawned it, outside
 // Weft), so that CPU profiles, goroutine dumps (debug=1) and leak reports
 // (package leakcheck) name the fiber. Labels cost about a microsecond and
-// 300 bytes per spawn, so they are off by default. The labels also mark
+// 300 bytes per spawn of a fiber that outlives its first run, so they are
+// off by default. The labels also mark
 // goroutines started by [Await]. It panics if kv has an odd length.
 func WithProfileLabels(kv ...string) Option {
 	if len(kv)%2 != 0 {

@@ -42,11 +42,12 @@ import (
 type Scheduler struct {
 	// Owned by the owner.
 	ctx      context.Context
-	life     context.Context // cancelled by Close; passed to Offload
+	life     context.Context // cancelled by Close; passed to Offload; nil until the first Offload
 	endLife  context.CancelCauseFunc
 	clock    Clock
 	owner    any
-	labels   context.Context // profiler labels of the scheduler's fibers; nil: none
+	labels   context.Context // profiler labels of the scheduler's fibers, built at the first spawn; nil: none
+	labelKV  []string        // SetProfileLabels' pairs; nil: labels off
 	mon      *Monitor        // publishes the running fiber to a watchdog; nil: none
 	idleHook func()
 	wakeHook func()
@@ -60,6 +61,7 @@ type Scheduler struct {
 	failure  *PanicError // first unsupervised panic
 	failNew  *PanicError // first unsupervised panic not yet returned by RunReady
 	closing  bool
+	spareCo  *coro // a finished fiber's coroutine, until RunReady returns (see coro)
 	closeErr error
 	spare    []func() // recycled inbox buffer
 
@@ -129,8 +131,18 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 	if s.clock == nil {
 		s.clock = realClock{}
 	}
-	s.life, s.endLife = context.WithCancelCause(s.ctx)
 	return s
+}
+
+// lifeContext returns the context that Close cancels, made on first use.
+func (s *Scheduler) lifeContext() context.Context {
+	if s.life == nil {
+		s.life, s.endLife = context.WithCancelCause(s.ctx)
+		if s.closing {
+			s.endLife(ErrStopped)
+		}
+	}
+	return s.life
 }
 
 // SetProfileLabels gives the fibers spawned from now on pprof goroutine
@@ -140,7 +152,9 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 // (debug=1) and leak reports (package leakcheck) name the fiber; the
 // labels also mark goroutines started by [Await]. With no arguments,
 // fibers get only the labels of their own. Labels cost about a microsecond
-// and 300 bytes per spawn, so they are off until the first call; the actor
+// and 300 bytes per spawn of a fiber that outlives its first run (a fiber
+// that finishes in its first run gets only kv, at no cost), so they are
+// off until the first call; the actor
 // bridge turns them on, with the actor's ID, when its actor starts. Run's
 // equivalent is [WithProfileLabels]. It must be called by the owner; it
 // panics if kv has an odd length.
@@ -148,7 +162,10 @@ func (s *Scheduler) SetProfileLabels(kv ...string) {
 	if len(kv)%2 != 0 {
 		misuse("SetProfileLabels with an odd number of strings")
 	}
-	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(kv...))
+	s.labelKV, s.labels = kv, nil
+	if kv == nil {
+		s.labelKV = []string{}
+	}
 }
 
 // misuse panics with a "fiber: " message; used for API misuse only.
@@ -218,22 +235,49 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg
 	if s.mon != nil {
 		f.Name() // fixed before a Monitor publishes f to other goroutines
 	}
-	if s.labels != nil {
-		f.labels = pprof.WithLabels(s.labels, pprof.Labels(
-			"weft.fiber", f.Name(),
-			"weft.fiber.id", strconv.FormatUint(f.id, 10),
-			"weft.spawned", spawnSite()))
+	if s.labelKV != nil && s.labels == nil {
+		s.labels = pprof.WithLabels(context.Background(), pprof.Labels(s.labelKV...))
+	}
+	if s.labels != nil && s.mon != nil {
+		// A monitor (the actors' slice watchdog) finds a running fiber's
+		// stack by its labels: they are set from the first run.
+		f.labels = s.fiberLabels(f)
 	}
 	newCoroutine(f)
 	s.resume(f)
+	if s.labels != nil && s.mon == nil && f.state != StateDone {
+		// Labels are lazy: a fiber that finishes in its first run (the
+		// common short-lived child) carries only its scheduler's labels,
+		// and costs neither a label set nor a stack walk. One that
+		// outlives its first run gets its own labels now, while the
+		// spawner's stack still shows the spawn site, and sets them on
+		// itself in a short resumption that is not a wake-up.
+		f.labels = s.fiberLabels(f)
+		prev := s.current
+		s.current = nil // the fiber runs no code of its own
+		f.next()
+		s.current = prev
+	}
+	if s.current == nil && !s.driving.Load() {
+		s.dropSpare() // spawned by the owner's code: no RunReady may follow
+	}
 	return f
+}
+
+// fiberLabels returns f's profile labels. It must be called by spawn
+// itself: spawnSite counts the frames above it.
+func (s *Scheduler) fiberLabels(f *Fiber) context.Context {
+	return pprof.WithLabels(s.labels, pprof.Labels(
+		"weft.fiber", f.Name(),
+		"weft.fiber.id", strconv.FormatUint(f.id, 10),
+		"weft.spawned", spawnSite()))
 }
 
 // spawnSite returns "function file:line" of the first caller outside Weft's
 // own packages (tests of those packages count as outside).
 func spawnSite() string {
 	var pcs [16]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(4, pcs[:])])
 	for {
 		fr, more := frames.Next()
 		if !isWeftFrame(fr.Function) || !more {
@@ -420,13 +464,17 @@ func (s *Scheduler) RunReady() error {
 			s.idleHook()
 		}
 		if s.Idle() && s.failNew == nil {
+			s.dropSpare()
 			return nil
 		}
 	}
 	if s.current != nil || !s.driving.CompareAndSwap(false, true) {
 		misuse("RunReady called while the scheduler is running (from a fiber, a posted function or another goroutine)")
 	}
-	defer s.driving.Store(false)
+	defer func() {
+		s.dropSpare()
+		s.driving.Store(false)
+	}()
 	for {
 		if s.inboxN.Load() != 0 {
 			s.drainInbox()
@@ -508,7 +556,9 @@ func (s *Scheduler) Close(ctx context.Context) error {
 	if !s.closing {
 		s.closing = true
 		s.Cancel(ErrStopped)
-		s.endLife(ErrStopped)
+		if s.endLife != nil {
+			s.endLife(ErrStopped)
+		}
 		for !s.closed {
 			for s.nlive > 0 || !s.Idle() {
 				if err := s.RunReady(); err != nil && s.closeErr == nil {
@@ -526,6 +576,7 @@ func (s *Scheduler) Close(ctx context.Context) error {
 			s.closed = len(s.inbox) == 0
 			s.mu.Unlock()
 		}
+		s.dropSpare()
 	}
 	s.mu.Lock()
 	if s.awaits == 0 {

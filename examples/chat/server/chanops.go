@@ -152,11 +152,12 @@ func (c *conn) cmdTopic(f *fiber.Fiber, m irc.Message) {
 	askChannel(c, f, name, ref, chanTopic{who: c.member(), set: len(m.Params) > 1, text: m.Param(1)})
 }
 
+// cmdNames handles "NAMES #a,#b" (353, 366 for each) and "NAMES" alone
+// (366 for "*").
 func (c *conn) cmdNames(f *fiber.Fiber, m irc.Message) {
-	if len(m.Params) == 0 {
-		for key, ref := range c.channels {
-			askChannel(c, f, key, ref, chanNames{who: c.member()})
-		}
+	if len(m.Params) == 0 || m.Params[0] == "" {
+		// As most servers do: nothing but the end (modern IRC, NAMES).
+		c.numeric(irc.RplEndOfNames, "*", "End of /NAMES list")
 		return
 	}
 	for name := range strings.SplitSeq(m.Params[0], ",") {
@@ -233,11 +234,22 @@ func (c *conn) cmdKick(f *fiber.Fiber, m irc.Message) {
 }
 
 // cmdInvite handles "INVITE nick #chan", and "INVITE" alone, which lists
-// the channels the client is invited to (336, 337).
+// the channels the client is invited to (336, 337): those whose channel
+// actor is still the one that invited (an invitation closes with its
+// channel).
 func (c *conn) cmdInvite(f *fiber.Fiber, m irc.Message) {
 	if len(m.Params) == 0 {
-		for _, name := range c.invitedTo {
-			c.numeric(irc.RplInviteList, name)
+		for key, inv := range c.invitedTo {
+			r, err := actor.Ask(f, c.registry, channelFor{name: inv.name})
+			if err != nil {
+				c.internalError(err)
+				return
+			}
+			if !r.ok || r.ref.String() != inv.ref.String() {
+				delete(c.invitedTo, key)
+				continue
+			}
+			c.numeric(irc.RplInviteList, inv.name)
 		}
 		c.numeric(irc.RplEndOfInviteList, "End of /INVITE list")
 		return
@@ -262,7 +274,7 @@ func (c *conn) cmdInvite(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	if a, ok := askChannel(c, f, name, ref, chanInvite{who: c.member(), target: r.who}); ok && a.ok {
-		r.who.conn.Send(invited{name: name})
+		r.who.conn.Send(invited{name: name, ref: ref})
 		if away, isAway := r.who.st.awayMessage(); isAway {
 			c.numeric(irc.RplAway, r.who.nick, away)
 		}

@@ -63,7 +63,7 @@ type conn struct {
 	cap302         bool                          // CAP LS 302 (or later) was sent
 	st             *userState                    // shared with the actors that hold the member
 	channels       map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on
-	invitedTo      map[string]string             // channels the client is invited to: folded name → name
+	invitedTo      map[string]invited            // channels the client is invited to, by folded name
 	sink           *replySink                    // collects the replies of the labeled command being handled
 	flood          bucket
 	delayed        int    // lines in a row delayed by flood control
@@ -140,9 +140,9 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 		}
 	case invited:
 		if c.invitedTo == nil {
-			c.invitedTo = make(map[string]string)
+			c.invitedTo = make(map[string]invited)
 		}
-		c.invitedTo[irc.Fold(msg.name)] = msg.name
+		c.invitedTo[irc.Fold(msg.name)] = msg
 	}
 }
 

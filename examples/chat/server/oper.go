@@ -64,7 +64,7 @@ func (c *conn) cmdKill(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	reason := "Killed (" + c.nick + " (" + m.Params[1] + "))"
-	r, err := actor.Ask(f, c.registry, killUser{nick: m.Params[0], reason: reason})
+	r, err := actor.Ask(f, c.registry, killUser{nick: m.Params[0], source: c.prefix, comment: m.Params[1], reason: reason})
 	if err != nil {
 		c.internalError(err)
 		return
@@ -90,13 +90,19 @@ func (c *conn) cmdWallops(_ *fiber.Fiber, m irc.Message) {
 }
 
 // userMode handles MODE on a nickname: the client's own modes only (502
-// otherwise); +i and +w may be set and cleared, +o only cleared (OPER
-// sets it).
-func (c *conn) userMode(_ *fiber.Fiber, m irc.Message) {
+// for another user's, 401 for a nickname nobody has); +i and +w may be
+// set and cleared, +o only cleared (OPER sets it).
+func (c *conn) userMode(f *fiber.Fiber, m irc.Message) {
 	if !irc.EqualFold(m.Params[0], c.nick) {
-		if len(m.Params) == 1 {
+		found, err := actor.Ask(f, c.registry, lookupNicks{nicks: []string{m.Params[0]}})
+		switch {
+		case err != nil:
+			c.internalError(err)
+		case found[0].id == 0:
+			c.numeric(irc.ErrNoSuchNick, m.Params[0], "No such nick/channel")
+		case len(m.Params) == 1:
 			c.numeric(irc.ErrUsersDontMatch, "Can't view modes for other users")
-		} else {
+		default:
 			c.numeric(irc.ErrUsersDontMatch, "Cannot change mode for other users")
 		}
 		return

@@ -77,11 +77,14 @@ type luserCounts struct {
 	users, invisible, opers, unknown, channels, maxUsers int
 }
 
-// killUser disconnects a user on an operator's order.
+// killUser disconnects a user on an operator's order: the user gets
+// ":oper KILL nick :comment", then its link closes with reason.
 type killUser struct {
 	actor.Request[registryMsg, deliverReply]
-	nick   string
-	reason string // "Killed (oper (comment))"
+	nick    string
+	source  string // the operator's nick!user@host
+	comment string
+	reason  string // "Killed (oper (comment))"
 }
 
 // wallops queues a WALLOPS line for every user with +w (one-way).
@@ -390,8 +393,12 @@ type kicked struct {
 	ref actor.Ref[chanMsg]
 }
 
-// invited tells a connection it was invited to a channel.
-type invited struct{ name string }
+// invited tells a connection it was invited to a channel (the actor
+// ref: the invitation dies with that channel).
+type invited struct {
+	name string
+	ref  actor.Ref[chanMsg]
+}
 
 func (shutdownConn) connMsg()  {}
 func (sendQExceeded) connMsg() {}

@@ -87,6 +87,7 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 			actor.ReplyTo(self, m).Send(deliverReply{})
 			return
 		}
+		e.out.TryPush(r.appendMsg(nil, m.source, "KILL", e.nick, m.comment))
 		e.conn.Send(killed{reason: m.reason})
 		actor.ReplyTo(self, m).Send(deliverReply{found: true, nick: e.nick})
 	case wallops:

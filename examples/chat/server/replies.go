@@ -22,7 +22,7 @@ func (in *info) appendNumeric(dst []byte, n irc.Numeric, target string, params .
 func (in *info) appendMsg(dst []byte, source, command string, params ...string) []byte {
 	force := false
 	switch command {
-	case "PRIVMSG", "NOTICE", "QUIT", "PART", "TOPIC", "PONG", "ERROR", "KICK", "WALLOPS", "SETNAME", "FAIL":
+	case "PRIVMSG", "NOTICE", "QUIT", "PART", "TOPIC", "PONG", "ERROR", "KICK", "KILL", "WALLOPS", "SETNAME", "FAIL":
 		force = len(params) > 1 || command == "QUIT" || command == "ERROR" || command == "WALLOPS" || command == "SETNAME"
 	case "AWAY":
 		force = len(params) > 0

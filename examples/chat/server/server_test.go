@@ -172,7 +172,7 @@ func TestErrorNumerics(t *testing.T) {
 		{"PING", irc.ErrNoOrigin, nil},
 		{"TOPIC #none", irc.ErrNoSuchChannel, []string{"#none"}},
 		{"MODE #none", irc.ErrNoSuchChannel, []string{"#none"}},
-		{"MODE bob +i", irc.ErrUsersDontMatch, nil},
+		{"MODE bob +i", irc.ErrNoSuchNick, []string{"bob"}}, // no bob here: 401 (502 is for an existing other user)
 		{"MODE alice +x", irc.ErrUModeUnknownFlag, nil},
 		{"CAP", irc.ErrNeedMoreParams, []string{"CAP"}},
 	}

@@ -1,0 +1,136 @@
+package actor_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/fiber"
+	"github.com/weft-go/weft/mailbox"
+)
+
+// posted is a mailbox middleware that signals each queued get request.
+type posted struct{ gets chan struct{} }
+
+func (posted) MailboxStarted()     {}
+func (posted) MessageReceived(any) {}
+func (posted) MailboxEmpty()       {}
+func (p posted) MessagePosted(m any) {
+	if _, ok := pa.UnwrapEnvelopeMessage(m).(get); ok {
+		p.gets <- struct{}{}
+	}
+}
+
+// TestCallQueuedAtStop checks that a Call whose request is still queued
+// when its target stops (protoactor drops it) fails with ErrDeadTarget,
+// from the target's end (Call watches no Weft actor), well before its
+// context's deadline.
+func TestCallQueuedAtStop(t *testing.T) {
+	sys := newSystem(t)
+	mw := posted{gets: make(chan struct{}, 1)}
+	entered, release := make(chan struct{}), make(chan struct{})
+	ref := spawn(t, sys, "stopper", func() actor.Behavior[counterMsg] {
+		return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+			if _, ok := msg.(add); ok {
+				close(entered)
+				<-release
+				self.Stop()
+			}
+		})
+	}, actor.WithMailbox(mailbox.Unbounded(mailbox.WithMiddleware(mw))))
+	ref.Send(add{})
+	recv(t, entered, "the turn")
+	errc := make(chan error, 1)
+	go func() {
+		_, err := actor.Call(ctxFor(t), ref, get{})
+		errc <- err
+	}()
+	recv(t, mw.gets, "the request queued")
+	close(release)
+	if err := recv(t, errc, "Call's return"); !errors.Is(err, actor.ErrDeadTarget) {
+		t.Errorf("Call(actor stopping with the request queued) error = %v; want actor.ErrDeadTarget", err)
+	}
+}
+
+// TestCallAnsweredRaw checks that a Call to a Weft actor gets a reply sent
+// to the request's sender PID through protoactor (Raw().Respond), as a
+// raw responder or a forwarded-to protoactor actor would answer, and that
+// concurrent calls get their own replies.
+func TestCallAnsweredRaw(t *testing.T) {
+	sys := newSystem(t)
+	ref := spawn(t, sys, "raw", func() actor.Behavior[counterMsg] {
+		n := 0
+		return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+			if _, ok := msg.(get); ok {
+				n++
+				self.Raw().Respond(n)
+			}
+		})
+	})
+	const calls = 8
+	got := make(chan int, calls)
+	errs := make(chan error, calls)
+	for range calls {
+		go func() {
+			v, err := actor.Call(ctxFor(t), ref, get{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			got <- v
+		}()
+	}
+	seen := make(map[int]bool)
+	for range calls {
+		select {
+		case v := <-got:
+			if seen[v] {
+				t.Errorf("reply %d twice", v)
+			}
+			seen[v] = true
+		case err := <-errs:
+			t.Errorf("Call(raw responder) error = %v; want nil", err)
+		case <-ctxFor(t).Done():
+			t.Fatal("timed out waiting for the calls")
+		}
+	}
+}
+
+// TestWithinTimerReused checks the deadlines of successive bounded Asks
+// of one actor, which reuse one stopped timer: answered asks do not
+// time out later, and a later unanswered ask still times out.
+func TestWithinTimerReused(t *testing.T) {
+	sys := newSystem(t)
+	answering := spawn(t, sys, "answering", counter)
+	silent := spawn(t, sys, "silent", func() actor.Behavior[counterMsg] {
+		return actor.BehaviorFunc[counterMsg](func(*actor.Self[counterMsg], counterMsg) {})
+	})
+	errs := make(chan error, 1)
+	asker := spawn(t, sys, "asker", func() actor.Behavior[counterMsg] {
+		return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+			self.Go("asks", func(f *fiber.Fiber) error {
+				for range 100 {
+					if _, err := actor.Ask(f, answering, get{}, actor.Within(patience)); err != nil {
+						errs <- err
+						return nil
+					}
+				}
+				_, err := actor.Ask(f, silent, get{}, actor.Within(50*time.Millisecond))
+				if !errors.Is(err, actor.ErrTimeout) {
+					errs <- fmt.Errorf("Ask(silent, Within(50ms)) error = %v; want actor.ErrTimeout", err)
+					return nil
+				}
+				_, err = actor.Ask(f, answering, get{}, actor.Within(patience))
+				errs <- err
+				return nil
+			})
+		})
+	})
+	asker.Send(add{})
+	if err := recv(t, errs, "the asks"); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,102 @@
+package actor_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"weak"
+
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/fiber"
+)
+
+// payload is state an actor owns, tracked through a weak pointer.
+type payload struct{ buf [1 << 10]byte }
+
+// TestStoppedActorsUnreachable checks that nothing keeps a stopped actor's
+// state reachable: the system's records, protoactor's registry, the watch
+// sets of the actors that watched it or that it asked, its fibers and
+// their timers (Go's runtime keeps a stopped timer until the time it was
+// set for). Each actor here is watched by a watcher, asks it, and has a
+// fiber parked in a long sleep; with a deadline, its Ask leaves a stopped
+// timer behind, and the system's deadlock probes (set to a long period)
+// arm one per asking actor.
+func TestStoppedActorsUnreachable(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []actor.Option
+		ask  []actor.WaitOption
+	}{
+		{"plain", nil, nil},
+		{"deadline and probes", []actor.Option{actor.WithDeadlockDetection(patience)}, []actor.WaitOption{actor.Within(patience)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := newSystem(t, tc.opts...)
+			watcher := spawn(t, sys, "watcher", func() actor.Behavior[counterMsg] {
+				return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+					switch m := msg.(type) {
+					case watchThis:
+						self.Watch(m.ref, func(actor.Terminated) counterMsg { return add{} })
+						actor.ReplyTo(self, m).Send(0)
+					default:
+						counter().Receive(self, msg)
+					}
+				})
+			})
+			const n = 200
+			weaks := make([]weak.Pointer[payload], n)
+			for i := range n {
+				p := &payload{}
+				weaks[i] = weak.Make(p)
+				ref := spawn(t, sys, fmt.Sprint("worker-", i), func() actor.Behavior[counterMsg] {
+					return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+						_ = p
+						if g, ok := msg.(get); ok {
+							reply := actor.ReplyTo(self, g)
+							self.Go("asker", func(f *fiber.Fiber) error {
+								n, err := actor.Ask(f, watcher, get{}, tc.ask...)
+								if err != nil {
+									return err
+								}
+								if err := reply.Send(n); err != nil {
+									return err
+								}
+								return f.Sleep(patience) // parked until the stop
+							})
+						}
+					})
+				})
+				if _, err := actor.Call(ctxFor(t), watcher, watchThis{ref: ref}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := actor.Call(ctxFor(t), ref, get{}); err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.Stop(ctxFor(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The watcher has handled every notice once it answers.
+			call(t, watcher, get{})
+			runtime.GC()
+			runtime.GC()
+			var live []int
+			for i, w := range weaks {
+				if w.Value() != nil {
+					live = append(live, i)
+				}
+			}
+			if len(live) != 0 {
+				t.Errorf("%d of %d stopped actors' state still reachable after GC (actors %v); want none", len(live), n, live)
+			}
+		})
+	}
+}
+
+// watchThis asks the watcher to watch ref.
+type watchThis struct {
+	actor.Request[counterMsg, int]
+	ref actor.Ref[counterMsg]
+}
+
+func (watchThis) counterMsg() {}
