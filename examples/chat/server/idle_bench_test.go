@@ -56,74 +56,72 @@ func TestIdleServerProcess(t *testing.T) {
 // welcomed), with the growth of its Go heap (after a GC), stacks and
 // goroutines per connection, and the time from the first dial to the last 001 (a connect
 // storm, the clients dialling at once). The clients are in this process,
-// so they do not count.
+// so they do not count. It measures once, whatever b.N.
 //
 //	go test -run '^$' -bench IdleConns -benchtime 1x ./examples/chat/server/
 func BenchmarkIdleConns(b *testing.B) {
 	const n = 2000
-	for range b.N {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestIdleServerProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), idleServerEnv+"=1")
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		func() {
-			defer func() {
-				stdin.Close()
-				_ = cmd.Wait()
-			}()
-			out := bufio.NewReader(stdout)
-			line, err := out.ReadString('\n')
-			addr, ok := strings.CutPrefix(strings.TrimSpace(line), "addr ")
-			if err != nil || !ok {
-				b.Fatalf("server process said %q, %v", line, err)
-			}
-			// Warm the server up with one client, so that the baseline
-			// includes what the first connection allocates once.
-			warm := dialRegistered(b, addr, "warm")
-			defer warm.Close()
-			rss0 := rssOf(b, cmd.Process.Pid)
-			heap0, stack0, g0 := memOf(b, stdin, out)
-			start := time.Now()
-			conns := make([]net.Conn, n)
-			errs := make(chan error, n)
-			for i := range conns {
-				go func() {
-					nc, err := dialAndRegister(addr, "i"+strconv.Itoa(i))
-					conns[i] = nc
-					errs <- err
-				}()
-			}
-			for range n {
-				if err := <-errs; err != nil {
-					b.Fatal(err)
-				}
-			}
-			storm := time.Since(start)
-			rss := rssOf(b, cmd.Process.Pid)
-			heap, stack, g := memOf(b, stdin, out)
-			for _, nc := range conns {
-				if nc != nil {
-					defer nc.Close()
-				}
-			}
-			b.ReportMetric(float64(rss-rss0)/n/1024, "rss-KB/conn")
-			b.ReportMetric(float64(heap-heap0)/n/1024, "heap-KB/conn")
-			b.ReportMetric(float64(stack-stack0)/n/1024, "stack-KB/conn")
-			b.ReportMetric(float64(g-g0)/n, "goroutines/conn")
-			b.ReportMetric(storm.Seconds(), "storm-s")
-			b.ReportMetric(0, "ns/op")
-		}()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleServerProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), idleServerEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
 	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	func() {
+		defer func() {
+			stdin.Close()
+			_ = cmd.Wait()
+		}()
+		out := bufio.NewReader(stdout)
+		line, err := out.ReadString('\n')
+		addr, ok := strings.CutPrefix(strings.TrimSpace(line), "addr ")
+		if err != nil || !ok {
+			b.Fatalf("server process said %q, %v", line, err)
+		}
+		// Warm the server up with one client, so that the baseline
+		// includes what the first connection allocates once.
+		warm := dialRegistered(b, addr, "warm")
+		defer warm.Close()
+		rss0 := rssOf(b, cmd.Process.Pid)
+		heap0, stack0, g0 := memOf(b, stdin, out)
+		start := time.Now()
+		conns := make([]net.Conn, n)
+		errs := make(chan error, n)
+		for i := range conns {
+			go func() {
+				nc, err := dialAndRegister(addr, "i"+strconv.Itoa(i))
+				conns[i] = nc
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				b.Fatal(err)
+			}
+		}
+		storm := time.Since(start)
+		rss := rssOf(b, cmd.Process.Pid)
+		heap, stack, g := memOf(b, stdin, out)
+		for _, nc := range conns {
+			if nc != nil {
+				defer nc.Close()
+			}
+		}
+		b.ReportMetric(float64(rss-rss0)/n/1024, "rss-KB/conn")
+		b.ReportMetric(float64(heap-heap0)/n/1024, "heap-KB/conn")
+		b.ReportMetric(float64(stack-stack0)/n/1024, "stack-KB/conn")
+		b.ReportMetric(float64(g-g0)/n, "goroutines/conn")
+		b.ReportMetric(storm.Seconds(), "storm-s")
+		b.ReportMetric(0, "ns/op")
+	}()
 }
 
 func dialRegistered(b *testing.B, addr, nick string) net.Conn {
