@@ -63,10 +63,10 @@ type Self[M any] struct {
 	host       *bridge.Host
 	ref        Ref[M]
 	behavior   Behavior[M]
-	top        bool
 	cell       *actorCell
 	mon        *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
 	seq        uint64         // incarnation order, for System.Top
+	top        bool           // a top-level actor (next to the other flags, to save space)
 	escalate   bool           // EscalateFiberErrors
 	plain      bool           // M is one type and not a request: no request can reach the actor
 	restarting bool           // the incarnation is being restarted
