@@ -63,10 +63,10 @@ type Self[M any] struct {
 	host       *bridge.Host
 	ref        Ref[M]
 	behavior   Behavior[M]
-	top        bool
 	cell       *actorCell
 	mon        *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
 	seq        uint64         // incarnation order, for System.Top
+	top        bool           // a top-level actor (next to the other flags, to save space)
 	escalate   bool           // EscalateFiberErrors
 	plain      bool           // M is one type and not a request: no request can reach the actor
 	restarting bool           // the incarnation is being restarted
@@ -194,7 +194,7 @@ func (s *Self[M]) receive(c pa.Context) {
 		if s.top {
 			s.sys.untrack(s.ref.pid)
 		}
-		close(s.cell.stopped)
+		s.cell.markStopped()
 	case *pa.Restarting:
 		s.sys.unregister(s.host)
 		s.restarting = true
@@ -302,12 +302,12 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	for _, o := range opts {
 		o(&c)
 	}
-	cell := &actorCell{stopped: make(chan struct{})}
+	cell := &actorCell{}
 	plain := plainProtocol[M]()
 	producer := func() pa.Actor {
 		cell := cell
 		if c.reusable { // PropsOf: each actor spawned from the props (and each incarnation) has a cell of its own
-			cell = &actorCell{stopped: make(chan struct{})}
+			cell = &actorCell{}
 		}
 		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate, plain: plain}
 		hopts := append(sys.hostOpts[:len(sys.hostOpts):len(sys.hostOpts)], bridge.WithStopHook(s.fibersGone))
@@ -341,17 +341,6 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 func plainProtocol[M any]() bool {
 	t := reflect.TypeFor[M]()
 	return t.Kind() != reflect.Interface && !t.Implements(reflect.TypeFor[carrier]())
-}
-
-// actorCell is what an actor's Refs share with it across its
-// incarnations. mb is the actor's mailbox of package mailbox, if it has
-// one: it is written while protoactor spawns the actor, which synchronizes
-// before the Ref is returned and before the actor's first turn. stopped is
-// closed once the actor has handled Stopped (its fibers gone, its hooks
-// run, its unanswered requests failed), for Ref.Stop.
-type actorCell struct {
-	mb      *mailbox.Mailbox
-	stopped chan struct{}
 }
 
 // hostedActor is the protoactor actor of a Self.
@@ -404,7 +393,7 @@ func Spawn[M any](sys *System, name string, produce func() Behavior[M], opts ...
 	} else if pid, err = sys.ps.Root.SpawnNamed(p, name); err != nil {
 		return Ref[M]{}, err
 	}
-	if !sys.track(pid, cell.stopped) {
+	if !sys.track(pid, cell) {
 		_ = sys.ps.Root.StopFuture(pid).Wait()
 		return Ref[M]{}, ErrShutdown
 	}

@@ -256,7 +256,7 @@ func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R
 	st, msg := bind[P](req)
 	var stopped <-chan struct{}
 	if to.cell != nil {
-		stopped = to.cell.stopped // a Weft actor: no watch needed
+		stopped = to.cell.stopped() // a Weft actor: no watch needed
 	}
 	reply, err := bridge.CallRawUntil(ctx, to.sys, pid, msg, st, stopped)
 	return decode[R](reply, err, pid, req)

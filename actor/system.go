@@ -193,22 +193,22 @@ func (s *System) Logger() *slog.Logger { return s.logger }
 
 // topActor is a live top-level actor and its spawn order.
 type topActor struct {
-	seq     uint64
-	pid     *pa.PID
-	stopped <-chan struct{} // closed once the actor has handled Stopped
+	seq  uint64
+	pid  *pa.PID
+	cell *actorCell // its stopped channel is closed once the actor has handled Stopped
 }
 
 // track records a top-level actor; it reports false once shutdown began.
 // It and untrack cost a map operation, so that many actors that come and
 // go, and Shutdown, stay linear.
-func (s *System) track(pid *pa.PID, stopped <-chan struct{}) bool {
+func (s *System) track(pid *pa.PID, cell *actorCell) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.shutdown {
 		return false
 	}
 	s.topSeq++
-	s.top[pid.Id] = topActor{seq: s.topSeq, pid: pid, stopped: stopped}
+	s.top[pid.Id] = topActor{seq: s.topSeq, pid: pid, cell: cell}
 	return true
 }
 
@@ -288,7 +288,7 @@ func (s *System) stopAll(top []topActor) {
 		s.ps.Root.Stop(a.pid)
 		timer.Reset(s.stopTimeout + time.Second)
 		select {
-		case <-a.stopped:
+		case <-a.cell.stopped():
 		case <-timer.C:
 			errs = append(errs, fmt.Errorf("%w: %s", ErrStopTimeout, pids.String(a.pid)))
 		}

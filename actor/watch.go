@@ -79,14 +79,12 @@ func (r Ref[M]) Stop(ctx context.Context) error {
 	pid := r.pidOrPanic("Stop")
 	if r.cell != nil {
 		// An actor of this system: its Stopped closes the cell's channel.
-		select {
-		case <-r.cell.stopped:
+		if r.cell.isStopped() {
 			return nil
-		default:
 		}
 		r.sys.Root.Stop(pid)
 		select {
-		case <-r.cell.stopped:
+		case <-r.cell.stopped():
 			return nil
 		case <-ctx.Done():
 			return fmt.Errorf("actor: stopping %s: %w", r, context.Cause(ctx))

@@ -108,14 +108,15 @@ func (h *Host) tagServer(f *fiber.Fiber, sender *actor.PID) {
 // finished (or serve another request since) are swept once the index
 // outgrows twice the live fibers, so it stays proportional to them.
 func (h *Host) indexServer(tag servingTag, f *fiber.Fiber) {
-	if h.probe.servers == nil {
-		h.probe.servers = make(map[servingTag]*fiber.Fiber)
+	pr := &h.more().probe
+	if pr.servers == nil {
+		pr.servers = make(map[servingTag]*fiber.Fiber)
 	}
-	h.probe.servers[tag] = f
-	if len(h.probe.servers) > 2*h.sched.Live()+64 {
-		for t, g := range h.probe.servers {
+	pr.servers[tag] = f
+	if len(pr.servers) > 2*h.sched.Live()+64 {
+		for t, g := range pr.servers {
 			if g.State() == fiber.StateDone || h.sched.Tag(g) != t {
-				delete(h.probe.servers, t)
+				delete(pr.servers, t)
 			}
 		}
 	}
@@ -123,23 +124,27 @@ func (h *Host) indexServer(tag servingTag, f *fiber.Fiber) {
 
 // armProbes starts the host's probe timer if it is not running.
 func (h *Host) armProbes() {
-	if h.probe.armed || h.stopped {
+	pr := &h.more().probe
+	if pr.armed || h.stopped {
 		return
 	}
-	h.probe.armed = true
-	if h.probe.alarm == nil {
-		h.probe.alarm = &probeAlarm{h: h}
+	pr.armed = true
+	if pr.alarm == nil {
+		pr.alarm = &probeAlarm{h: h}
 	}
-	h.probe.timer = h.sched.Clock().AfterFunc(h.detect, h.probe.alarm.ring)
+	pr.timer = h.sched.Clock().AfterFunc(h.detect, pr.alarm.ring)
 }
 
 // stopProbes stops the probe timer; the host calls it when it stops.
 func (h *Host) stopProbes() {
-	if h.probe.armed {
-		if h.probe.timer.Stop() {
-			h.probe.alarm.h = nil // the stopped timer never rings
+	if h.cold == nil {
+		return
+	}
+	if pr := &h.cold.probe; pr.armed {
+		if pr.timer.Stop() {
+			pr.alarm.h = nil // the stopped timer never rings
 		}
-		h.probe.armed = false
+		pr.armed = false
 	}
 }
 
@@ -154,15 +159,16 @@ func (a *probeAlarm) ring() { a.h.sched.Post(a.h.probeTick) }
 // probes the requests whose age (in ticks) is due (probeDue), and re-arms
 // while some request is young enough to be probed again.
 func (h *Host) probeTick() {
-	h.probe.armed = false
+	pr := &h.more().probe
+	pr.armed = false
 	if h.stopped {
 		return
 	}
-	h.probe.gen++
+	pr.gen++
 	var due []uint32
 	young := false
 	for id, r := range h.requests {
-		age := h.probe.gen - r.gen
+		age := pr.gen - r.gen
 		if probeDue(age) {
 			due = append(due, id)
 		}
@@ -209,7 +215,10 @@ func (h *Host) probeAt(p *probe, tag servingTag) {
 	if h.stopped {
 		return
 	}
-	if f := h.probe.servers[tag]; f != nil && f.State() != fiber.StateDone && h.sched.Tag(f) == tag {
+	if h.cold == nil {
+		return
+	}
+	if f := h.cold.probe.servers[tag]; f != nil && f.State() != fiber.StateDone && h.sched.Tag(f) == tag {
 		h.follow(p, f)
 	}
 }

@@ -54,21 +54,36 @@ type Host struct {
 	stopWait     time.Duration
 	running      bool // between Started and the stop
 	stopped      bool
-	stopErr      error // what closing the scheduler reported
-	stopCtx      stopContext
 	// a stopped deadline timer for the next bounded wait (wait.go)
 	spareDeadline *deadline
 
-	clock      fiber.Clock           // WithClock, until NewHost builds the scheduler; nil: the real clock
-	mon        *fiber.Monitor        // WithMonitor; nil: none
-	onStop     func()                // WithStopHook; nil: none
-	turnLabels context.Context       // pprof labels of the turn goroutine while monitored
-	dir        *Directory            // WithDirectory; nil: none
-	detect     time.Duration         // deadlock probes after requests pend this long; 0: off
-	probe      probeState            // deadlock detection state (deadlock.go)
-	turns      uint64                // turns run so far
-	started    time.Time             // when the actor started, by the scheduler's clock
-	aborted    atomic.Pointer[error] // set by Abort from any goroutine
+	mon     *fiber.Monitor        // WithMonitor; nil: none
+	onStop  func()                // WithStopHook; nil: none
+	dir     *Directory            // WithDirectory; nil: none
+	detect  time.Duration         // deadlock probes after requests pend this long; 0: off
+	turns   uint64                // turns run so far
+	started time.Time             // when the actor started, by the scheduler's clock
+	aborted atomic.Pointer[error] // set by Abort from any goroutine
+	cold    *hostCold             // state few hosts use; nil until one does (see Host.more)
+}
+
+// hostCold is the state of a [Host] that most actors never use, kept out
+// of the Host so that an idle actor costs less memory.
+type hostCold struct {
+	clock      fiber.Clock     // WithClock, until NewHost builds the scheduler; nil: the real clock
+	turnLabels context.Context // pprof labels of the turn goroutine while monitored
+	stopErr    error           // what closing the scheduler reported
+	stopCtx    context.Context // the stop's bounded context, once asked for (see stopContext)
+	stopEnd    context.CancelFunc
+	probe      probeState // deadlock detection state (deadlock.go), once the host requests or serves
+}
+
+// more returns the host's cold state, making it on first use.
+func (h *Host) more() *hostCold {
+	if h.cold == nil {
+		h.cold = &hostCold{}
+	}
+	return h.cold
 }
 
 // wakeUp is the message a host sends its actor when events are queued.
@@ -97,7 +112,7 @@ func WithStopWait(d time.Duration) Option { return func(h *Host) { h.stopWait = 
 // WithClock makes the host's fiber scheduler time sleeps, [Within] bounds
 // and deadlock probes with c instead of the real clock (see
 // [fiber.SchedulerConfig.Clock]).
-func WithClock(c fiber.Clock) Option { return func(h *Host) { h.clock = c } }
+func WithClock(c fiber.Clock) Option { return func(h *Host) { h.more().clock = c } }
 
 // WithStopHook makes the host call fn once it has stopped its actor's
 // fibers, because the actor stops or restarts: in the actor's turn, after
@@ -121,8 +136,11 @@ func NewHost(opts ...Option) *Host {
 	for _, o := range opts {
 		o(h)
 	}
-	h.sched = fiber.NewScheduler(fiber.SchedulerConfig{Owner: h, Clock: h.clock, Wake: h.wake, Idle: h.idle, Monitor: h.mon})
-	h.clock = nil
+	var clock fiber.Clock
+	if h.cold != nil {
+		clock, h.cold.clock = h.cold.clock, nil
+	}
+	h.sched = fiber.NewScheduler(fiber.SchedulerConfig{Owner: h, Clock: clock, Wake: h.wake, Idle: h.idle, Monitor: h.mon})
 	return h
 }
 
@@ -206,8 +224,8 @@ func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 // monitoredReceive runs a turn recorded in the host's monitor.
 func (h *Host) monitoredReceive(c actor.Context, handler func(actor.Context)) {
 	h.mon.Begin()
-	if h.turnLabels != nil {
-		pprof.SetGoroutineLabels(h.turnLabels)
+	if h.cold != nil && h.cold.turnLabels != nil {
+		pprof.SetGoroutineLabels(h.cold.turnLabels)
 	}
 	defer func() {
 		h.mon.End()
@@ -245,8 +263,9 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 		h.started = h.sched.Clock().Now()
 		h.sched.SetProfileLabels("weft.actor", h.self.Id)
 		if h.mon != nil {
-			h.turnLabels = pprof.WithLabels(context.Background(), pprof.Labels("weft.actor", h.self.Id, "weft.turn", "handler"))
-			pprof.SetGoroutineLabels(h.turnLabels)
+			c := h.more()
+			c.turnLabels = pprof.WithLabels(context.Background(), pprof.Labels("weft.actor", h.self.Id, "weft.turn", "handler"))
+			pprof.SetGoroutineLabels(c.turnLabels)
 		}
 		h.running = true
 		if h.dir != nil {
@@ -302,11 +321,10 @@ func (h *Host) stop() {
 		return
 	}
 	h.stopped, h.running = true, false
-	ctx := &h.stopCtx
-	ctx.d = h.stopWait
+	ctx := (*stopContext)(h)
 	defer ctx.cancel()
 	if err := h.sched.Close(ctx); err != nil {
-		h.stopErr = err
+		h.more().stopErr = err
 		h.log().Error("weft: problem while stopping the fibers of an actor",
 			slog.String("actor", pids.String(h.self)), slog.Any("error", err))
 	}
@@ -346,26 +364,25 @@ func (h *Host) replyAddr() *actor.PID {
 	return h.replyPID
 }
 
-// stopContext bounds the wait of a stop for Await calls: a context whose
-// timer starts only if the scheduler waits on it (it has Await calls
-// still running), so that the stop of an actor without any costs no
-// timer.
-type stopContext struct {
-	d   time.Duration
-	ctx context.Context // the bounded context, once asked for
-	end context.CancelFunc
-}
+// stopContext bounds the wait of a stop for Await calls (by the host's
+// stop wait): a context whose timer starts only if the scheduler waits on
+// it (it has Await calls still running), so that the stop of an actor
+// without any costs no timer and no allocation. It is the Host itself,
+// seen through another method set.
+type stopContext Host
 
 func (c *stopContext) bounded() context.Context {
-	if c.ctx == nil {
-		c.ctx, c.end = context.WithTimeout(context.Background(), c.d)
+	h := (*Host)(c)
+	m := h.more()
+	if m.stopCtx == nil {
+		m.stopCtx, m.stopEnd = context.WithTimeout(context.Background(), h.stopWait)
 	}
-	return c.ctx
+	return m.stopCtx
 }
 
 func (c *stopContext) cancel() {
-	if c.end != nil {
-		c.end()
+	if h := (*Host)(c); h.cold != nil && h.cold.stopEnd != nil {
+		h.cold.stopEnd()
 	}
 }
 
@@ -378,7 +395,12 @@ func (c *stopContext) Value(key any) any           { return c.bounded().Value(ke
 // [*fiber.PanicError] of a fiber that panicked in its cleanup, and an error
 // wrapping [context.DeadlineExceeded] if [fiber.Await] calls were still
 // running after the stop wait ([WithStopWait]). It is nil before the stop.
-func (h *Host) StopErr() error { return h.stopErr }
+func (h *Host) StopErr() error {
+	if h.cold == nil {
+		return nil
+	}
+	return h.cold.stopErr
+}
 
 // Stopped reports whether the host's actor has stopped (or is restarting)
 // and its fibers are gone.

@@ -288,7 +288,7 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	}
 	h.requests[id] = r
 	if h.detect > 0 {
-		r.gen = h.probe.gen
+		r.gen = h.more().probe.gen
 		h.armProbes()
 	}
 	h.turn.RequestWithCustomSender(target, msg, sender)

@@ -344,7 +344,7 @@ func (f *Fiber) Cancel(cause error) {
 // [Await].
 func (f *Fiber) Context() context.Context {
 	if f.ctx == nil {
-		f.ctx, f.ctxCancel = context.WithCancelCause(f.s.ctx)
+		f.ctx, f.ctxCancel = context.WithCancelCause(f.s.baseContext())
 		switch {
 		case f.cancelled != nil:
 			f.ctxCancel(causeOf(f.cancelled))

@@ -4,17 +4,17 @@ package fiber
 // grows on demand and never shrinks. Owned by the scheduler's owner.
 type runQueue struct {
 	buf  []*Fiber
-	head int
-	n    int
+	head int32
+	n    int32
 }
 
-func (q *runQueue) len() int { return q.n }
+func (q *runQueue) len() int { return int(q.n) }
 
 func (q *runQueue) push(f *Fiber) {
-	if q.n == len(q.buf) {
+	if int(q.n) == len(q.buf) {
 		q.grow()
 	}
-	q.buf[(q.head+q.n)&(len(q.buf)-1)] = f
+	q.buf[(int(q.head)+int(q.n))&(len(q.buf)-1)] = f
 	q.n++
 }
 
@@ -24,7 +24,7 @@ func (q *runQueue) pop() *Fiber {
 	}
 	f := q.buf[q.head]
 	q.buf[q.head] = nil
-	q.head = (q.head + 1) & (len(q.buf) - 1)
+	q.head = int32((int(q.head) + 1) & (len(q.buf) - 1))
 	q.n--
 	return f
 }
@@ -32,8 +32,8 @@ func (q *runQueue) pop() *Fiber {
 func (q *runQueue) grow() {
 	size := max(16, 2*len(q.buf))
 	buf := make([]*Fiber, size)
-	for i := range q.n {
-		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
+	for i := range int(q.n) {
+		buf[i] = q.buf[(int(q.head)+i)&(len(q.buf)-1)]
 	}
 	q.buf, q.head = buf, 0
 }

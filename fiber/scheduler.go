@@ -41,9 +41,6 @@ import (
 // the next.
 type Scheduler struct {
 	// Owned by the owner.
-	ctx      context.Context
-	life     context.Context // cancelled by Close; passed to Offload; nil until the first Offload
-	endLife  context.CancelCauseFunc
 	clock    Clock
 	owner    any
 	labels   context.Context // profiler labels of the scheduler's fibers, built at the first spawn; nil: none
@@ -55,25 +52,60 @@ type Scheduler struct {
 	current  *Fiber    // the running fiber, nil while the owner's own code runs
 	roots    fiberList // fibers spawned by the owner
 	live     *Fiber    // head of the list of live fibers (allNext links)
-	nlive    int
+	nlive    int32
+	timers   int32 // pending Sleep timers
 	lastID   uint64
-	timers   int         // pending Sleep timers
-	failure  *PanicError // first unsupervised panic
-	failNew  *PanicError // first unsupervised panic not yet returned by RunReady
-	closing  bool
-	spareCo  *coro // a finished fiber's coroutine, until RunReady returns (see coro)
-	closeErr error
+	spareCo  *coro    // a finished fiber's coroutine, until RunReady returns (see coro)
 	spare    []func() // recycled inbox buffer
+	cold     *schedCold
 
 	driving atomic.Bool // a RunReady or Close is in progress
 	inboxN  atomic.Int32
 
-	mu      sync.Mutex // guards the fields below
-	inbox   []func()
+	mu      sync.Mutex // guards the fields below, but closing
+	closing bool       // owned by the owner (next to closed to save space)
 	closed  bool
-	awaits  int           // running Await goroutines
+	awaits  int32 // running Await goroutines
+	inbox   []func()
 	drained chan struct{} // closed when awaits drops to 0 after Close asked
 	lost    *PanicError   // first panic of an Await or Offload call that returned after Close
+}
+
+// schedCold is the state of a [Scheduler] that most never use (a base
+// context, Offload, panics, a Close error), kept out of the Scheduler so
+// that an idle actor costs less memory. Owned by the owner.
+type schedCold struct {
+	ctx      context.Context // SchedulerConfig.Context; nil: context.Background
+	life     context.Context // cancelled by Close; passed to Offload; nil until the first Offload
+	endLife  context.CancelCauseFunc
+	failure  *PanicError // first unsupervised panic
+	failNew  *PanicError // first unsupervised panic not yet returned by RunReady
+	closeErr error
+}
+
+// more returns the scheduler's cold state, making it on first use.
+func (s *Scheduler) more() *schedCold {
+	if s.cold == nil {
+		s.cold = &schedCold{}
+	}
+	return s.cold
+}
+
+// baseContext returns the context the fibers' contexts derive from.
+func (s *Scheduler) baseContext() context.Context {
+	if s.cold == nil || s.cold.ctx == nil {
+		return context.Background()
+	}
+	return s.cold.ctx
+}
+
+// failedNew returns the first unsupervised panic not yet returned by
+// RunReady, or nil.
+func (s *Scheduler) failedNew() *PanicError {
+	if s.cold == nil {
+		return nil
+	}
+	return s.cold.failNew
 }
 
 // SchedulerConfig configures a [Scheduler] made by [NewScheduler]; it is
@@ -124,9 +156,9 @@ type SchedulerConfig struct {
 // Profile labels, off by default, are turned on with
 // [Scheduler.SetProfileLabels].
 func NewScheduler(cfg SchedulerConfig) *Scheduler {
-	s := &Scheduler{ctx: cfg.Context, clock: cfg.Clock, owner: cfg.Owner, wakeHook: cfg.Wake, idleHook: cfg.Idle, mon: cfg.Monitor}
-	if s.ctx == nil {
-		s.ctx = context.Background()
+	s := &Scheduler{clock: cfg.Clock, owner: cfg.Owner, wakeHook: cfg.Wake, idleHook: cfg.Idle, mon: cfg.Monitor}
+	if cfg.Context != nil {
+		s.more().ctx = cfg.Context
 	}
 	if s.clock == nil {
 		s.clock = realClock{}
@@ -136,13 +168,14 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 
 // lifeContext returns the context that Close cancels, made on first use.
 func (s *Scheduler) lifeContext() context.Context {
-	if s.life == nil {
-		s.life, s.endLife = context.WithCancelCause(s.ctx)
+	c := s.more()
+	if c.life == nil {
+		c.life, c.endLife = context.WithCancelCause(s.baseContext())
 		if s.closing {
-			s.endLife(ErrStopped)
+			c.endLife(ErrStopped)
 		}
 	}
-	return s.life
+	return c.life
 }
 
 // SetProfileLabels gives the fibers spawned from now on pprof goroutine
@@ -383,11 +416,12 @@ func (s *Scheduler) panicked(f *Fiber, v any, stack []byte) error {
 
 // fail records a panic that fails the owner.
 func (s *Scheduler) fail(pe *PanicError) {
-	if s.failure == nil {
-		s.failure = pe
+	c := s.more()
+	if c.failure == nil {
+		c.failure = pe
 	}
-	if s.failNew == nil {
-		s.failNew = pe
+	if c.failNew == nil {
+		c.failNew = pe
 	}
 }
 
@@ -455,7 +489,7 @@ func (s *Scheduler) drainInbox() {
 // RunReady must be called by the owner, outside any fiber and outside a
 // posted function; it panics if it is already running.
 func (s *Scheduler) RunReady() error {
-	if s.current == nil && !s.driving.Load() && s.Idle() && s.failNew == nil {
+	if s.current == nil && !s.driving.Load() && s.Idle() && s.failedNew() == nil {
 		// Nothing to run: the common case of an actor turn whose message
 		// no fiber waited for. A load of driving still catches misuse;
 		// skipping the CompareAndSwap and the deferred Store below saves
@@ -463,7 +497,7 @@ func (s *Scheduler) RunReady() error {
 		if s.idleHook != nil {
 			s.idleHook()
 		}
-		if s.Idle() && s.failNew == nil {
+		if s.Idle() && s.failedNew() == nil {
 			s.dropSpare()
 			return nil
 		}
@@ -479,10 +513,10 @@ func (s *Scheduler) RunReady() error {
 		if s.inboxN.Load() != 0 {
 			s.drainInbox()
 		}
-		if pe := s.failNew; pe != nil {
+		if pe := s.failedNew(); pe != nil {
 			// A panic outside a resume: in a fiber spawned by the owner or
 			// by a posted function, or of an Await call nobody waits for.
-			s.failNew = nil
+			s.cold.failNew = nil
 			return pe
 		}
 		f := s.runq.pop()
@@ -492,15 +526,15 @@ func (s *Scheduler) RunReady() error {
 			}
 			if s.idleHook != nil {
 				s.idleHook()
-				if !s.Idle() || s.failNew != nil {
+				if !s.Idle() || s.failedNew() != nil {
 					continue
 				}
 			}
 			return nil
 		}
 		s.resume(f)
-		if pe := s.failNew; pe != nil {
-			s.failNew = nil
+		if pe := s.failedNew(); pe != nil {
+			s.cold.failNew = nil
 			return pe
 		}
 	}
@@ -514,10 +548,10 @@ func (s *Scheduler) Idle() bool {
 // Failure returns the first unsupervised panic of any fiber of the
 // scheduler as a [*PanicError], or nil.
 func (s *Scheduler) Failure() error {
-	if s.failure == nil {
+	if s.cold == nil || s.cold.failure == nil {
 		return nil
 	}
-	return s.failure
+	return s.cold.failure
 }
 
 // Owner returns the owner recorded in [SchedulerConfig.Owner], or nil.
@@ -527,7 +561,7 @@ func (s *Scheduler) Owner() any { return s.owner }
 func (s *Scheduler) Clock() Clock { return s.clock }
 
 // Live returns the number of fibers that are not done.
-func (s *Scheduler) Live() int { return s.nlive }
+func (s *Scheduler) Live() int { return int(s.nlive) }
 
 // Fibers returns a description of every live fiber, newest first.
 func (s *Scheduler) Fibers() []Info {
@@ -556,13 +590,13 @@ func (s *Scheduler) Close(ctx context.Context) error {
 	if !s.closing {
 		s.closing = true
 		s.Cancel(ErrStopped)
-		if s.endLife != nil {
-			s.endLife(ErrStopped)
+		if s.cold != nil && s.cold.endLife != nil {
+			s.cold.endLife(ErrStopped)
 		}
 		for !s.closed {
 			for s.nlive > 0 || !s.Idle() {
-				if err := s.RunReady(); err != nil && s.closeErr == nil {
-					s.closeErr = err
+				if err := s.RunReady(); err != nil && s.more().closeErr == nil {
+					s.cold.closeErr = err
 				}
 				if s.nlive > 0 && s.Idle() {
 					// Only fibers waiting on their children can be left, and
@@ -603,15 +637,19 @@ func (s *Scheduler) closeResult() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lost != nil {
-		if s.closeErr == nil {
-			s.closeErr = s.lost
+		c := s.more()
+		if c.closeErr == nil {
+			c.closeErr = s.lost
 		}
-		if s.failure == nil {
-			s.failure = s.lost
+		if c.failure == nil {
+			c.failure = s.lost
 		}
 		s.lost = nil
 	}
-	return s.closeErr
+	if s.cold == nil {
+		return nil
+	}
+	return s.cold.closeErr
 }
 
 // awaitStarted and awaitFinished count running Await and Offload goroutines.
@@ -634,7 +672,7 @@ func (s *Scheduler) awaitFinished() {
 func (s *Scheduler) awaitsRunning() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.awaits
+	return int(s.awaits)
 }
 
 // describe lists the live fibers, one a line, for error reports.
