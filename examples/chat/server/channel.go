@@ -266,10 +266,15 @@ func (ch *channel) part(m chanPart) chanAck {
 	if m.reason != "" {
 		params = append(params, m.reason)
 	}
-	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "PART", params...))
+	line := ch.appendMsg(nil, m.who.prefix(), "PART", params...)
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, m.who, m.reason)
+	// The registry hears of the part (and of the channel's end) before
+	// anyone sees the PART line: a client that then asks (WHOIS, LUSERS,
+	// Stats) gets the state after it.
 	ch.remove(i)
 	ch.closeIfEmpty()
+	m.who.reply(line)
+	ch.broadcast(m.who, line)
 	return ackOK
 }
 
@@ -323,8 +328,11 @@ func (ch *channel) invite(m chanInvite) chanAck {
 	}
 	ch.invited[m.target.id] = true
 	ch.numeric(m.who, irc.RplInviting, m.target.nick, ch.name)
+	// The target's actor records the invitation, then queues the INVITE
+	// line itself: a client that lists its invitations (INVITE alone) on
+	// seeing the line finds this one there.
 	line := ch.appendMsg(nil, m.who.prefix(), "INVITE", m.target.nick, ch.name)
-	m.target.out.TryPush(line)
+	m.target.conn.Send(invited{name: ch.name, ref: ch.self.Ref(), line: line})
 	for _, o := range ch.members {
 		if o.op && o.id != m.who.id && o.st.capSet().has(capInviteNotify) {
 			o.out.TryPush(line)

@@ -274,7 +274,6 @@ func (c *conn) cmdInvite(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	if a, ok := askChannel(c, f, name, ref, chanInvite{who: c.member(), target: r.who}); ok && a.ok {
-		r.who.conn.Send(invited{name: name, ref: ref})
 		if away, isAway := r.who.st.awayMessage(); isAway {
 			c.numeric(irc.RplAway, r.who.nick, away)
 		}

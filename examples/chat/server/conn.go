@@ -142,7 +142,8 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 		if c.invitedTo == nil {
 			c.invitedTo = make(map[string]invited)
 		}
-		c.invitedTo[irc.Fold(msg.name)] = msg
+		c.invitedTo[irc.Fold(msg.name)] = invited{name: msg.name, ref: msg.ref}
+		c.send(msg.line)
 	}
 }
 

@@ -394,10 +394,12 @@ type kicked struct {
 }
 
 // invited tells a connection it was invited to a channel (the actor
-// ref: the invitation dies with that channel).
+// ref: the invitation dies with that channel), and carries the INVITE
+// line the connection queues for its client once it has recorded it.
 type invited struct {
 	name string
 	ref  actor.Ref[chanMsg]
+	line []byte
 }
 
 func (shutdownConn) connMsg()  {}
