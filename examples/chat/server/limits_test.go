@@ -54,7 +54,7 @@ func TestFloodThrottles(t *testing.T) {
 // TestFloodExcessDisconnects: a client that keeps the bucket empty for
 // more than MaxDelayed lines in a row is disconnected.
 func TestFloodExcessDisconnects(t *testing.T) {
-	s := startServer(t, server.Config{Flood: server.Flood{Lines: 1, Window: 20 * time.Millisecond, Burst: 10, MaxDelayed: 5}})
+	s := startServer(t, server.Config{Flood: server.Flood{Lines: 1, Window: 100 * time.Millisecond, Burst: 10, MaxDelayed: 5}})
 	a := s.registered(t, "alice") // 2 lines
 	b := s.registered(t, "bob")
 	a.join("#c") // 3
@@ -76,7 +76,7 @@ func TestFloodExcessDisconnects(t *testing.T) {
 	}
 	// 7 lines of the burst, then 5 delayed ones; the 6th delayed one cuts
 	// (more get through only if the bucket refilled between two lines,
-	// which a stall of 20 ms does).
+	// which only a stall of 100 ms between two lines does).
 	if n < 12 || n >= 20 {
 		t.Errorf("bob got %d messages before the flood cut; want 12 (7 of the burst, 5 delayed)", n)
 	}
