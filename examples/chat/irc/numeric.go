@@ -69,6 +69,7 @@ const (
 	RplEndOfMotd        Numeric = 376 // :End of /MOTD command.
 	RplYoureOper        Numeric = 381 // :You are now an IRC operator
 	RplTime             Numeric = 391 // <server> :<time>
+	ErrUnknownError     Numeric = 400 // <command> :<info> (a line that could not be processed)
 	ErrNoSuchNick       Numeric = 401 // <nick> :No such nick/channel
 	ErrNoSuchServer     Numeric = 402 // <server> :No such server
 	ErrNoSuchChannel    Numeric = 403 // <channel> :No such channel

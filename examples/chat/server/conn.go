@@ -344,7 +344,8 @@ func (c *conn) readLine(f *fiber.Fiber) (rawLine, error) {
 
 // next returns the next message from the client: it reads lines, answers
 // over-long ones with 417, applies flood control and skips lines that do
-// not parse. It reports false once the client is being disconnected.
+// not parse (answering 400 for those that are not empty). It reports
+// false once the client is being disconnected.
 func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 	for !c.closing {
 		l, err := c.readLine(f)
@@ -375,7 +376,10 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 		}
 		if err != nil {
 			if !errors.Is(err, irc.ErrEmpty) {
+				// Malformed tags, source or bytes: 400 says so, for lack of
+				// a numeric of its own, and the connection goes on.
 				c.log.Debug("malformed line", "error", err)
+				c.numeric(irc.ErrUnknownError, "*", "Malformed message: "+parseErrorReason(err))
 			}
 			continue
 		}
@@ -398,6 +402,17 @@ func untaggedLen(line string) int {
 		return len(line) - i - 1
 	}
 	return 0
+}
+
+// parseErrorReason names what was wrong with a line that did not parse,
+// by the sentinel it wraps only: the details quote the client's bytes.
+func parseErrorReason(err error) string {
+	for _, e := range []error{irc.ErrBadTags, irc.ErrBadSource, irc.ErrNoCommand, irc.ErrForbiddenByte} {
+		if errors.Is(err, e) {
+			return strings.TrimPrefix(e.Error(), "irc: ")
+		}
+	}
+	return "unparsable line"
 }
 
 func readErrorReason(err error) string {

@@ -53,30 +53,23 @@
 // [actor.Ask]: the fiber suspends until the reply, the actor does not; the
 // responder answers through [actor.ReplyTo]. No actor ever blocks on
 // another. The server uses only Weft's public surface: packages actor,
-// fiber, supervision and top (and remote for the two-node mode).
+// fiber, fnet, supervision and top (and remote for the two-node mode).
 //
-// # Reading: fiber.Await per line
+// # Reading: fnet, one line at a time
 //
-// The reader fiber reads through [fiber.Await]: the blocking read runs on
-// a goroutine owned by the connection's scheduler, and the fiber resumes,
-// inside an actor turn, with the line. A line already in the connection's
-// buffer is taken without Await, so a client that sends many lines at once
-// costs one Await per read syscall, not per line. The alternative, a
-// reader goroutine per connection posting lines to the actor's mailbox for
-// an [actor.Receive] in the fiber, costs the same goroutine switch and
-// mailbox message per read, plus a goroutine to own and stop, so the
-// simpler Await loop stays. Measured (BenchmarkPipelinedLines: one client
-// pipelining PINGs, 2 cores shared with the load generator), one
-// connection handles about 2.9 million lines a second, parsing and reply
-// included (a bare goroutine-per-connection loop that parses nothing does
-// 8.4 million): far above any flood limit, and the fan-out benchmark
-// spends its time in socket writes, not reads. Lines are limited to
-// Limits.MaxLine bytes (512 with CR LF): a longer one gets 417
+// The reader fiber reads with [fnet.Conn.ReadLine]: a read the socket can
+// serve at once is a direct non-blocking system call in the actor's turn;
+// otherwise the fiber suspends while the connection's one reader
+// goroutine waits for the socket to become readable (holding no buffer),
+// and resumes in a later turn. Lines already buffered are taken without
+// any wait, so a client that sends many lines at once costs one read per
+// system call, not per line. Lines are limited to Limits.MaxLine bytes
+// (512 with CR LF) plus 4096 bytes of message tags: a longer one gets 417
 // (ERR_INPUTTOOLONG) and is skipped up to its LF, the stream carries on.
 // A command that is not letters or three digits gets 421 (451 before
-// registration), as an unknown command does; other lines that do not
-// parse are ignored; NUL, CR and LF never reach another
-// client (see package irc).
+// registration), as an unknown command does; another line that does not
+// parse (malformed tags or source, a NUL) gets 400 with the reason; NUL,
+// CR and LF never reach another client (see package irc).
 //
 // # Writing and slow consumers
 //
@@ -86,9 +79,10 @@
 // [actor.Inbox.TryPush], which never blocks; the first push after the
 // writer fiber emptied it wakes the writer through the connection's
 // mailbox. The writer's [actor.Inbox.Take] takes everything queued at
-// once; it copies the lines into its own buffer and writes that in one
-// [fiber.Await] call, so lines queued during a write are batched into the
-// next. A push that does not fit overflows the inbox: it closes and drops
+// once; it copies the lines into a pooled buffer and writes that with
+// one [fnet.Conn.Write] per 64 KiB (one system call when the socket takes
+// it all; the fiber suspends only when it would block), so lines queued
+// during a write are batched into the next. A push that does not fit overflows the inbox: it closes and drops
 // what it held, and the connection actor gets its overflow notice in one
 // of its turns and disconnects the client as a slow consumer ("ERROR
 // :Closing Link: <host> (SendQ exceeded)"), even while the writer is
@@ -178,6 +172,6 @@
 // # Concurrency
 //
 // A [Server]'s methods are safe for concurrent use. [Server.Serve] owns
-// its accept goroutine; every connection's goroutines (its Await calls)
-// belong to its actor; [Server.Shutdown] waits for all of them.
+// its accept goroutine; every connection's goroutines (fnet's reader and
+// writer) belong to its actor's fiber scheduler; [Server.Shutdown] waits for all of them.
 package server

@@ -77,3 +77,22 @@ func TestUserModeOfUnknownNick(t *testing.T) {
 		{"MODE BOB +i", []reply{r(irc.ErrUsersDontMatch, "Cannot change mode for other users")}},
 	})
 }
+
+// A line that does not parse (malformed tags or source, a NUL) gets 400
+// with the reason, and the connection goes on.
+func TestMalformedLineAnswered(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.registered(t, "alice")
+	for _, tc := range []struct{ line, reason string }{
+		{"@=x PING a", "malformed message tags"},
+		{"@;;; PING a", "malformed message tags"},
+		{": PING a", "malformed source"},
+		{":alice", "missing command"},
+		{"PING a\x00b", "NUL, CR or LF inside the line"},
+	} {
+		a.send(tc.line)
+		a.expectLine(":test.server 400 alice * :Malformed message: " + tc.reason)
+	}
+	a.send("PING still")
+	a.expectCmd("PONG", "test.server", "still")
+}
