@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	// panicOn, when set (by tests), makes a client's command of that name
 	// panic inside its connection actor.
 	panicOn string
+	// connHook, when set (by tests), is called with every connection's
+	// state and actor once it is spawned.
+	connHook func(*conn, actor.Ref[connMsg])
 }
 
 // Oper is one operator's credentials: "OPER name password". Its String

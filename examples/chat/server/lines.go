@@ -1,6 +1,7 @@
 package server
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/weft-go/weft/actor"
@@ -15,13 +16,25 @@ type rawLine struct {
 // timer delivers a message to a connection, in its turns, once its time
 // has come: the ping check and the registration timeout, which need no
 // fiber (nor goroutine) while they wait. A nil timer does nothing.
+//
+// The timer's function reaches the connection's ref only through target,
+// which Cancel clears: Go's runtime keeps a stopped timer, and what its
+// function holds, until the time it was set for (minutes for the ping
+// check), and a finished connection must not stay reachable that long.
 type timer struct {
-	t *time.Timer
+	t      *time.Timer
+	target *atomic.Pointer[actor.Ref[connMsg]]
 }
 
 // newTimer returns a timer that sends msg to ref after d.
 func newTimer(d time.Duration, ref actor.Ref[connMsg], msg connMsg) *timer {
-	return &timer{t: time.AfterFunc(d, func() { ref.Send(msg) })}
+	target := new(atomic.Pointer[actor.Ref[connMsg]])
+	target.Store(&ref)
+	return &timer{target: target, t: time.AfterFunc(d, func() {
+		if r := target.Load(); r != nil {
+			r.Send(msg)
+		}
+	})}
 }
 
 // reset sends the message again after d.
@@ -37,6 +50,7 @@ func (t *timer) reset(d time.Duration) {
 func (t *timer) Cancel(cause error) {
 	if t != nil && t.t != nil {
 		t.t.Stop()
+		t.target.Store(nil)
 		t.t = nil
 	}
 }

@@ -213,6 +213,9 @@ func (s *Server) start(nc net.Conn) {
 	s.mu.Lock()
 	h.ref = ref
 	s.mu.Unlock()
+	if s.cfg.connHook != nil {
+		s.cfg.connHook(c, ref)
+	}
 }
 
 // connGone forgets a connection whose actor stopped.
