@@ -130,6 +130,10 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 		c.close(msg.reason)
 	case pingCheck:
 		c.pingCheck()
+	case startCommands:
+		if !c.closing {
+			c.reader = self.Go("reader", c.commandLoop)
+		}
 	case registrationTimeout:
 		if !c.registered {
 			c.close("Registration timed out")

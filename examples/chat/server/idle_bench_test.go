@@ -31,6 +31,9 @@ func TestIdleServerProcess(t *testing.T) {
 	if os.Getenv(idleServerEnv) == "" {
 		t.Skip("the server process of BenchmarkIdleConns")
 	}
+	if os.Getenv("CHAT_IDLE_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation, for a precise profile
+	}
 	s := startServer(t, server.Config{})
 	fmt.Printf("addr %s\n", s.addr)
 	in := bufio.NewScanner(os.Stdin)

@@ -12,16 +12,29 @@ import (
 	"github.com/weft-go/weft/fiber"
 )
 
-// readLoop is the reader fiber: registration, then the command loop, as
-// plain sequential code. Every request to another actor (the registry, a
-// channel) suspends the fiber until the reply, so the next line is handled
-// only once the previous one is done: a message is in every recipient's
-// queue before the sender's next line is read.
+// readLoop is the first reader fiber: the registration and the welcome,
+// as plain sequential code. Then it asks the actor, with a message, for
+// the command loop's fiber (commandLoop) and ends: the registration's deep
+// calls grew its stack, which goes with it, and the fiber an idle
+// registered client keeps has a small one. Every request to another actor
+// (the registry, a channel) suspends the fiber until the reply, so the
+// next line is handled only once the previous one is done: a message is
+// in every recipient's queue before the sender's next line is read (the
+// lines that arrive meanwhile wait in the fnet.Conn's buffer).
 func (c *conn) readLoop(f *fiber.Fiber) error {
 	if !c.register(f) {
 		return nil
 	}
 	c.welcome(f)
+	if !c.closing {
+		c.self.Ref().Send(startCommands{})
+	}
+	return nil
+}
+
+// commandLoop is the reader fiber once the client is registered: the
+// command loop.
+func (c *conn) commandLoop(f *fiber.Fiber) error {
 	for {
 		m, ok := c.next(f)
 		if !ok {
