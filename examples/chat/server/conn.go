@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -44,7 +45,6 @@ type conn struct {
 	fc    *fnet.Conn // made by the writer fiber, first thing; nil if nc has no descriptor
 	host  string     // the client's IP address
 	maxIn int        // the longest line read, terminator included
-	log   *slog.Logger
 
 	self      *actor.Self[connMsg]
 	registry  actor.Ref[registryMsg]
@@ -62,7 +62,7 @@ type conn struct {
 	capNegotiating bool
 	cap302         bool                          // CAP LS 302 (or later) was sent
 	st             *userState                    // shared with the actors that hold the member
-	channels       map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on
+	channels       map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on; nil until the first JOIN
 	invitedTo      map[string]invited            // channels the client is invited to, by folded name
 	sink           *replySink                    // collects the replies of the labeled command being handled
 	flood          bucket
@@ -88,12 +88,21 @@ func newConn(srv *Server, id uint64, nc net.Conn) *conn {
 		nc:       nc,
 		host:     host,
 		maxIn:    srv.cfg.Limits.MaxLine + maxTagBytes,
-		log:      srv.cfg.Logger.With("conn", id, "addr", nc.RemoteAddr().String()),
 		registry: srv.registry,
-		channels: make(map[string]actor.Ref[chanMsg]),
 		st:       newUserState(),
 		flood:    newBucket(srv.cfg.Flood),
 	}
+}
+
+// log logs msg at level with the connection's id and address, if the
+// server's logger logs at that level. The connection keeps no logger of
+// its own: one is made for each record, which is rare.
+func (c *conn) log(level slog.Level, msg string, args ...any) {
+	l, ctx := c.cfg.Logger, context.Background()
+	if !l.Enabled(ctx, level) {
+		return
+	}
+	l.With("conn", c.id, "addr", c.nc.RemoteAddr().String()).Log(ctx, level, msg, args...)
 }
 
 // lineWeight is the weight of a line in a client's outbound inbox: its
@@ -106,7 +115,7 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 	c.self = self
 	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} }, actor.InboxWeight(lineWeight))
 	c.lastActive = time.Now()
-	c.log.Info("client connected")
+	c.log(slog.LevelInfo, "client connected")
 	self.Go("writer", c.writeLoop) // makes c.fc before its first suspension
 	if c.fc == nil {
 		return // the writer stopped the actor
@@ -174,7 +183,7 @@ func (c *conn) Stopping(self *actor.Self[connMsg]) {
 // and the server forgets the connection.
 func (c *conn) Stopped(self *actor.Self[connMsg]) {
 	c.depart()
-	c.log.Info("client disconnected", "nick", c.nick, "reason", c.reason)
+	c.log(slog.LevelInfo, "client disconnected", "nick", c.nick, "reason", c.reason)
 	c.srv.connGone(c.id)
 }
 
@@ -230,7 +239,7 @@ func (c *conn) depart() {
 func (c *conn) writeLoop(f *fiber.Fiber) error {
 	fc, err := fnet.NewConn(f, c.nc)
 	if err != nil {
-		c.log.Error("connection not served", "error", err)
+		c.log(slog.LevelError, "connection not served", "error", err)
 		c.closing, c.reason = true, "Internal error"
 		_ = c.nc.Close()
 		c.self.Stop()
@@ -382,7 +391,7 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 			if !errors.Is(err, irc.ErrEmpty) {
 				// Malformed tags, source or bytes: 400 says so, for lack of
 				// a numeric of its own, and the connection goes on.
-				c.log.Debug("malformed line", "error", err)
+				c.log(slog.LevelDebug, "malformed line", "error", err)
 				c.numeric(irc.ErrUnknownError, "*", "Malformed message: "+parseErrorReason(err))
 			}
 			continue

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"errors"
+	"log/slog"
 	"maps"
 	"strconv"
 	"strings"
@@ -70,7 +71,7 @@ func (c *conn) register(f *fiber.Fiber) bool {
 		c.st.signon.Store(c.lastActive.Unix())
 		c.prefix = c.member().prefix()
 		c.registry.Send(userRegistered{who: c.member().kept()})
-		c.log.Info("client registered", "nick", c.nick)
+		c.log(slog.LevelInfo, "client registered", "nick", c.nick)
 		return true
 	}
 }
@@ -281,6 +282,6 @@ func (c *conn) internalError(err error) {
 	if c.closing || errors.Is(err, errClosing) {
 		return
 	}
-	c.log.Error("internal error", "error", err)
+	c.log(slog.LevelError, "internal error", "error", err)
 	c.close("Internal error")
 }
