@@ -109,3 +109,34 @@ func TestReadLineGrowingMax(t *testing.T) {
 		return nil
 	})
 }
+
+// TestReadLineStringReleasesBuffer checks that ReadLineString returns the
+// lines ReadLine would, and gives the read buffer back once it returns the
+// last line buffered, keeping it while more are buffered.
+func TestReadLineStringReleasesBuffer(t *testing.T) {
+	run(t, func(f *fiber.Fiber) error {
+		srv, cli := wrapPair(t, f)
+		defer srv.Close()
+		if _, err := cli.Write(f, []byte("one\r\ntwo\n")); err != nil {
+			return err
+		}
+		for _, w := range []struct {
+			line string
+			held bool
+		}{{"one", true}, {"two", false}} {
+			line, err := srv.ReadLineString(f, 512)
+			if err != nil {
+				return err
+			}
+			if line != w.line || fnet.HoldsBuffer(srv) != w.held {
+				t.Fatalf("ReadLineString = %q, holds a buffer: %v; want %q, %v", line, fnet.HoldsBuffer(srv), w.line, w.held)
+			}
+		}
+		cli.Close()
+		line, err := srv.ReadLineString(f, 512)
+		if line != "" || err != io.EOF {
+			t.Fatalf("at the end: ReadLineString = %q, %v; want \"\", EOF", line, err)
+		}
+		return nil
+	})
+}

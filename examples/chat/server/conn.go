@@ -345,14 +345,16 @@ func (c *conn) pingCheck() {
 // (terminator included) is skipped and reported as tooLong; an
 // unterminated last line is dropped.
 func (c *conn) readLine(f *fiber.Fiber) (rawLine, error) {
-	b, err := c.fc.ReadLine(f, c.maxIn)
+	// A copy, so that the fnet.Conn gives its buffer back before the line
+	// is handled (the handling suspends, in requests to other actors).
+	text, err := c.fc.ReadLineString(f, c.maxIn)
 	if errors.Is(err, fnet.ErrLineTooLong) {
 		return rawLine{tooLong: true}, nil
 	}
 	if err != nil {
 		return rawLine{}, err
 	}
-	return rawLine{text: string(b)}, nil
+	return rawLine{text: text}, nil
 }
 
 // next returns the next message from the client: it reads lines, answers

@@ -37,13 +37,13 @@ func TestIdleServerProcess(t *testing.T) {
 	s := startServer(t, server.Config{})
 	fmt.Printf("addr %s\n", s.addr)
 	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() { // until the benchmark closes stdin
+	for i := 0; in.Scan(); i++ { // until the benchmark closes stdin
 		var ms runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		fmt.Printf("%d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
-		if path := os.Getenv("CHAT_IDLE_HEAPPROFILE"); path != "" { // the last one wins
-			if f, err := os.Create(path); err == nil {
+		if path := os.Getenv("CHAT_IDLE_HEAPPROFILE"); path != "" { // path.0 before the clients, path.1 after
+			if f, err := os.Create(path + "." + strconv.Itoa(i)); err == nil {
 				_ = pprof.WriteHeapProfile(f)
 				f.Close()
 			}
