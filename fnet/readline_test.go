@@ -140,3 +140,49 @@ func TestReadLineStringReleasesBuffer(t *testing.T) {
 		return nil
 	})
 }
+
+// TestNotifyReadable checks that NotifyReadable runs its function once the
+// client sends data, at once when data is buffered, and not after Close.
+func TestNotifyReadable(t *testing.T) {
+	ranAfterClose := false
+	run(t, func(f *fiber.Fiber) error {
+		s := f.Scheduler()
+		srv, cli := wrapPair(t, f)
+		wait := func(send string) error {
+			w := s.Waker(f)
+			srv.NotifyReadable(func() { w.Wake(nil) })
+			if send != "" {
+				if _, err := cli.Write(f, []byte(send)); err != nil {
+					return err
+				}
+			}
+			return s.Suspend(f, "test notification")
+		}
+		if err := wait("a\nb\n"); err != nil {
+			return err
+		}
+		if srv.Buffered() != 0 {
+			t.Fatalf("Buffered = %d before any read; want 0", srv.Buffered())
+		}
+		if line, err := srv.ReadLineString(f, 512); err != nil || line != "a" {
+			t.Fatalf("ReadLineString = %q, %v; want \"a\"", line, err)
+		}
+		if srv.Buffered() != 2 {
+			t.Fatalf("Buffered = %d; want 2", srv.Buffered())
+		}
+		if err := wait(""); err != nil { // "b\n" is buffered: at once
+			return err
+		}
+		if line, err := srv.ReadLineString(f, 512); err != nil || line != "b" {
+			t.Fatalf("ReadLineString = %q, %v; want \"b\"", line, err)
+		}
+		srv.NotifyReadable(func() { ranAfterClose = true })
+		srv.Close()
+		srv.NotifyReadable(func() { ranAfterClose = true }) // closed: nothing
+		cli.Close()
+		return nil
+	})
+	if ranAfterClose {
+		t.Error("a notification ran after Close")
+	}
+}

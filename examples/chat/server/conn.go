@@ -32,8 +32,11 @@ var errRegistered = errors.New("server: registered")
 // and carries the protocol (registration, then the command loop) as
 // sequential code; its writer fiber drains the outbound inbox to the
 // socket, several lines per write. The ping check and the registration
-// timeout are timers that send the actor a message, not fibers: a
-// connection holds two fibers and the fnet.Conn's reader goroutine.
+// timeout are timers that send the actor a message, not fibers. The
+// reader fiber ends whenever the client's lines are all handled and is
+// started again when more arrive (fnet.Conn.NotifyReadable): an idle
+// registered connection holds the writer fiber and the fnet.Conn's
+// reader goroutine.
 //
 // Every field but the immutable ones belongs to the actor's turns: the
 // behavior's hooks and the fibers.
@@ -49,9 +52,11 @@ type conn struct {
 	self      *actor.Self[connMsg]
 	registry  actor.Ref[registryMsg]
 	out       *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
-	reader    *fiber.Fiber
-	regTimer  *timer // until the client registers
-	pingTimer *timer // the next ping check
+	reader    *fiber.Fiber         // nil while the client is idle (see commandLoop)
+	resume    func()               // sends the actor startCommands (made once)
+	idle      bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
+	regTimer  *timer               // until the client registers
+	pingTimer *timer               // the next ping check
 	pingedAt  time.Time
 
 	nick, user     string
@@ -120,8 +125,9 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 	if c.fc == nil {
 		return // the writer stopped the actor
 	}
-	c.reader = self.Go("reader", c.readLoop)
 	ref := self.Ref()
+	c.resume = func() { ref.Send(startCommands{}) }
+	c.reader = self.Go("reader", c.readLoop)
 	if every := c.cfg.Limits.PingInterval; every > 0 {
 		c.pingTimer = newTimer(every/2, ref, pingCheck{})
 	}
@@ -140,8 +146,12 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 	case pingCheck:
 		c.pingCheck()
 	case startCommands:
-		if !c.closing {
-			c.reader = self.Go("reader", c.commandLoop)
+		if c.closing || !c.idle {
+			return
+		}
+		c.idle = false
+		if f := self.Go("reader", c.commandLoop); !c.idle {
+			c.reader = f // it did not end in its first run
 		}
 	case registrationTimeout:
 		if !c.registered {

@@ -14,10 +14,10 @@ import (
 )
 
 // readLoop is the first reader fiber: the registration and the welcome,
-// as plain sequential code. Then it asks the actor, with a message, for
-// the command loop's fiber (commandLoop) and ends: the registration's deep
-// calls grew its stack, which goes with it, and the fiber an idle
-// registered client keeps has a small one. Every request to another actor
+// as plain sequential code. Then it asks the fnet.Conn to have the actor
+// start the command loop's fiber (commandLoop, on startCommands) once the
+// client sends more, and ends: the registration's deep calls grew its
+// stack, which goes with it. Every request to another actor
 // (the registry, a channel) suspends the fiber until the reply, so the
 // next line is handled only once the previous one is done: a message is
 // in every recipient's queue before the sender's next line is read (the
@@ -28,13 +28,18 @@ func (c *conn) readLoop(f *fiber.Fiber) error {
 	}
 	c.welcome(f)
 	if !c.closing {
-		c.self.Ref().Send(startCommands{})
+		c.reader, c.idle = nil, true
+		c.fc.NotifyReadable(c.resume)
 	}
 	return nil
 }
 
 // commandLoop is the reader fiber once the client is registered: the
-// command loop.
+// command loop, for as long as the client's lines are buffered. Once
+// they are handled, it asks the fnet.Conn to have the actor start the
+// next one (startCommands) when the client sends more, and ends: an idle
+// registered client holds no reader fiber, only the fnet.Conn's reader
+// goroutine waiting for the socket.
 func (c *conn) commandLoop(f *fiber.Fiber) error {
 	for {
 		m, ok := c.next(f)
@@ -42,6 +47,11 @@ func (c *conn) commandLoop(f *fiber.Fiber) error {
 			return nil
 		}
 		c.handle(f, m, c.dispatch)
+		if c.fc.Buffered() == 0 && !c.closing {
+			c.reader, c.idle = nil, true
+			c.fc.NotifyReadable(c.resume)
+			return nil
+		}
 	}
 }
 
