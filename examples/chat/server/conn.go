@@ -33,10 +33,11 @@ var errRegistered = errors.New("server: registered")
 // sequential code; its writer fiber drains the outbound inbox to the
 // socket, several lines per write. The ping check and the registration
 // timeout are timers that send the actor a message, not fibers. The
-// reader fiber ends whenever the client's lines are all handled and is
-// started again when more arrive (fnet.Conn.NotifyReadable): an idle
-// registered connection holds the writer fiber and the fnet.Conn's
-// reader goroutine.
+// registration's reader fiber ends after the welcome and the command
+// loop's starts once the client sends more (fnet.Conn.NotifyReadable): a
+// client idle since its welcome holds the writer fiber and the
+// fnet.Conn's reader goroutine, one that has sent commands the reader
+// fiber too.
 //
 // Every field but the immutable ones belongs to the actor's turns: the
 // behavior's hooks and the fibers.
