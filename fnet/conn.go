@@ -56,6 +56,7 @@ type Conn struct {
 	wbusy   bool         // the writer goroutine holds a job
 	werr    error        // sticky error of a write that broke the stream
 	wdone   int          // bytes of the last job written, for its fiber
+	notify  func()       // run once the socket is readable (NotifyReadable), nil if none
 
 	// Direct attempts, on the owner: the callback's argument and results.
 	iop   []byte
@@ -157,7 +158,11 @@ func (c *Conn) kill() { c.nc.Close() }
 // readable runs on the owner once the reader goroutine has seen the
 // socket readable (or failed): it wakes the waiting reader.
 func (c *Conn) readable() {
-	c.rarmed = false
+	c.rarmed, c.drained = false, false
+	if fn := c.notify; fn != nil {
+		c.notify = nil
+		fn()
+	}
 	if w := c.rwait; w.Fiber() != nil {
 		c.rwait = fiber.Waker{}
 		w.Wake(wrap("read", c.nc.RemoteAddr(), c.rres))
@@ -177,6 +182,41 @@ func (c *Conn) waitRead(f *fiber.Fiber) error {
 	return err
 }
 
+// NotifyReadable arranges for fn to run once, on the owner (inside
+// [fiber.Scheduler.RunReady], where fibers' wake-ups run), when the
+// connection has data to read: at once (posted) if it has buffered data,
+// else once the socket is readable, at the end of the stream, on a read
+// error or past the read deadline. Then a read finds the data (or the
+// error) without waiting. It lets a server keep no fiber for an idle
+// connection: the fiber that read its last line ends, and fn starts one
+// when the client sends more. [Conn.Close] drops a pending notification
+// (fn does not run), as does the scheduler's Close.
+//
+// NotifyReadable does not suspend; it must be called by the scheduler's
+// owner, while no fiber reads c and no other notification is pending (it
+// panics otherwise). On a closed connection it does nothing.
+func (c *Conn) NotifyReadable(fn func()) {
+	if c.closed {
+		return
+	}
+	if c.reader != nil || c.notify != nil {
+		panic("fnet: Conn.NotifyReadable while a read or a notification is pending")
+	}
+	if c.rpos < c.rend {
+		c.s.Post(fn)
+		return
+	}
+	c.notify = fn
+	if !c.rarmed {
+		c.rarmed = true
+		c.rarm <- struct{}{} // never blocks: sent only while disarmed
+	}
+}
+
+// Buffered returns the number of bytes read from the socket and not yet
+// returned by a read call. It must be called by the scheduler's owner.
+func (c *Conn) Buffered() int { return c.rend - c.rpos }
+
 // Close closes the connection. Fibers suspended in its reads and writes
 // wake with an error matching [ErrClosed]; later calls return such an
 // error. Bytes that a [Conn.Write] handed to the writer goroutine and that
@@ -191,6 +231,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
+	c.notify = nil
 	close(c.rarm)
 	if c.warm != nil {
 		close(c.warm)

@@ -127,6 +127,24 @@ func (c *Conn) ReadLine(f *fiber.Fiber, max int) ([]byte, error) {
 	}
 }
 
+// ReadLineString reads one line as [Conn.ReadLine] does, with the same
+// max, errors and suspension, and returns a copy of it as a string. Since
+// the connection keeps no reference to the line, it gives its read buffer
+// back to the pool at once when nothing more is buffered: a fiber that
+// works on the line at length, suspending in requests to others, holds no
+// buffer meanwhile (with ReadLine, the buffer stays until the next read
+// call). It is what a server whose clients each send a line and wait for
+// its answer calls, so that many connections handling a line hold one
+// pooled buffer between them rather than one each.
+func (c *Conn) ReadLineString(f *fiber.Fiber, max int) (string, error) {
+	b, err := c.ReadLine(f, max)
+	line := string(b)
+	if c.rpos == c.rend {
+		c.dropBuf()
+	}
+	return line, err
+}
+
 // trimCR drops a trailing "\r".
 func trimCR(line []byte) []byte {
 	if n := len(line); n > 0 && line[n-1] == '\r' {

@@ -109,3 +109,80 @@ func TestReadLineGrowingMax(t *testing.T) {
 		return nil
 	})
 }
+
+// TestReadLineStringReleasesBuffer checks that ReadLineString returns the
+// lines ReadLine would, and gives the read buffer back once it returns the
+// last line buffered, keeping it while more are buffered.
+func TestReadLineStringReleasesBuffer(t *testing.T) {
+	run(t, func(f *fiber.Fiber) error {
+		srv, cli := wrapPair(t, f)
+		defer srv.Close()
+		if _, err := cli.Write(f, []byte("one\r\ntwo\n")); err != nil {
+			return err
+		}
+		for _, w := range []struct {
+			line string
+			held bool
+		}{{"one", true}, {"two", false}} {
+			line, err := srv.ReadLineString(f, 512)
+			if err != nil {
+				return err
+			}
+			if line != w.line || fnet.HoldsBuffer(srv) != w.held {
+				t.Fatalf("ReadLineString = %q, holds a buffer: %v; want %q, %v", line, fnet.HoldsBuffer(srv), w.line, w.held)
+			}
+		}
+		cli.Close()
+		line, err := srv.ReadLineString(f, 512)
+		if line != "" || err != io.EOF {
+			t.Fatalf("at the end: ReadLineString = %q, %v; want \"\", EOF", line, err)
+		}
+		return nil
+	})
+}
+
+// TestNotifyReadable checks that NotifyReadable runs its function once the
+// client sends data, at once when data is buffered, and not after Close.
+func TestNotifyReadable(t *testing.T) {
+	ranAfterClose := false
+	run(t, func(f *fiber.Fiber) error {
+		s := f.Scheduler()
+		srv, cli := wrapPair(t, f)
+		wait := func(send string) error {
+			w := s.Waker(f)
+			srv.NotifyReadable(func() { w.Wake(nil) })
+			if send != "" {
+				if _, err := cli.Write(f, []byte(send)); err != nil {
+					return err
+				}
+			}
+			return s.Suspend(f, "test notification")
+		}
+		if err := wait("a\nb\n"); err != nil {
+			return err
+		}
+		if srv.Buffered() != 0 {
+			t.Fatalf("Buffered = %d before any read; want 0", srv.Buffered())
+		}
+		if line, err := srv.ReadLineString(f, 512); err != nil || line != "a" {
+			t.Fatalf("ReadLineString = %q, %v; want \"a\"", line, err)
+		}
+		if srv.Buffered() != 2 {
+			t.Fatalf("Buffered = %d; want 2", srv.Buffered())
+		}
+		if err := wait(""); err != nil { // "b\n" is buffered: at once
+			return err
+		}
+		if line, err := srv.ReadLineString(f, 512); err != nil || line != "b" {
+			t.Fatalf("ReadLineString = %q, %v; want \"b\"", line, err)
+		}
+		srv.NotifyReadable(func() { ranAfterClose = true })
+		srv.Close()
+		srv.NotifyReadable(func() { ranAfterClose = true }) // closed: nothing
+		cli.Close()
+		return nil
+	})
+	if ranAfterClose {
+		t.Error("a notification ran after Close")
+	}
+}

@@ -98,6 +98,9 @@ func (c *conn) joinOne(f *fiber.Fiber, name, key string) {
 				return
 			}
 			ref = r.ref
+			if c.channels == nil {
+				c.channels = make(map[string]actor.Ref[chanMsg]) // on the first JOIN
+			}
 			c.channels[folded] = ref
 		}
 		jr, err := actor.Ask(f, ref, chanJoin{who: c.member(), key: key})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -31,8 +32,12 @@ var errRegistered = errors.New("server: registered")
 // and carries the protocol (registration, then the command loop) as
 // sequential code; its writer fiber drains the outbound inbox to the
 // socket, several lines per write. The ping check and the registration
-// timeout are timers that send the actor a message, not fibers: a
-// connection holds two fibers and the fnet.Conn's reader goroutine.
+// timeout are timers that send the actor a message, not fibers. The
+// registration's reader fiber ends after the welcome and the command
+// loop's starts once the client sends more (fnet.Conn.NotifyReadable): a
+// client idle since its welcome holds the writer fiber and the
+// fnet.Conn's reader goroutine, one that has sent commands the reader
+// fiber too.
 //
 // Every field but the immutable ones belongs to the actor's turns: the
 // behavior's hooks and the fibers.
@@ -44,14 +49,15 @@ type conn struct {
 	fc    *fnet.Conn // made by the writer fiber, first thing; nil if nc has no descriptor
 	host  string     // the client's IP address
 	maxIn int        // the longest line read, terminator included
-	log   *slog.Logger
 
 	self      *actor.Self[connMsg]
 	registry  actor.Ref[registryMsg]
 	out       *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
-	reader    *fiber.Fiber
-	regTimer  *timer // until the client registers
-	pingTimer *timer // the next ping check
+	reader    *fiber.Fiber         // nil while the client is idle (see commandLoop)
+	resume    func()               // sends the actor startCommands (made once)
+	idle      bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
+	regTimer  *timer               // until the client registers
+	pingTimer *timer               // the next ping check
 	pingedAt  time.Time
 
 	nick, user     string
@@ -62,7 +68,7 @@ type conn struct {
 	capNegotiating bool
 	cap302         bool                          // CAP LS 302 (or later) was sent
 	st             *userState                    // shared with the actors that hold the member
-	channels       map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on
+	channels       map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on; nil until the first JOIN
 	invitedTo      map[string]invited            // channels the client is invited to, by folded name
 	sink           *replySink                    // collects the replies of the labeled command being handled
 	flood          bucket
@@ -88,12 +94,21 @@ func newConn(srv *Server, id uint64, nc net.Conn) *conn {
 		nc:       nc,
 		host:     host,
 		maxIn:    srv.cfg.Limits.MaxLine + maxTagBytes,
-		log:      srv.cfg.Logger.With("conn", id, "addr", nc.RemoteAddr().String()),
 		registry: srv.registry,
-		channels: make(map[string]actor.Ref[chanMsg]),
 		st:       newUserState(),
 		flood:    newBucket(srv.cfg.Flood),
 	}
+}
+
+// log logs msg at level with the connection's id and address, if the
+// server's logger logs at that level. The connection keeps no logger of
+// its own: one is made for each record, which is rare.
+func (c *conn) log(level slog.Level, msg string, args ...any) {
+	l, ctx := c.cfg.Logger, context.Background()
+	if !l.Enabled(ctx, level) {
+		return
+	}
+	l.With("conn", c.id, "addr", c.nc.RemoteAddr().String()).Log(ctx, level, msg, args...)
 }
 
 // lineWeight is the weight of a line in a client's outbound inbox: its
@@ -106,13 +121,14 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 	c.self = self
 	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} }, actor.InboxWeight(lineWeight))
 	c.lastActive = time.Now()
-	c.log.Info("client connected")
+	c.log(slog.LevelInfo, "client connected")
 	self.Go("writer", c.writeLoop) // makes c.fc before its first suspension
 	if c.fc == nil {
 		return // the writer stopped the actor
 	}
-	c.reader = self.Go("reader", c.readLoop)
 	ref := self.Ref()
+	c.resume = func() { ref.Send(startCommands{}) }
+	c.reader = self.Go("reader", c.readLoop)
 	if every := c.cfg.Limits.PingInterval; every > 0 {
 		c.pingTimer = newTimer(every/2, ref, pingCheck{})
 	}
@@ -130,6 +146,14 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 		c.close(msg.reason)
 	case pingCheck:
 		c.pingCheck()
+	case startCommands:
+		if c.closing || !c.idle {
+			return
+		}
+		c.idle = false
+		if f := self.Go("reader", c.commandLoop); !c.idle {
+			c.reader = f // it did not end in its first run
+		}
 	case registrationTimeout:
 		if !c.registered {
 			c.close("Registration timed out")
@@ -170,7 +194,7 @@ func (c *conn) Stopping(self *actor.Self[connMsg]) {
 // and the server forgets the connection.
 func (c *conn) Stopped(self *actor.Self[connMsg]) {
 	c.depart()
-	c.log.Info("client disconnected", "nick", c.nick, "reason", c.reason)
+	c.log(slog.LevelInfo, "client disconnected", "nick", c.nick, "reason", c.reason)
 	c.srv.connGone(c.id)
 }
 
@@ -226,7 +250,7 @@ func (c *conn) depart() {
 func (c *conn) writeLoop(f *fiber.Fiber) error {
 	fc, err := fnet.NewConn(f, c.nc)
 	if err != nil {
-		c.log.Error("connection not served", "error", err)
+		c.log(slog.LevelError, "connection not served", "error", err)
 		c.closing, c.reason = true, "Internal error"
 		_ = c.nc.Close()
 		c.self.Stop()
@@ -332,14 +356,16 @@ func (c *conn) pingCheck() {
 // (terminator included) is skipped and reported as tooLong; an
 // unterminated last line is dropped.
 func (c *conn) readLine(f *fiber.Fiber) (rawLine, error) {
-	b, err := c.fc.ReadLine(f, c.maxIn)
+	// A copy, so that the fnet.Conn gives its buffer back before the line
+	// is handled (the handling suspends, in requests to other actors).
+	text, err := c.fc.ReadLineString(f, c.maxIn)
 	if errors.Is(err, fnet.ErrLineTooLong) {
 		return rawLine{tooLong: true}, nil
 	}
 	if err != nil {
 		return rawLine{}, err
 	}
-	return rawLine{text: string(b)}, nil
+	return rawLine{text: text}, nil
 }
 
 // next returns the next message from the client: it reads lines, answers
@@ -378,7 +404,7 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 			if !errors.Is(err, irc.ErrEmpty) {
 				// Malformed tags, source or bytes: 400 says so, for lack of
 				// a numeric of its own, and the connection goes on.
-				c.log.Debug("malformed line", "error", err)
+				c.log(slog.LevelDebug, "malformed line", "error", err)
 				c.numeric(irc.ErrUnknownError, "*", "Malformed message: "+parseErrorReason(err))
 			}
 			continue

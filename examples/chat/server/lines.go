@@ -62,5 +62,10 @@ type pingCheck struct{}
 // register is up.
 type registrationTimeout struct{}
 
+// startCommands, sent by the registration fiber as it ends, starts the
+// command loop's fiber.
+type startCommands struct{}
+
 func (pingCheck) connMsg()           {}
 func (registrationTimeout) connMsg() {}
+func (startCommands) connMsg()       {}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/subtle"
+	"log/slog"
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
@@ -31,11 +32,11 @@ func (c *conn) cmdOper(_ *fiber.Fiber, m irc.Message) {
 		ok = ok || nameOK && passOK
 	}
 	if !ok {
-		c.log.Warn("failed OPER attempt", "nick", c.nick, "name", name)
+		c.log(slog.LevelWarn, "failed OPER attempt", "nick", c.nick, "name", name)
 		c.numeric(irc.ErrPasswdMismatch, "Password incorrect")
 		return
 	}
-	c.log.Info("client became an IRC operator", "nick", c.nick, "name", name)
+	c.log(slog.LevelInfo, "client became an IRC operator", "nick", c.nick, "name", name)
 	changed := c.st.setMode(umodeOper, true)
 	c.numeric(irc.RplYoureOper, "You are now an IRC operator")
 	if changed {
@@ -73,7 +74,7 @@ func (c *conn) cmdKill(f *fiber.Fiber, m irc.Message) {
 		c.numeric(irc.ErrNoSuchNick, m.Params[0], "No such nick/channel")
 		return
 	}
-	c.log.Info("KILL", "by", c.nick, "nick", r.nick)
+	c.log(slog.LevelInfo, "KILL", "by", c.nick, "nick", r.nick)
 }
 
 // cmdWallops handles "WALLOPS :text" (operators): every user with +w gets
