@@ -298,12 +298,22 @@ func (ch *channel) kick(m chanKick) chanAck {
 	if reason == "" {
 		reason = t.nick
 	}
-	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "KICK", ch.name, t.nick, irc.TruncateUTF8(reason, kickLen)))
+	line := ch.appendMsg(nil, m.who.prefix(), "KICK", ch.name, t.nick, irc.TruncateUTF8(reason, kickLen))
 	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, t.member, "Kicked by "+m.who.nick)
+	// As for PART, the registry hears of it before anyone sees the line;
+	// and the kicked connection forgets the channel before its client
+	// sees its KICK (it queues the line itself), so that a client that
+	// rejoins at once joins afresh.
 	i, _ := ch.find(t.id)
 	ch.remove(i)
-	t.conn.Send(kicked{key: ch.key, ref: ch.self.Ref()})
+	if t.id == m.who.id {
+		t.conn.Send(kicked{key: ch.key, ref: ch.self.Ref()})
+		m.who.reply(line)
+	} else {
+		t.conn.Send(kicked{key: ch.key, ref: ch.self.Ref(), line: line})
+	}
 	ch.closeIfEmpty()
+	ch.broadcast(m.who, line)
 	return ackOK
 }
 

@@ -162,6 +162,9 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 		if ref, ok := c.channels[msg.key]; ok && ref.String() == msg.ref.String() {
 			delete(c.channels, msg.key)
 		}
+		if msg.line != nil {
+			c.send(msg.line)
+		}
 	case invited:
 		if c.invitedTo == nil {
 			c.invitedTo = make(map[string]invited)

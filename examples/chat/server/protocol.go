@@ -387,10 +387,14 @@ type sendQExceeded struct{}
 // killed disconnects the client on an operator's order.
 type killed struct{ reason string }
 
-// kicked tells a connection it was removed from a channel (by KICK).
+// kicked tells a connection it was removed from a channel (by KICK), and
+// carries the KICK line the connection queues for its client once it has
+// forgotten the channel (nil when the client kicked itself: the line is
+// then its reply).
 type kicked struct {
-	key string
-	ref actor.Ref[chanMsg]
+	key  string
+	ref  actor.Ref[chanMsg]
+	line []byte
 }
 
 // invited tells a connection it was invited to a channel (the actor

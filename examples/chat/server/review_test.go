@@ -96,3 +96,28 @@ func TestMalformedLineAnswered(t *testing.T) {
 	a.send("PING still")
 	a.expectCmd("PONG", "test.server", "still")
 }
+
+// A client that rejoins as soon as it sees its KICK (auto-rejoin) is a
+// member again, and its QUIT reaches the channel: the connection forgot
+// the channel before the KICK line reached its client.
+func TestRejoinAfterKick(t *testing.T) {
+	s := startServer(t, server.Config{})
+	a := s.registered(t, "alice")
+	b := s.registered(t, "bob")
+	a.join("#k")
+	b.join("#k")
+	a.expectCmd("JOIN", "#k")
+	for range 20 {
+		a.send("KICK #k bob :again")
+		a.expectCmd("KICK", "#k", "bob", "again")
+		b.expectCmd("KICK", "#k", "bob", "again")
+		b.join("#k")
+		a.expectCmd("JOIN", "#k")
+	}
+	b.send("QUIT :bye")
+	a.expectCmd("QUIT", "Quit: bye")
+	a.send("NAMES #k")
+	if m := a.expectNumeric(irc.RplNamReply, "=", "#k"); m.Param(3) != "@alice" {
+		t.Errorf("NAMES after bob's QUIT = %q; want %q", m.Param(3), "@alice")
+	}
+}
