@@ -10,12 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/weft-go/weft/actor"
@@ -85,46 +82,11 @@ func startEtcd(t *testing.T) string {
 // startEtcdCluster joins n members with the etcd provider.
 func startEtcdCluster(t *testing.T, endpoint string, n int) *testCluster {
 	t.Helper()
-	name := fmt.Sprintf("etcd%d", clusterSeq.Add(1))
-	tc := &testCluster{members: make([]*cluster.Member, n), stopped: make(chan string, 1000)}
-	kinds := make([]*cluster.Kind[proto.Message], n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		var ptr atomic.Pointer[cluster.Member]
-		kinds[i] = newKind(&ptr, tc.stopped)
-		sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m, err := cluster.Join(sys, cluster.Config{
-				Name:     name,
-				Provider: cluster.Etcd(cluster.EtcdConfig{Endpoints: []string{endpoint}, TTL: 2 * time.Second, DialTimeout: 5 * time.Second}),
-				Kinds:    []cluster.HostedKind{kinds[i]},
-			})
-			if err != nil {
-				errs[i] = err
-				_ = sys.Shutdown(context.Background())
-				return
-			}
-			ptr.Store(m)
-			tc.members[i] = m
-		}()
-	}
-	wg.Wait()
-	tc.kind = kinds[0]
-	t.Cleanup(func() { tc.shutdown(t) })
-	for _, err := range errs {
-		if err != nil {
-			t.Fatalf("Join() = %v", err)
-		}
-	}
-	return tc
+	return joinMembers(t, fmt.Sprintf("etcd%d", clusterSeq.Add(1)), n, func(int) cluster.Provider {
+		return cluster.Etcd(cluster.EtcdConfig{Endpoints: []string{endpoint}, TTL: 2 * time.Second, DialTimeout: 5 * time.Second})
+	})
 }
 
-// TestEtcd: three members that find each other through a real etcd
-// server; one activation per identity, and a member leaving moves its
-// activations.
 func TestEtcd(t *testing.T) {
 	endpoint := startEtcd(t)
 	tc := startEtcdCluster(t, endpoint, 3)

@@ -161,7 +161,16 @@ func startCluster(t testing.TB, n int, opts ...cluster.KindOption) *testCluster 
 	for _, p := range ports {
 		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
 	}
-	name := fmt.Sprintf("test%d", clusterSeq.Add(1))
+	return joinMembers(t, fmt.Sprintf("test%d", clusterSeq.Add(1)), n, func(i int) cluster.Provider {
+		return cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})
+	}, opts...)
+}
+
+// joinMembers joins n members of the cluster name, member i with the
+// provider provider(i), concurrently, each on a system of its own, and
+// shuts them down, and their systems, at the end of the test.
+func joinMembers(t testing.TB, name string, n int, provider func(i int) cluster.Provider, opts ...cluster.KindOption) *testCluster {
+	t.Helper()
 	tc := &testCluster{members: make([]*cluster.Member, n), stopped: make(chan string, 1000)}
 	kinds := make([]*cluster.Kind[proto.Message], n)
 	errs := make([]error, n)
@@ -175,7 +184,7 @@ func startCluster(t testing.TB, n int, opts ...cluster.KindOption) *testCluster 
 			defer wg.Done()
 			m, err := cluster.Join(sys, cluster.Config{
 				Name:     name,
-				Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond}),
+				Provider: provider(i),
 				Kinds:    []cluster.HostedKind{kinds[i]},
 			})
 			if err != nil {
@@ -198,8 +207,6 @@ func startCluster(t testing.TB, n int, opts ...cluster.KindOption) *testCluster 
 	return tc
 }
 
-// shutdown shuts the members down, all at once as when a whole cluster
-// stops, then their systems.
 func (tc *testCluster) shutdown(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
