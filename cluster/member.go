@@ -65,9 +65,10 @@ type Member struct {
 	closing atomic.Bool
 	topo    *eventstream.Subscription
 
-	mu   sync.Mutex // guards rdv (whose hasher is not safe for concurrent use) and down
-	rdv  *clustering.Rendezvous
-	down map[string]time.Time // members whose connection failed, and when
+	mu      sync.Mutex // guards rdv (whose hasher is not safe for concurrent use), members and down
+	rdv     *clustering.Rendezvous
+	members []string             // the addresses of the members in the last topology
+	down    map[string]time.Time // members whose connection failed, and when
 
 	once sync.Once
 	done chan struct{} // closed when the shutdown is over
@@ -163,8 +164,14 @@ func (m *Member) onEvent(evt any) {
 	case *clustering.ClusterTopology:
 		rdv := clustering.NewRendezvous()
 		rdv.UpdateMembers(e.Members)
+		addrs := make([]string, 0, len(e.Members))
+		for _, mb := range e.Members {
+			addrs = append(addrs, mb.Address())
+		}
+		slices.Sort(addrs)
 		m.mu.Lock()
 		m.rdv = rdv
+		m.members = addrs
 		for addr := range m.down {
 			if !slices.ContainsFunc(e.Members, func(mb *clustering.Member) bool { return mb.Address() == addr }) {
 				delete(m.down, addr)
@@ -204,6 +211,17 @@ func (m *Member) owner(ci *clustering.ClusterIdentity) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.rdv.GetByClusterIdentity(ci)
+}
+
+// Members returns the addresses (host:port) of the cluster's members as
+// this member last learnt them from the membership, sorted; this
+// member's own address is among them once it has joined. A member that
+// died stays in the list until the provider notices (for [Automanaged],
+// within about one refresh). Members is safe for concurrent use.
+func (m *Member) Members() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.members)
 }
 
 // Addr returns the address other members reach this one at (host:port).

@@ -4,11 +4,17 @@
 //	go run ./examples/chat                       # listens on 127.0.0.1:6667
 //	go run ./examples/chat -addr :6697 -name irc.example -motd motd.txt
 //
-// Two servers share their channels when linked (see the server package's
-// "Two nodes" documentation):
+// Several servers form one IRC network (channels and nicknames shared, see
+// the server package's "A network of nodes"): each lists every node's
+// health endpoint with -nodes and names its own with -health,
 //
-//	go run ./examples/chat -name a.chat -node-addr 127.0.0.1:7001
-//	go run ./examples/chat -name b.chat -addr 127.0.0.1:6668 -peer 127.0.0.1:7001
+//	nodes=127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103
+//	go run ./examples/chat -name a.chat -addr 127.0.0.1:6667 -node-addr 127.0.0.1:7001 -health 7101 -nodes $nodes
+//	go run ./examples/chat -name b.chat -addr 127.0.0.1:6668 -node-addr 127.0.0.1:7002 -health 7102 -nodes $nodes
+//	go run ./examples/chat -name c.chat -addr 127.0.0.1:6669 -node-addr 127.0.0.1:7003 -health 7103 -nodes $nodes
+//
+// or, with an etcd server, -etcd http://127.0.0.1:2379 instead of -health
+// and -nodes.
 //
 // With -debug-addr 127.0.0.1:6060, http://127.0.0.1:6060/debug/weft/top
 // lists every actor (connections, channels, the registry) and its fibers,
@@ -33,6 +39,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/weft-go/weft/cluster"
 	"github.com/weft-go/weft/examples/chat/server"
 )
 
@@ -65,8 +72,10 @@ func run(args []string) error {
 		adminEmail  = fs.String("admin-email", "", "the contact ADMIN shows; default admin@<name>")
 		opers       []server.Oper
 		grace       = fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful shutdown may take")
-		peer        = fs.String("peer", "", "node address (host:port) of a peer server to share channels with")
-		nodeAddr    = fs.String("node-addr", "", "host:port this server listens on for its peer (protoactor remote); default with -peer: 127.0.0.1:0")
+		nodes       = fs.String("nodes", "", "network: every node's health endpoint host:port, comma-separated (this one's included); with -health")
+		health      = fs.Int("health", 0, "network: the port of this node's health endpoint (on all interfaces), one of -nodes")
+		etcd        = fs.String("etcd", "", "network: etcd endpoints, comma-separated, instead of -nodes and -health")
+		nodeAddr    = fs.String("node-addr", "127.0.0.1:0", "network: host:port this node listens on for the other nodes")
 		debugAddr   = fs.String("debug-addr", "", "host:port to serve /debug/weft/top (actors and fibers) and /debug/pprof/ on; empty: none")
 		sliceWarn   = fs.Duration("slice-warn", server.DefaultSliceWarn, "log actor code that runs this long without suspending (negative: off)")
 	)
@@ -88,6 +97,18 @@ func run(args []string) error {
 		}
 		opers = append(opers, more...)
 	}
+	clusterConfig := server.Cluster{Addr: *nodeAddr}
+	switch {
+	case *etcd != "" && *nodes != "":
+		return errors.New("-etcd and -nodes: choose one provider")
+	case *etcd != "":
+		clusterConfig.Provider = cluster.Etcd(cluster.EtcdConfig{Endpoints: strings.Split(*etcd, ",")})
+	case *nodes != "":
+		if *health == 0 {
+			return errors.New("-nodes needs -health, this node's health port")
+		}
+		clusterConfig.Provider = cluster.Automanaged(cluster.AutomanagedConfig{Port: *health, Peers: strings.Split(*nodes, ",")})
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	lines, err := motdLines(*motd)
 	if err != nil {
@@ -104,8 +125,7 @@ func run(args []string) error {
 		Limits: server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace, SliceWarn: *sliceWarn,
 			RegistrationTimeout: *regTimeout},
 		Flood:    server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst, MaxDelayed: *floodDelay},
-		NodeAddr: *nodeAddr,
-		Peer:     *peer,
+		Cluster:  clusterConfig,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
-	chatpb "github.com/weft-go/weft/proto"
+	"github.com/weft-go/weft/fiber"
 )
 
 // channel is the behavior of a channel actor: it owns the channel's
@@ -17,10 +17,17 @@ import (
 // message (and before the sender's answer).
 type channel struct {
 	*info
-	self     *actor.Self[chanMsg]
-	name     string // as spelled by the first member
-	key      string // folded name, the registry's key
+	ref      chanRef                                // the channel's own reference, set when it starts
+	stop     func()                                 // stops the channel's actor
+	spawn    func(string, func(*fiber.Fiber) error) // starts a fiber in the channel's actor
+	name     string  // as spelled by the first member
+	key      string  // folded name, the registry's key
 	registry actor.Ref[registryMsg]
+	// net is the network the channel is a virtual actor of; nil on a
+	// single server. Its members are then clients of any node, reached
+	// through out (see network.go).
+	net *network
+	out *outbound
 
 	members []*chanMember // in join order
 	topic   string
@@ -57,7 +64,30 @@ func newChannel(in *info, name string, registry actor.Ref[registryMsg]) *channel
 }
 
 // Started implements [actor.Starter].
-func (ch *channel) Started(self *actor.Self[chanMsg]) { ch.self = self }
+func (ch *channel) Started(self *actor.Self[chanMsg]) {
+	ch.ref, ch.stop = chanRef{local: self.Ref()}, self.Stop
+	ch.spawn = func(name string, fn func(*fiber.Fiber) error) { self.Go(name, fn) }
+}
+
+// tell sends a connection message to a member's connection: directly on
+// a single server, through the member's node in a network.
+func (ch *channel) tell(m member, msg connMsg) {
+	if ch.net == nil {
+		m.conn.Send(msg)
+		return
+	}
+	ch.out.tell(m, ch.name, msg)
+}
+
+// joined tells the member's registry that it joined (on) or left the
+// channel.
+func (ch *channel) joined(m member, on bool) {
+	if ch.net == nil {
+		ch.registry.Send(membership{id: m.id, key: ch.key, ref: ch.ref, on: on})
+		return
+	}
+	ch.out.membership(m, ch.name, on)
+}
 
 func (ch *channel) find(id uint64) (int, *chanMember) {
 	for i, m := range ch.members {
@@ -116,37 +146,52 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 	case chanWhoisInfo:
 		actor.ReplyTo(self, m).Send(ch.whoisInfo(m))
 	case chanInfo:
-		_, me := ch.find(m.who.id)
-		actor.ReplyTo(self, m).Send(chanInfoReply{visible: !ch.modes.s || me != nil, name: ch.name, users: len(ch.members), topic: ch.topic})
+		actor.ReplyTo(self, m).Send(ch.listEntry(m))
 	case chanRename:
-		var ids []uint64
-		if _, me := ch.find(m.id); me != nil {
-			me.nick = m.nick
-			ids = ch.relay(m.line, m.skip, 0)
-		}
-		actor.ReplyTo(self, m).Send(notified{ids: ids})
+		actor.ReplyTo(self, m).Send(ch.rename(m))
 	case chanRelay:
-		var ids []uint64
-		if _, me := ch.find(m.id); me != nil {
-			ids = ch.relay(m.line, m.skip, m.need)
-		}
-		actor.ReplyTo(self, m).Send(notified{ids: ids})
-	case chanRemote:
-		for _, o := range ch.members {
-			o.out.TryPush(m.line)
-		}
+		actor.ReplyTo(self, m).Send(ch.relayAbout(m))
 	case chanQuit:
-		var ids []uint64
-		if i, me := ch.find(m.id); me != nil {
-			ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_QUIT, me.member, m.reason)
-			ch.members = slices.Delete(ch.members, i, i+1)
-			ids = ch.relay(m.line, m.skip, 0)
-			ch.closeIfEmpty()
-		}
-		actor.ReplyTo(self, m).Send(notified{ids: ids})
+		actor.ReplyTo(self, m).Send(ch.quit(m))
 	case chanClose:
-		self.Stop()
+		ch.stop()
 	}
+}
+
+// listEntry returns the channel's LIST entry for the asker.
+func (ch *channel) listEntry(m chanInfo) chanInfoReply {
+	_, me := ch.find(m.who.id)
+	return chanInfoReply{visible: !ch.modes.s || me != nil, name: ch.name, users: len(ch.members), topic: ch.topic}
+}
+
+// rename changes a member's nickname and relays its NICK line.
+func (ch *channel) rename(m chanRename) notified {
+	_, me := ch.find(m.id)
+	if me == nil {
+		return notified{}
+	}
+	me.nick = m.nick
+	return notified{ids: ch.relay(m.line, m.skip, 0)}
+}
+
+// relayAbout relays an AWAY or SETNAME line of a member.
+func (ch *channel) relayAbout(m chanRelay) notified {
+	if _, me := ch.find(m.id); me == nil {
+		return notified{}
+	}
+	return notified{ids: ch.relay(m.line, m.skip, m.need)}
+}
+
+// quit removes a member that quit and relays its QUIT line.
+func (ch *channel) quit(m chanQuit) notified {
+	i, me := ch.find(m.id)
+	if me == nil {
+		return notified{}
+	}
+	ch.members = slices.Delete(ch.members, i, i+1)
+	ids := ch.relay(m.line, m.skip, 0)
+	ch.closeIfEmpty()
+	return notified{ids: ids}
 }
 
 // relay queues line for the members not in skip that have the
@@ -208,13 +253,6 @@ func (ch *channel) say(m chanSay) chanAck {
 		}
 		o.out.TryPush(m.line.forCaps(caps))
 	}
-	if m.status == 0 && !m.tagmsg {
-		kind := chatpb.ChannelEvent_KIND_PRIVMSG
-		if m.notice {
-			kind = chatpb.ChannelEvent_KIND_NOTICE
-		}
-		ch.peer.forward(ch.name, kind, m.who, m.text)
-	}
 	return ackOK
 }
 
@@ -242,13 +280,12 @@ func (ch *channel) join(m chanJoin) joinReply {
 	}
 	delete(ch.invited, m.who.id)
 	ch.members = append(ch.members, &chanMember{member: m.who.kept(), op: len(ch.members) == 0})
-	ch.registry.Send(membership{id: m.who.id, key: ch.key, ref: ch.self.Ref(), on: true})
+	ch.joined(m.who, true)
 	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "JOIN", ch.name))
 	if msg, away := m.who.st.awayMessage(); away {
 		line := ch.appendMsg(nil, m.who.prefix(), "AWAY", msg)
 		ch.relay(line, map[uint64]bool{m.who.id: true}, capAwayNotify)
 	}
-	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_JOIN, m.who, "")
 	if ch.topic != "" {
 		ch.topicReplies(m.who)
 	}
@@ -267,7 +304,6 @@ func (ch *channel) part(m chanPart) chanAck {
 		params = append(params, m.reason)
 	}
 	line := ch.appendMsg(nil, m.who.prefix(), "PART", params...)
-	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, m.who, m.reason)
 	// The registry hears of the part (and of the channel's end) before
 	// anyone sees the PART line: a client that then asks (WHOIS, LUSERS,
 	// Stats) gets the state after it.
@@ -299,7 +335,6 @@ func (ch *channel) kick(m chanKick) chanAck {
 		reason = t.nick
 	}
 	line := ch.appendMsg(nil, m.who.prefix(), "KICK", ch.name, t.nick, irc.TruncateUTF8(reason, kickLen))
-	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_PART, t.member, "Kicked by "+m.who.nick)
 	// As for PART, the registry hears of it before anyone sees the line;
 	// and the kicked connection forgets the channel before its client
 	// sees its KICK (it queues the line itself), so that a client that
@@ -307,10 +342,10 @@ func (ch *channel) kick(m chanKick) chanAck {
 	i, _ := ch.find(t.id)
 	ch.remove(i)
 	if t.id == m.who.id {
-		t.conn.Send(kicked{key: ch.key, ref: ch.self.Ref()})
+		ch.tell(t.member, kicked{key: ch.key, ref: ch.ref})
 		m.who.reply(line)
 	} else {
-		t.conn.Send(kicked{key: ch.key, ref: ch.self.Ref(), line: line})
+		ch.tell(t.member, kicked{key: ch.key, ref: ch.ref, line: line})
 	}
 	ch.closeIfEmpty()
 	ch.broadcast(m.who, line)
@@ -342,7 +377,7 @@ func (ch *channel) invite(m chanInvite) chanAck {
 	// line itself: a client that lists its invitations (INVITE alone) on
 	// seeing the line finds this one there.
 	line := ch.appendMsg(nil, m.who.prefix(), "INVITE", m.target.nick, ch.name)
-	m.target.conn.Send(invited{name: ch.name, ref: ch.self.Ref(), line: line})
+	ch.tell(m.target, invited{name: ch.name, ref: ch.ref, line: line})
 	for _, o := range ch.members {
 		if o.op && o.id != m.who.id && o.st.capSet().has(capInviteNotify) {
 			o.out.TryPush(line)
@@ -353,7 +388,7 @@ func (ch *channel) invite(m chanInvite) chanAck {
 
 // remove removes the i-th member and tells the registry.
 func (ch *channel) remove(i int) {
-	ch.registry.Send(membership{id: ch.members[i].id, key: ch.key, ref: ch.self.Ref()})
+	ch.joined(ch.members[i].member, false)
 	ch.members = slices.Delete(ch.members, i, i+1)
 }
 
@@ -378,7 +413,11 @@ func (ch *channel) whoisInfo(m chanWhoisInfo) whoisChan {
 func (ch *channel) closeIfEmpty() {
 	if len(ch.members) == 0 && !ch.closed {
 		ch.closed = true
-		ch.registry.Send(channelEmpty{key: ch.key, ref: ch.self.Ref()})
+		if ch.net != nil {
+			ch.net.closed(ch)
+			return
+		}
+		ch.registry.Send(channelEmpty{key: ch.key, ref: ch.ref})
 	}
 }
 
@@ -412,6 +451,5 @@ func (ch *channel) setTopic(m chanTopic) chanAck {
 	text := irc.TruncateUTF8(m.text, topicLen)
 	ch.topic, ch.topicBy, ch.topicAt = text, m.who.prefix(), time.Now()
 	ch.broadcast(m.who, ch.appendMsg(nil, m.who.prefix(), "TOPIC", ch.name, text))
-	ch.peer.forward(ch.name, chatpb.ChannelEvent_KIND_TOPIC, m.who, text)
 	return ackOK
 }

@@ -12,22 +12,22 @@ import (
 
 // lookupChannel returns the channel named name: from the client's own
 // channels, or else from the registry. It reports false if there is none.
-func (c *conn) lookupChannel(f *fiber.Fiber, name string) (actor.Ref[chanMsg], bool) {
+func (c *conn) lookupChannel(f *fiber.Fiber, name string) (chanRef, bool) {
 	if ref, ok := c.channels[irc.Fold(name)]; ok {
 		return ref, true
 	}
 	r, err := actor.Ask(f, c.registry, channelFor{name: name})
 	if err != nil {
 		c.internalError(err)
-		return actor.Ref[chanMsg]{}, false
+		return chanRef{}, false
 	}
 	return r.ref, r.ok
 }
 
 // askChannel sends a request to a channel, forgetting the channel if it
 // is gone; it reports whether the channel answered.
-func askChannel[Q actor.RequestOf[chanMsg, R], R any](c *conn, f *fiber.Fiber, name string, ref actor.Ref[chanMsg], req Q) (R, bool) {
-	r, err := actor.Ask(f, ref, req)
+func askChannel[Q actor.RequestOf[chanMsg, R], R any](c *conn, f *fiber.Fiber, name string, ref chanRef, req Q) (R, bool) {
+	r, err := askChan(f, ref, req)
 	if err != nil {
 		if errors.Is(err, actor.ErrDeadTarget) {
 			delete(c.channels, irc.Fold(name))
@@ -48,7 +48,7 @@ func (c *conn) cmdJoin(f *fiber.Fiber, m irc.Message) {
 	}
 	if m.Params[0] == "0" {
 		for _, ref := range c.channels {
-			_, _ = actor.Ask(f, ref, chanPart{who: c.member(), reason: "Left all channels"})
+			_, _ = askChan(f, ref, chanPart{who: c.member(), reason: "Left all channels"})
 		}
 		clear(c.channels)
 		return
@@ -99,11 +99,11 @@ func (c *conn) joinOne(f *fiber.Fiber, name, key string) {
 			}
 			ref = r.ref
 			if c.channels == nil {
-				c.channels = make(map[string]actor.Ref[chanMsg]) // on the first JOIN
+				c.channels = make(map[string]chanRef) // on the first JOIN
 			}
 			c.channels[folded] = ref
 		}
-		jr, err := actor.Ask(f, ref, chanJoin{who: c.member(), key: key})
+		jr, err := askChan(f, ref, chanJoin{who: c.member(), key: key})
 		switch {
 		case errors.Is(err, actor.ErrDeadTarget) || err == nil && jr.retry:
 			delete(c.channels, folded)
@@ -180,7 +180,7 @@ func (c *conn) knownNicks(f *fiber.Fiber, args []string) (map[string]bool, bool)
 	}
 	var known map[string]bool
 	for _, nick := range modeNickArgs(args[0], args[1:]) {
-		r, err := actor.Ask(f, c.registry, whois{nick: nick})
+		r, err := c.whoisAny(f, nick)
 		if err != nil {
 			c.internalError(err)
 			return nil, false
@@ -248,7 +248,7 @@ func (c *conn) cmdInvite(f *fiber.Fiber, m irc.Message) {
 				c.internalError(err)
 				return
 			}
-			if !r.ok || r.ref.String() != inv.ref.String() {
+			if !r.ok || !r.ref.same(inv.ref) {
 				delete(c.invitedTo, key)
 				continue
 			}
@@ -262,7 +262,7 @@ func (c *conn) cmdInvite(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	nick, name := m.Params[0], m.Params[1]
-	r, err := actor.Ask(f, c.registry, whois{nick: nick})
+	r, err := c.whoisAny(f, nick)
 	if err != nil {
 		c.internalError(err)
 		return
@@ -305,14 +305,20 @@ func (c *conn) cmdList(f *fiber.Fiber, m irc.Message) {
 			masks = append(masks, p)
 		}
 	}
-	refs, err := actor.Ask(f, c.registry, listChannels{})
+	var refs []chanRef
+	var err error
+	if c.net != nil {
+		refs, err = c.netChannels(f)
+	} else {
+		refs, err = actor.Ask(f, c.registry, listChannels{})
+	}
 	if err != nil {
 		c.internalError(err)
 		return
 	}
 	c.numeric(irc.RplListStart, "Channel", "Users  Name")
 	for _, ref := range refs {
-		in, err := actor.Ask(f, ref, chanInfo{who: c.member()})
+		in, err := askChan(f, ref, chanInfo{who: c.member()})
 		if err != nil || !in.visible || in.users <= minUsers || (maxUsers >= 0 && in.users >= maxUsers) ||
 			(len(masks) > 0 && !matchAny(masks, in.name)) || matchAny(nots, in.name) {
 			continue

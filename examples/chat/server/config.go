@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/cluster"
 	"github.com/weft-go/weft/examples/chat/irc"
 )
 
@@ -37,14 +38,10 @@ type Config struct {
 	// Flood is the per-client line rate limit.
 	Flood Flood
 
-	// NodeAddr, if set, is the host:port this node listens on for its peer
-	// node (protoactor remote; port 0 picks a free port). Empty: no
-	// linking.
-	NodeAddr string
-	// Peer is the NodeAddr of the peer node to link with (default NodeAddr
-	// then: "127.0.0.1:0"). A node with NodeAddr but no Peer links with the
-	// first node that greets it. Only one peer per node.
-	Peer string
+	// Cluster, if its Provider is set, makes the server a node of an IRC
+	// network: the servers of one cluster share their channels and
+	// nicknames (see the package documentation, "A network of nodes").
+	Cluster Cluster
 
 	// panicOn, when set (by tests), makes a client's command of that name
 	// panic inside its connection actor.
@@ -52,6 +49,27 @@ type Config struct {
 	// connHook, when set (by tests), is called with every connection's
 	// state and actor once it is spawned.
 	connHook func(*conn, actor.Ref[connMsg])
+}
+
+// DefaultClusterName is the name of a network's cluster when
+// Cluster.Name is empty.
+const DefaultClusterName = "weft-chat"
+
+// Cluster configures a server as a node of a network of servers on
+// package cluster. The zero value (no Provider) is a single server.
+type Cluster struct {
+	// Provider finds the other nodes: [cluster.Automanaged] with every
+	// node's health endpoint, or [cluster.Etcd]. Nil: no network.
+	Provider cluster.Provider
+	// Name is the cluster's name, the same on every node; default
+	// DefaultClusterName.
+	Name string
+	// Addr is the host:port this node listens on for the other nodes
+	// (default 127.0.0.1:0, a free port).
+	Addr string
+	// RequestTimeout bounds a request to a channel or a nickname of the
+	// network (default 5 s: see [cluster.Config]).
+	RequestTimeout time.Duration
 }
 
 // Oper is one operator's credentials: "OPER name password". Its String
@@ -184,8 +202,8 @@ func (c Config) withDefaults() Config {
 			*p = v
 		}
 	}
-	if c.Peer != "" && c.NodeAddr == "" {
-		c.NodeAddr = "127.0.0.1:0"
+	if c.Cluster.Provider != nil && c.Cluster.Name == "" {
+		c.Cluster.Name = DefaultClusterName
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr

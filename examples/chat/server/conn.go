@@ -68,7 +68,7 @@ type conn struct {
 	capNegotiating bool
 	cap302         bool                          // CAP LS 302 (or later) was sent
 	st             *userState                    // shared with the actors that hold the member
-	channels       map[string]actor.Ref[chanMsg] // by folded name: every channel the client may be on; nil until the first JOIN
+	channels       map[string]chanRef            // by folded name: every channel the client may be on; nil until the first JOIN
 	invitedTo      map[string]invited            // channels the client is invited to, by folded name
 	sink           *replySink                    // collects the replies of the labeled command being handled
 	flood          bucket
@@ -159,7 +159,7 @@ func (c *conn) Receive(self *actor.Self[connMsg], msg connMsg) {
 			c.close("Registration timed out")
 		}
 	case kicked:
-		if ref, ok := c.channels[msg.key]; ok && ref.String() == msg.ref.String() {
+		if ref, ok := c.channels[msg.key]; ok && ref.same(msg.ref) {
 			delete(c.channels, msg.key)
 		}
 		if msg.line != nil {
@@ -235,7 +235,7 @@ func (c *conn) depart() {
 		return
 	}
 	c.departed = true
-	chans := make([]actor.Ref[chanMsg], 0, len(c.channels))
+	chans := make([]chanRef, 0, len(c.channels))
 	for _, ref := range c.channels {
 		chans = append(chans, ref)
 	}

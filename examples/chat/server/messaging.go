@@ -76,6 +76,9 @@ func (c *conn) sendOne(f *fiber.Fiber, cmd, target, text string, ol *outLine, fa
 	}
 	if !irc.IsChannel(name) {
 		r, err := actor.Ask(f, c.registry, sendTo{nick: target, line: ol, tagmsg: tagmsg})
+		if err == nil && !r.found && c.net != nil {
+			r, err = c.sendNet(f, target, ol, tagmsg)
+		}
 		if err != nil {
 			c.internalError(err)
 			return false
@@ -94,7 +97,7 @@ func (c *conn) sendOne(f *fiber.Fiber, cmd, target, text string, ol *outLine, fa
 		fail(irc.ErrNoSuchChannel, name, "No such channel")
 		return false
 	}
-	r, ok := askChannel(c, f, name, ref, chanSay{who: c.member(), notice: notice, tagmsg: tagmsg, status: status, line: ol, text: text})
+	r, ok := askChannel(c, f, name, ref, chanSay{who: c.member(), notice: notice, tagmsg: tagmsg, status: status, line: ol})
 	return ok && r.ok
 }
 

@@ -17,8 +17,8 @@ import (
 // The messages are plain values: IDs, strings, and lines that are never
 // modified once built, so that one line is shared read-only by every
 // inbox it is pushed into. The exception is a member's inbox, which any
-// actor may push to. When channels span nodes (-peer), channel events map
-// onto protobuf messages (see peer.go).
+// actor may push to. In a network of nodes, the requests to channels
+// cross nodes in their protobuf form (see network.go).
 
 // --- registry protocol ---
 
@@ -113,7 +113,7 @@ type whois struct {
 type whoisReply struct {
 	found bool
 	who   member
-	chans []actor.Ref[chanMsg] // the channels the user is on (for 319)
+	chans []chanRef // the channels the user is on (for 319)
 }
 
 // membership tells the registry a member joined (on) or left a channel
@@ -122,7 +122,7 @@ type whoisReply struct {
 type membership struct {
 	id  uint64
 	key string
-	ref actor.Ref[chanMsg]
+	ref chanRef
 	on  bool
 }
 
@@ -134,13 +134,13 @@ type channelFor struct {
 }
 
 type channelReply struct {
-	ref actor.Ref[chanMsg]
+	ref chanRef
 	ok  bool
 }
 
 // listChannels returns every channel's actor.
 type listChannels struct {
-	actor.Request[registryMsg, []actor.Ref[chanMsg]]
+	actor.Request[registryMsg, []chanRef]
 }
 
 // departed tells the registry a connection is gone (one-way): its nickname
@@ -149,21 +149,21 @@ type listChannels struct {
 type departed struct {
 	id       uint64
 	reason   string
-	channels []actor.Ref[chanMsg]
+	channels []chanRef
 }
 
 // channelEmpty tells the registry that a channel lost its last member and
 // closed (one-way); the registry forgets it and tells it to stop.
 type channelEmpty struct {
 	key string
-	ref actor.Ref[chanMsg]
+	ref chanRef
 }
 
 // channelGone is the notice of the registry's watch on a channel actor: it
 // stopped (emptied, or failed).
 type channelGone struct {
 	key string
-	ref actor.Ref[chanMsg]
+	ref chanRef
 }
 
 // statsQuery asks for counts.
@@ -188,11 +188,12 @@ func (lusers) registryMsg()         {}
 func (killUser) registryMsg()       {}
 func (wallops) registryMsg()        {}
 func (whowasQuery) registryMsg()    {}
-func (remoteEvent) registryMsg()    {}
+func (delivered) registryMsg()      {}
 
-// remoteEvent is a channel event from the peer node (one-way): the
-// registry passes it to the channel of that name, if there is one here.
-type remoteEvent struct{ ev *chatpb.ChannelEvent }
+// delivered is what a network's channels queued for this node's clients
+// (one-way, from the node actor): the registry hands each item to its
+// client.
+type delivered struct{ d *chatpb.Deliver }
 
 // --- channel protocol ---
 
@@ -231,7 +232,6 @@ type chanSay struct {
 	tagmsg bool // TAGMSG: only for members with message-tags
 	status byte // STATUSMSG: '@' for operators only, '+' for voiced and operators, 0 for all
 	line   *outLine
-	text   string // for the peer node
 }
 
 // chanTopic queries (set false) or sets the topic.
@@ -331,13 +331,8 @@ type chanQuit struct {
 	actor.Request[chanMsg, notified]
 	id     uint64
 	line   []byte
-	reason string          // for the peer node
 	skip   map[uint64]bool // the asker's snapshot: never modified
 }
-
-// chanRemote queues a line from the peer node for every local member
-// (one-way).
-type chanRemote struct{ line []byte }
 
 // chanClose tells an empty channel that the registry has forgotten it: it
 // stops (one-way).
@@ -365,7 +360,6 @@ func (chanMode) chanMsg()      {}
 func (chanInfo) chanMsg()      {}
 func (chanRename) chanMsg()    {}
 func (chanQuit) chanMsg()      {}
-func (chanRemote) chanMsg()    {}
 func (chanClose) chanMsg()     {}
 func (chanKick) chanMsg()      {}
 func (chanInvite) chanMsg()    {}
@@ -393,7 +387,7 @@ type killed struct{ reason string }
 // then its reply).
 type kicked struct {
 	key  string
-	ref  actor.Ref[chanMsg]
+	ref  chanRef
 	line []byte
 }
 
@@ -402,7 +396,7 @@ type kicked struct {
 // line the connection queues for its client once it has recorded it.
 type invited struct {
 	name string
-	ref  actor.Ref[chanMsg]
+	ref  chanRef
 	line []byte
 }
 
@@ -427,5 +421,5 @@ type Stats struct {
 type info struct {
 	cfg     Config
 	created time.Time
-	peer    *peerLink // nil unless linked to a peer node; set before any actor starts
+	net     *network // nil unless the server is a node of a network; set before any actor starts
 }

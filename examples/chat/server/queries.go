@@ -39,7 +39,7 @@ func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	nick := m.Params[len(m.Params)-1] // WHOIS [server] nick
-	r, err := actor.Ask(f, c.registry, whois{nick: nick})
+	r, err := c.whoisAny(f, nick)
 	if err != nil {
 		c.internalError(err)
 		return
@@ -66,10 +66,10 @@ func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
 
 // whoisChannels queues 319 for the channels of w that the client may
 // see, asking each channel; long lists take several lines.
-func (c *conn) whoisChannels(f *fiber.Fiber, w member, chans []actor.Ref[chanMsg]) {
+func (c *conn) whoisChannels(f *fiber.Fiber, w member, chans []chanRef) {
 	var entries []string
 	for _, ref := range chans {
-		info, err := actor.Ask(f, ref, chanWhoisInfo{who: c.member(), id: w.id})
+		info, err := askChan(f, ref, chanWhoisInfo{who: c.member(), id: w.id})
 		if err == nil && info.visible {
 			entries = append(entries, info.entry)
 		}
@@ -121,6 +121,17 @@ func (c *conn) lookup(f *fiber.Fiber, nicks []string) ([]member, bool) {
 	if err != nil {
 		c.internalError(err)
 		return nil, false
+	}
+	if c.net != nil {
+		for i, m := range found {
+			if m.id != 0 {
+				continue
+			}
+			if found[i], _, err = c.findNetUser(f, nicks[i]); err != nil {
+				c.internalError(err)
+				return nil, false
+			}
+		}
 	}
 	return found, true
 }

@@ -74,6 +74,14 @@ func (c *conn) register(f *fiber.Fiber) bool {
 		c.st.signon.Store(c.lastActive.Unix())
 		c.prefix = c.member().prefix()
 		c.registry.Send(userRegistered{who: c.member().kept()})
+		if c.net != nil {
+			// The network's record of the nickname gets the user name
+			// and realname.
+			if _, err := c.claimNetNick(f, c.member()); err != nil {
+				c.internalError(err)
+				return false
+			}
+		}
 		c.log(slog.LevelInfo, "client registered", "nick", c.nick)
 		return true
 	}
@@ -232,6 +240,17 @@ func (c *conn) cmdNick(f *fiber.Fiber, m irc.Message) {
 	}
 	who := c.member().kept()
 	who.nick = nick
+	if c.net != nil {
+		ok, err := c.claimNetNick(f, who)
+		if err != nil {
+			c.internalError(err)
+			return
+		}
+		if !ok {
+			c.numeric(irc.ErrNicknameInUse, nick, "Nickname is already in use")
+			return
+		}
+	}
 	c.claimed = true
 	r, err := actor.Ask(f, c.registry, claimNick{who: who})
 	if err != nil {
@@ -239,8 +258,14 @@ func (c *conn) cmdNick(f *fiber.Fiber, m irc.Message) {
 		return
 	}
 	if !r.ok {
+		if c.net != nil && !irc.EqualFold(nick, c.nick) {
+			c.releaseNetNick(f, nick)
+		}
 		c.numeric(irc.ErrNicknameInUse, nick, "Nickname is already in use")
 		return
+	}
+	if c.net != nil && c.nick != "" && !irc.EqualFold(nick, c.nick) {
+		c.releaseNetNick(f, c.nick)
 	}
 	old := c.prefix
 	c.nick = nick
@@ -266,9 +291,9 @@ func (c *conn) relayToChannels(f *fiber.Fiber, req func(skip map[uint64]bool) ch
 		var err error
 		switch q := req(maps.Clone(skip)).(type) {
 		case chanRename:
-			n, err = actor.Ask(f, ref, q)
+			n, err = askChan(f, ref, q)
 		case chanRelay:
-			n, err = actor.Ask(f, ref, q)
+			n, err = askChan(f, ref, q)
 		}
 		if err != nil {
 			delete(c.channels, key) // the channel is gone

@@ -5,9 +5,13 @@ import (
 	"strconv"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/cluster"
 	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
+	chatpb "github.com/weft-go/weft/proto"
 )
 
 // registry is the behavior of the registry actor: it owns the nicknames
@@ -19,7 +23,7 @@ type registry struct {
 	*info
 	nicks    map[string]*entry             // by folded nickname
 	byID     map[uint64]*entry             // by connection ID
-	channels map[string]actor.Ref[chanMsg] // by folded channel name
+	channels map[string]chanRef // by folded channel name (a single server's)
 	lastChan uint64
 	users    int           // registered users
 	maxUsers int           // the most registered users at once
@@ -30,7 +34,7 @@ type registry struct {
 type entry struct {
 	member
 	registered bool
-	chans      map[string]actor.Ref[chanMsg] // the channels it is on, by folded name
+	chans      map[string]chanRef // the channels it is on, by folded name
 }
 
 // shares reports whether two entries are on a common channel.
@@ -48,7 +52,7 @@ func newRegistry(in *info) *registry {
 		info:     in,
 		nicks:    make(map[string]*entry),
 		byID:     make(map[uint64]*entry),
-		channels: make(map[string]actor.Ref[chanMsg]),
+		channels: make(map[string]chanRef),
 	}
 }
 
@@ -132,7 +136,7 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		}
 	case whois:
 		if e := r.nicks[irc.Fold(m.nick)]; e != nil && e.registered {
-			chans := make([]actor.Ref[chanMsg], 0, len(e.chans))
+			chans := make([]chanRef, 0, len(e.chans))
 			for _, ref := range e.chans {
 				chans = append(chans, ref)
 			}
@@ -146,16 +150,16 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		case e == nil:
 		case m.on:
 			if e.chans == nil {
-				e.chans = make(map[string]actor.Ref[chanMsg])
+				e.chans = make(map[string]chanRef)
 			}
 			e.chans[m.key] = m.ref
-		case e.chans[m.key].String() == m.ref.String():
+		case e.chans[m.key].same(m.ref):
 			delete(e.chans, m.key)
 		}
 	case channelFor:
 		actor.ReplyTo(self, m).Send(r.channelFor(self, m))
 	case listChannels:
-		refs := make([]actor.Ref[chanMsg], 0, len(r.channels))
+		refs := make([]chanRef, 0, len(r.channels))
 		for _, ref := range r.channels {
 			refs = append(refs, ref)
 		}
@@ -164,19 +168,12 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		r.depart(self, m)
 	case channelEmpty:
 		if r.forget(m.key, m.ref) {
-			m.ref.Send(chanClose{})
+			m.ref.local.Send(chanClose{})
 		}
 	case channelGone:
 		r.forget(m.key, m.ref)
-	case remoteEvent:
-		if !validRemote(m.ev) {
-			return
-		}
-		if ref, ok := r.channels[irc.Fold(m.ev.GetChannel())]; ok {
-			if line := r.remoteLine(m.ev); line != nil {
-				ref.Send(chanRemote{line: line})
-			}
-		}
+	case delivered:
+		r.deliver(m.d)
 	case statsQuery:
 		users := 0
 		for _, e := range r.byID {
@@ -190,9 +187,9 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 
 // forget drops the channel key if ref is its actor (and not a newer one
 // of the same name), and reports whether it did.
-func (r *registry) forget(key string, ref actor.Ref[chanMsg]) bool {
+func (r *registry) forget(key string, ref chanRef) bool {
 	cur, ok := r.channels[key]
-	if !ok || cur.String() != ref.String() {
+	if !ok || !cur.same(ref) {
 		return false
 	}
 	delete(r.channels, key)
@@ -201,6 +198,9 @@ func (r *registry) forget(key string, ref actor.Ref[chanMsg]) bool {
 
 func (r *registry) channelFor(self *actor.Self[registryMsg], m channelFor) channelReply {
 	key := irc.Fold(m.name)
+	if r.net != nil {
+		return channelReply{ref: r.net.channel(key), ok: true}
+	}
 	if ref, ok := r.channels[key]; ok {
 		return channelReply{ref: ref, ok: true}
 	}
@@ -215,9 +215,10 @@ func (r *registry) channelFor(self *actor.Self[registryMsg], m channelFor) chann
 		self.Logger().Error("cannot start a channel", "channel", m.name, "error", err)
 		return channelReply{}
 	}
-	r.channels[key] = ref
-	self.Watch(ref, func(actor.Terminated) registryMsg { return channelGone{key: key, ref: ref} })
-	return channelReply{ref: ref, ok: true}
+	cr := chanRef{local: ref}
+	r.channels[key] = cr
+	self.Watch(ref, func(actor.Terminated) registryMsg { return channelGone{key: key, ref: cr} })
+	return channelReply{ref: cr, ok: true}
 }
 
 // depart releases a departed connection's nickname at once, then relays
@@ -237,14 +238,20 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 		r.users--
 		r.remember(whowasEntry{nick: e.nick, user: e.user, host: e.host, realname: e.st.realName(), at: time.Now()})
 	}
-	if len(m.channels) == 0 {
+	if len(m.channels) == 0 && r.net == nil {
 		return
 	}
 	line := r.appendMsg(nil, e.prefix(), "QUIT", m.reason)
 	self.Go("quit "+e.nick, func(f *fiber.Fiber) error {
+		if r.net != nil {
+			// The nickname is free in the network too (at most once: a
+			// release the nick actor does not get leaves the nickname to
+			// the next claim once this node has left).
+			_ = cluster.Tell(f, r.net.nick(e.nick), proto.Message(&chatpb.NickRelease{Node: r.net.addr, Id: m.id}))
+		}
 		skip := map[uint64]bool{m.id: true}
 		for _, ch := range m.channels {
-			n, err := actor.Ask(f, ch, chanQuit{id: m.id, line: line, reason: m.reason, skip: maps.Clone(skip)})
+			n, err := askChan(f, ch, chanQuit{id: m.id, line: line, skip: maps.Clone(skip)})
 			if err != nil {
 				continue // the channel is gone
 			}
@@ -254,6 +261,35 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 		}
 		return nil
 	})
+}
+
+// deliver hands what a network's channels queued for this node's clients
+// to them: lines into their inboxes, KICK and INVITE to their connection
+// actors, which record them before they queue the line, and their
+// channels to their entries.
+func (r *registry) deliver(d *chatpb.Deliver) {
+	for _, it := range d.GetItems() {
+		e := r.byID[it.GetId()]
+		if e == nil {
+			continue // gone: its QUIT is on its way to the channel
+		}
+		key := irc.Fold(string(it.GetChannel()))
+		switch it.GetKind() {
+		case chatpb.Deliver_Item_KIND_LINE:
+			e.out.TryPush(it.GetLine())
+		case chatpb.Deliver_Item_KIND_KICKED:
+			e.conn.Send(kicked{key: key, ref: r.net.channel(key), line: it.GetLine()})
+		case chatpb.Deliver_Item_KIND_INVITED:
+			e.conn.Send(invited{name: string(it.GetChannel()), ref: r.net.channel(key), line: it.GetLine()})
+		case chatpb.Deliver_Item_KIND_JOINED:
+			if e.chans == nil {
+				e.chans = make(map[string]chanRef)
+			}
+			e.chans[key] = r.net.channel(key)
+		case chatpb.Deliver_Item_KIND_LEFT:
+			delete(e.chans, key)
+		}
+	}
 }
 
 // remember adds a departed nickname to the WHOWAS history, forgetting the

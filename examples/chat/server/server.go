@@ -118,18 +118,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("server: starting the registry: %w", err)
 	}
 	s.registry = reg
-	if s.cfg.NodeAddr != "" {
-		// The peer link is set before any connection starts, so every
-		// channel sees it (channels read info.peer without locking).
-		link, err := startPeer(s.sys, s.info, reg)
+	if s.cfg.Cluster.Provider != nil {
+		// The network is set before any connection starts, so every
+		// actor sees it (they read info.net without locking).
+		n, err := startNetwork(s.sys, s.info, reg)
 		if err != nil {
 			s.mu.Unlock()
 			_ = ln.Close()
 			_ = s.sys.Shutdown(context.Background())
 			return err
 		}
-		s.peer = link
-		s.cfg.Logger.Info("node listening", "addr", link.addr, "peer", s.cfg.Peer)
+		s.net = n
+		s.cfg.Logger.Info("node joined the network", "addr", n.addr, "cluster", s.cfg.Cluster.Name)
 	}
 	s.acceptDone = make(chan struct{})
 	s.mu.Unlock()
@@ -199,6 +199,9 @@ func (s *Server) start(nc net.Conn) {
 	}
 	s.lastID++
 	id := s.lastID
+	if s.net != nil {
+		id |= s.net.tag // unique in the network
+	}
 	h := &connHandle{nc: nc}
 	s.conns[id] = h
 	s.mu.Unlock()
@@ -243,15 +246,16 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
-// NodeAddr returns the address this node listens on for its peer (see
-// Config.NodeAddr), or "" if it is not linking.
+// NodeAddr returns the address this node listens on for the other nodes
+// of its network (see Config.Cluster), or "" if it is a single server or
+// not serving yet.
 func (s *Server) NodeAddr() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.peer == nil {
+	if s.net == nil {
 		return ""
 	}
-	return s.peer.addr
+	return s.net.addr
 }
 
 // TopHandler returns an HTTP handler that serves the table of the
@@ -334,7 +338,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.mu.Unlock()
 			<-s.connsGone
 		}
-		s.peer.shutdown()
+		if err := s.net.shutdown(context.WithoutCancel(ctx)); err != nil {
+			errs = append(errs, err)
+		}
 		if err := sys.Shutdown(context.WithoutCancel(ctx)); err != nil {
 			errs = append(errs, err)
 		}

@@ -129,13 +129,25 @@ func (st *userState) setMode(m uint32, on bool) bool {
 	return nw != old
 }
 
+// outbox is where lines for a client go: its connection's outbound
+// [actor.Inbox], or, for a channel of a network, the channel's batch for
+// the client's node (see netOut).
+type outbox interface {
+	// TryPush queues a complete line that nobody modifies afterwards and
+	// reports whether it did.
+	TryPush(line []byte) bool
+}
+
 // member is a client as the channels and the registry see it.
 type member struct {
 	id               uint64
 	nick, user, host string
-	out              *actor.Inbox[[]byte] // the client's outbound queue
+	out              outbox // the client's outbound queue
 	st               *userState
-	conn             actor.Ref[connMsg]
+	conn             actor.Ref[connMsg] // zero for a client of another node
+	// node is the cluster address of the client's node, for a member that
+	// a channel of a network holds ("" on a single server).
+	node string
 	// sink, if set, collects the replies to the request that carries this
 	// member (a labeled command, see labeled-response) instead of out.
 	// Members that are kept (channel members, registry entries) never

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/cluster"
+	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/fiber"
+	chatpb "github.com/weft-go/weft/proto"
+)
+
+// What a connection asks the network (Config.Cluster) beyond its own
+// node: nicknames and the users of other nodes. Each is a request to a
+// virtual actor from the connection's reader fiber, which suspends.
+
+// claimNetNick claims who's nickname in the network and reports whether
+// the client has it now.
+func (c *conn) claimNetNick(f *fiber.Fiber, who member) (bool, error) {
+	r, err := cluster.Ask(f, c.net.nick(who.nick), nickClaim{NickClaim: &chatpb.NickClaim{Owner: c.net.wireMember(who)}})
+	return r.GetOk(), err
+}
+
+// releaseNetNick releases a nickname the client held in the network.
+func (c *conn) releaseNetNick(f *fiber.Fiber, nick string) {
+	_ = cluster.Tell(f, c.net.nick(nick), proto.Message(&chatpb.NickRelease{Node: c.net.addr, Id: c.id}))
+}
+
+// findNetUser looks a nickname up in the network: the user of another
+// node that holds it, as its node described it.
+func (c *conn) findNetUser(f *fiber.Fiber, nick string) (member, bool, error) {
+	r, err := cluster.Ask(f, c.net.nick(nick), nickLookup{NickLookup: &chatpb.NickLookup{}})
+	if err != nil || !r.GetOk() || r.GetOwner().GetNode() == c.net.addr {
+		// A client of this node that the registry does not know is gone.
+		return member{}, false, err
+	}
+	o := r.GetOwner()
+	return fromWire(o, nodeOut{n: c.net, node: o.GetNode(), id: o.GetId()}), true, nil
+}
+
+// nodeOut is the outbox of a client of another node reached directly
+// (a private message): each line goes to its node at once.
+type nodeOut struct {
+	n    *network
+	node string
+	id   uint64
+}
+
+func (q nodeOut) TryPush(line []byte) bool {
+	q.n.deliver(q.node, &chatpb.Deliver_Item{Id: q.id, Line: line})
+	return true
+}
+
+// sendNet delivers a PRIVMSG, NOTICE or TAGMSG line to a user of another
+// node, in the variant its capabilities (as its node last described
+// them) call for.
+func (c *conn) sendNet(f *fiber.Fiber, nick string, ol *outLine, tagmsg bool) (deliverReply, error) {
+	w, found, err := c.findNetUser(f, nick)
+	if err != nil || !found {
+		return deliverReply{}, err
+	}
+	caps := w.st.capSet()
+	if !tagmsg || caps.has(capMessageTags) {
+		w.out.TryPush(ol.forCaps(caps))
+	}
+	away, isAway := w.st.awayMessage()
+	return deliverReply{found: true, nick: w.nick, away: away, isAway: isAway}, nil
+}
+
+// whoisAny looks a registered user up: on this node, then in the
+// network. A user of another node comes without its channels.
+func (c *conn) whoisAny(f *fiber.Fiber, nick string) (whoisReply, error) {
+	r, err := actor.Ask(f, c.registry, whois{nick: nick})
+	if err != nil || r.found || c.net == nil {
+		return r, err
+	}
+	w, found, err := c.findNetUser(f, nick)
+	return whoisReply{found: found, who: w}, err
+}
+
+// netChannels returns the network's open channels, from its directory.
+func (c *conn) netChannels(f *fiber.Fiber) ([]chanRef, error) {
+	d, err := cluster.Ask(f, c.net.directoryRef(), dirList{DirList: &chatpb.DirList{}})
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]chanRef, 0, len(d.GetChannels()))
+	for _, name := range d.GetChannels() {
+		refs = append(refs, c.net.channel(irc.Fold(string(name))))
+	}
+	return refs, nil
+}

@@ -1,0 +1,460 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/cluster"
+	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/fiber"
+	chatpb "github.com/weft-go/weft/proto"
+	"github.com/weft-go/weft/remote"
+)
+
+// The actor names and kinds of a network (see Config.Cluster).
+const (
+	nodeActorName = "chat-node"      // every node's receiver of chatpb.Deliver
+	chanKindName  = "chat-channel"   // a channel: identity chanIdentity(folded name)
+	nickKindName  = "chat-nick"      // a nickname: identity its folded form
+	dirKindName   = "chat-directory" // the list of open channels: identity dirIdentity
+	dirIdentity   = "channels"
+)
+
+// network is a server's part in a network of nodes: its member of the
+// cluster, the kinds it hosts, and this node's address. It is set up
+// before any connection starts and read-only afterwards, but for m,
+// which is set once Join returns.
+type network struct {
+	*info
+	sys      *actor.System
+	registry actor.Ref[registryMsg]
+	m        atomic.Pointer[cluster.Member]
+	addr     string // this node's cluster address
+	tag      uint64 // the high bits of this node's connection IDs
+
+	chans, nicks, dir *cluster.Kind[proto.Message]
+}
+
+// startNetwork joins the cluster of cfg.Cluster with sys, hosting the
+// network's kinds, and starts this node's actor.
+func startNetwork(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*network, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("server: network: %w", err)
+	}
+	n := &network{info: in, sys: sys, registry: reg,
+		tag: (binary.BigEndian.Uint64(b[:])&(1<<23-1) | 1<<23) << 40} // 24 bits, never 0
+	n.chans = cluster.NewKind(chanKindName, func() actor.Behavior[proto.Message] { return newNetChannel(n) })
+	cluster.Accept[chanCall](n.chans)
+	n.nicks = cluster.NewKind(nickKindName, func() actor.Behavior[proto.Message] { return &nickActor{net: n} })
+	cluster.Accept[nickClaim](n.nicks)
+	cluster.Accept[nickLookup](n.nicks)
+	n.dir = cluster.NewKind(dirKindName, func() actor.Behavior[proto.Message] { return &directory{open: map[string]string{}} })
+	cluster.Accept[dirList](n.dir)
+	if _, err := actor.Spawn(sys, nodeActorName, func() actor.Behavior[proto.Message] {
+		return actor.BehaviorFunc[proto.Message](func(_ *actor.Self[proto.Message], msg proto.Message) {
+			if d, ok := msg.(*chatpb.Deliver); ok {
+				reg.Send(delivered{d: d})
+			}
+		})
+	}); err != nil {
+		return nil, fmt.Errorf("server: network: starting the node actor: %w", err)
+	}
+	cc := in.cfg.Cluster
+	m, err := cluster.Join(sys, cluster.Config{
+		Name: cc.Name, Address: cc.Addr, Provider: cc.Provider,
+		Kinds:          []cluster.HostedKind{n.chans, n.nicks, n.dir},
+		RequestTimeout: cc.RequestTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: network: %w", err)
+	}
+	n.addr = m.Addr()
+	n.m.Store(m)
+	return n, nil
+}
+
+// member returns the cluster member (nil while joining).
+func (n *network) member() *cluster.Member { return n.m.Load() }
+
+// shutdown leaves the cluster.
+func (n *network) shutdown(ctx context.Context) error {
+	if n == nil {
+		return nil
+	}
+	return n.member().Shutdown(ctx)
+}
+
+// alive reports whether the node at addr is a member of the cluster.
+func (n *network) alive(addr string) bool {
+	if addr == n.addr {
+		return true
+	}
+	m := n.member()
+	return m != nil && slices.Contains(m.Members(), addr)
+}
+
+// chanIdentity is the identity of a channel's virtual actor: its folded
+// name, hex-encoded (with a prefix no channel name has) if it is not
+// UTF-8, which cluster identities must be.
+func chanIdentity(key string) string {
+	if utf8.ValidString(key) {
+		return key
+	}
+	return "x:" + hex.EncodeToString([]byte(key))
+}
+
+// channel returns the reference to the channel of the folded name key.
+func (n *network) channel(key string) chanRef {
+	return chanRef{net: cluster.Get(n.member(), n.chans, chanIdentity(key)), nw: n}
+}
+
+// nick returns the reference to the nickname's virtual actor.
+func (n *network) nick(nick string) cluster.Ref[proto.Message] {
+	return cluster.Get(n.member(), n.nicks, chanIdentity(irc.Fold(nick)))
+}
+
+// directory returns the reference to the channel directory.
+func (n *network) directoryRef() cluster.Ref[proto.Message] {
+	return cluster.Get(n.member(), n.dir, dirIdentity)
+}
+
+// deliver sends items to the clients of the node at addr (one way).
+func (n *network) deliver(addr string, items ...*chatpb.Deliver_Item) {
+	remote.Ref[proto.Message](n.sys, addr, nodeActorName).Send(&chatpb.Deliver{Items: items})
+}
+
+// fromWire returns the member a wire Member describes, as another node
+// sees it: a snapshot of its state, lines for it going to out.
+func fromWire(w *chatpb.Member, out outbox) member {
+	st := &userState{}
+	st.caps.Store(w.GetCaps())
+	st.modes.Store(w.GetModes())
+	if w.GetAway() {
+		away := string(w.GetAwayText())
+		st.away.Store(&away)
+	}
+	real := string(w.GetRealname())
+	st.realname.Store(&real)
+	st.idle.Store(w.GetIdle())
+	st.signon.Store(w.GetSignon())
+	return member{id: w.GetId(), nick: w.GetNick(), user: string(w.GetUser()), host: string(w.GetHost()),
+		out: out, st: st, node: w.GetNode()}
+}
+
+// --- what a channel queues for other nodes ---
+
+// outbound collects what a channel of a network queues for the clients of
+// each node during one of its turns; flush sends it, one chatpb.Deliver
+// per node, before the turn answers. Only the channel's actor uses it.
+type outbound struct {
+	n       *network
+	pending map[string][]*chatpb.Deliver_Item // by node address
+	nodes   []string                          // in the order first queued to
+}
+
+func (o *outbound) add(node string, it *chatpb.Deliver_Item) {
+	if o.pending == nil {
+		o.pending = make(map[string][]*chatpb.Deliver_Item)
+	}
+	if _, ok := o.pending[node]; !ok {
+		o.nodes = append(o.nodes, node)
+	}
+	o.pending[node] = append(o.pending[node], it)
+}
+
+// tell queues a connection message for a member: KICK and INVITE, which
+// its connection records before it queues the line.
+func (o *outbound) tell(m member, channel string, msg connMsg) {
+	switch msg := msg.(type) {
+	case kicked:
+		o.add(m.node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_KICKED, Id: m.id, Line: msg.line, Channel: []byte(channel)})
+	case invited:
+		o.add(m.node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_INVITED, Id: m.id, Line: msg.line, Channel: []byte(channel)})
+	}
+}
+
+// membership queues the news that a member joined or left the channel,
+// for its node's registry.
+func (o *outbound) membership(m member, channel string, on bool) {
+	kind := chatpb.Deliver_Item_KIND_LEFT
+	if on {
+		kind = chatpb.Deliver_Item_KIND_JOINED
+	}
+	o.add(m.node, &chatpb.Deliver_Item{Kind: kind, Id: m.id, Channel: []byte(channel)})
+}
+
+// flush sends what was queued.
+func (o *outbound) flush() {
+	for _, node := range o.nodes {
+		o.n.deliver(node, o.pending[node]...)
+		delete(o.pending, node)
+	}
+	o.nodes = o.nodes[:0]
+}
+
+// netOut is the outbox of a member of a network's channel: its lines go
+// into the channel's batch for the member's node.
+type netOut struct {
+	o    *outbound
+	node string
+	id   uint64
+}
+
+func (q *netOut) TryPush(line []byte) bool {
+	q.o.add(q.node, &chatpb.Deliver_Item{Id: q.id, Line: line})
+	return true
+}
+
+// --- the channel kind ---
+
+// netChannel is the behavior of a network's channel: the channel of a
+// single server, whose members are clients of any node, reached through
+// an outbound batch, and whose requests and answers are chatpb messages.
+type netChannel struct {
+	ch  *channel
+	out *outbound
+}
+
+func newNetChannel(n *network) *netChannel {
+	o := &outbound{n: n}
+	ch := newChannel(n.info, "", n.registry)
+	ch.net, ch.out = n, o
+	return &netChannel{ch: ch, out: o}
+}
+
+// Started implements [actor.Starter].
+func (nc *netChannel) Started(self *actor.Self[proto.Message]) {
+	nc.ch.stop = self.Stop
+	nc.ch.spawn = func(name string, fn func(*fiber.Fiber) error) { self.Go(name, fn) }
+}
+
+// Receive implements [actor.Behavior]: it handles the request as the
+// channel of a single server would, sends what it queued for the clients
+// of every node, then answers with the requester's replies.
+func (nc *netChannel) Receive(self *actor.Self[proto.Message], msg proto.Message) {
+	c, ok := msg.(chanCall)
+	if !ok {
+		return
+	}
+	rep := nc.handle(c.ChanRequest)
+	nc.out.flush()
+	actor.ReplyTo(self, c).Send(rep)
+}
+
+func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
+	ch := nc.ch
+	if ch.name == "" {
+		ch.name = string(w.GetChannel())
+		ch.key = irc.Fold(ch.name)
+		ch.ref = ch.net.channel(ch.key)
+	}
+	sink := &replySink{}
+	who := fromWire(w.GetWho(), &netOut{o: nc.out, node: w.GetWho().GetNode(), id: w.GetWho().GetId()})
+	who.sink = sink
+	if w.GetWho().GetNode() != "" {
+		if _, me := ch.find(who.id); me != nil {
+			me.st = who.st // the member's latest state
+		}
+	}
+	rep := &chatpb.ChanReply{}
+	if len(ch.members) == 0 && w.GetJoin() == nil {
+		// Nobody is on the channel: it does not exist (the request
+		// activated it, or it is closing).
+		switch {
+		case w.GetNames() != nil:
+			ch.numeric(who, irc.RplEndOfNames, string(w.GetChannel()), "End of /NAMES list")
+		case w.GetTopic() != nil, w.GetMode() != nil, w.GetKick() != nil, w.GetInvite() != nil, w.GetPart() != nil:
+			ch.numeric(who, irc.ErrNoSuchChannel, string(w.GetChannel()), "No such channel")
+		case w.GetSay() != nil && !w.GetSay().GetNotice() && !w.GetSay().GetTagmsg():
+			ch.numeric(who, irc.ErrNoSuchChannel, string(w.GetChannel()), "No such channel")
+		}
+		ch.closeIfEmpty()
+		rep.Lines = sink.lines
+		return rep
+	}
+	switch op := w.GetOp().(type) {
+	case *chatpb.ChanRequest_Join_:
+		r := ch.join(chanJoin{who: who, key: string(op.Join.GetKey())})
+		rep.Joined, rep.Retry = r.joined, r.retry
+		if r.joined && len(ch.members) == 1 {
+			ch.net.listed(ch, true)
+		}
+	case *chatpb.ChanRequest_Part_:
+		rep.Ok = ch.part(chanPart{who: who, reason: string(op.Part.GetReason())}).ok
+	case *chatpb.ChanRequest_Say_:
+		s := op.Say
+		var tags map[string]string
+		if len(s.GetTags()) > 0 {
+			tags = make(map[string]string, len(s.GetTags()))
+			for k, v := range s.GetTags() {
+				tags[k] = string(v)
+			}
+		}
+		line := &outLine{plain: s.GetLine(), tags: tags, at: time.Unix(0, s.GetAt())}
+		rep.Ok = ch.say(chanSay{who: who, notice: s.GetNotice(), tagmsg: s.GetTagmsg(), status: byte(s.GetStatus()), line: line}).ok
+	case *chatpb.ChanRequest_Topic_:
+		rep.Ok = ch.setTopic(chanTopic{who: who, set: op.Topic.GetSet(), text: string(op.Topic.GetText())}).ok
+	case *chatpb.ChanRequest_Names_:
+		ch.names(who)
+		rep.Ok = true
+	case *chatpb.ChanRequest_WhoQuery:
+		q := op.WhoQuery
+		ch.whoReplies(who, whoReq{mask: string(q.GetMask()), opersOnly: q.GetOpersOnly(), fields: q.GetFields(), token: string(q.GetToken())})
+		rep.Ok = true
+	case *chatpb.ChanRequest_Mode_:
+		args := make([]string, len(op.Mode.GetArgs()))
+		for i, a := range op.Mode.GetArgs() {
+			args[i] = string(a)
+		}
+		var known map[string]bool
+		for _, k := range op.Mode.GetKnown() {
+			if known == nil {
+				known = make(map[string]bool)
+			}
+			known[k] = true
+		}
+		rep.Ok = ch.mode(chanMode{who: who, args: args, known: known}).ok
+	case *chatpb.ChanRequest_Kick_:
+		rep.Ok = ch.kick(chanKick{who: who, nick: op.Kick.GetNick(), reason: string(op.Kick.GetReason())}).ok
+	case *chatpb.ChanRequest_Invite_:
+		t := op.Invite.GetTarget()
+		target := fromWire(t, &netOut{o: nc.out, node: t.GetNode(), id: t.GetId()})
+		rep.Ok = ch.invite(chanInvite{who: who, target: target}).ok
+	case *chatpb.ChanRequest_WhoisInfo_:
+		r := ch.whoisInfo(chanWhoisInfo{who: who, id: op.WhoisInfo.GetId()})
+		rep.Entry, rep.Visible = []byte(r.entry), r.visible
+	case *chatpb.ChanRequest_Info_:
+		r := ch.listEntry(chanInfo{who: who})
+		rep.Visible, rep.Name, rep.Users, rep.Topic = r.visible, []byte(r.name), int32(r.users), []byte(r.topic)
+	case *chatpb.ChanRequest_Relay_:
+		r := op.Relay
+		skip := make(map[uint64]bool, len(r.GetSkip()))
+		for _, id := range r.GetSkip() {
+			skip[id] = true
+		}
+		var n notified
+		switch {
+		case r.GetQuit():
+			n = ch.quit(chanQuit{id: who.id, line: r.GetLine(), skip: skip})
+		case r.GetNick() != "":
+			n = ch.rename(chanRename{id: who.id, nick: r.GetNick(), line: r.GetLine(), skip: skip})
+		default:
+			n = ch.relayAbout(chanRelay{id: who.id, line: r.GetLine(), need: capSet(r.GetNeed()), skip: skip})
+		}
+		rep.Ids = n.ids
+	}
+	rep.Lines = sink.lines
+	return rep
+}
+
+// listed tells the directory that the channel opened (on) or closed, from
+// a fiber of the channel's actor; a closed channel stops once the
+// directory has it.
+func (n *network) listed(ch *channel, on bool) {
+	name := ch.name
+	ch.spawn("directory "+name, func(f *fiber.Fiber) error {
+		if m := n.member(); m != nil {
+			_ = cluster.Tell(f, n.directoryRef(), proto.Message(&chatpb.DirUpdate{Channel: []byte(name), Open: on}))
+		}
+		if !on {
+			ch.stop()
+		}
+		return nil
+	})
+}
+
+// closed is closeIfEmpty's end for a network's channel: the directory
+// forgets it and it stops; requests meanwhile find it closed (a join is
+// told to retry, and gets the next activation).
+func (n *network) closed(ch *channel) { n.listed(ch, false) }
+
+// --- the nickname kind ---
+
+// nickClaim is NickClaim as a request of the nickname kind.
+type nickClaim struct {
+	actor.Request[proto.Message, *chatpb.NickOwner]
+	*chatpb.NickClaim
+}
+
+// nickLookup is NickLookup as a request of the nickname kind.
+type nickLookup struct {
+	actor.Request[proto.Message, *chatpb.NickOwner]
+	*chatpb.NickLookup
+}
+
+// nickActor is the behavior of a nickname's virtual actor: it holds who
+// has the nickname in the network, and stops once it is released.
+type nickActor struct {
+	net   *network
+	owner *chatpb.Member // nil: free
+}
+
+func sameOwner(a, b *chatpb.Member) bool { return a.GetNode() == b.GetNode() && a.GetId() == b.GetId() }
+
+// Receive implements [actor.Behavior].
+func (na *nickActor) Receive(self *actor.Self[proto.Message], msg proto.Message) {
+	switch m := msg.(type) {
+	case nickClaim:
+		o := m.GetOwner()
+		if na.owner == nil || sameOwner(na.owner, o) || !na.net.alive(na.owner.GetNode()) {
+			na.owner = o
+			actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Ok: true, Owner: o})
+			return
+		}
+		actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Owner: na.owner})
+	case nickLookup:
+		if na.owner == nil || !na.net.alive(na.owner.GetNode()) {
+			actor.ReplyTo(self, m).Send(&chatpb.NickOwner{})
+			return
+		}
+		actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Ok: true, Owner: na.owner})
+	case *chatpb.NickRelease:
+		if na.owner != nil && na.owner.GetNode() == m.GetNode() && na.owner.GetId() == m.GetId() {
+			na.owner = nil
+			self.Stop()
+		}
+	}
+}
+
+// --- the channel directory ---
+
+// dirList is DirList as a request of the directory kind.
+type dirList struct {
+	actor.Request[proto.Message, *chatpb.DirChannels]
+	*chatpb.DirList
+}
+
+// directory is the behavior of the channel directory: the names of the
+// open channels, for LIST and LUSERS.
+type directory struct{ open map[string]string } // by folded name
+
+// Receive implements [actor.Behavior].
+func (d *directory) Receive(self *actor.Self[proto.Message], msg proto.Message) {
+	switch m := msg.(type) {
+	case *chatpb.DirUpdate:
+		name := string(m.GetChannel())
+		if m.GetOpen() {
+			d.open[irc.Fold(name)] = name
+		} else {
+			delete(d.open, irc.Fold(name))
+		}
+	case dirList:
+		names := make([][]byte, 0, len(d.open))
+		for _, name := range d.open {
+			names = append(names, []byte(name))
+		}
+		slices.SortFunc(names, func(a, b []byte) int { return slices.Compare(a, b) })
+		actor.ReplyTo(self, m).Send(&chatpb.DirChannels{Channels: names})
+	}
+}
