@@ -124,8 +124,8 @@ func run(args []string) error {
 		Logger:   log,
 		Limits: server.Limits{MaxSendQ: *maxSendQ, ShutdownTimeout: *grace, SliceWarn: *sliceWarn,
 			RegistrationTimeout: *regTimeout},
-		Flood:    server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst, MaxDelayed: *floodDelay},
-		Cluster:  clusterConfig,
+		Flood:   server.Flood{Lines: *floodLines, Window: *floodWindow, Burst: *floodBurst, MaxDelayed: *floodDelay},
+		Cluster: clusterConfig,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

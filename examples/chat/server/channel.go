@@ -20,8 +20,8 @@ type channel struct {
 	ref      chanRef                                // the channel's own reference, set when it starts
 	stop     func()                                 // stops the channel's actor
 	spawn    func(string, func(*fiber.Fiber) error) // starts a fiber in the channel's actor
-	name     string  // as spelled by the first member
-	key      string  // folded name, the registry's key
+	name     string                                 // as spelled by the first member
+	key      string                                 // folded name, the registry's key
 	registry actor.Ref[registryMsg]
 	// net is the network the channel is a virtual actor of; nil on a
 	// single server. Its members are then clients of any node, reached

@@ -18,6 +18,7 @@ type chanRef struct {
 	local actor.Ref[chanMsg]
 	net   cluster.Ref[proto.Message]
 	nw    *network // with net
+	name  string   // with net: the channel's name as the client spelled it
 }
 
 // String names the channel's actor: its PID on a single server (a new
@@ -43,6 +44,7 @@ func askChan[Q actor.RequestOf[chanMsg, R], R any](f *fiber.Fiber, ref chanRef, 
 	}
 	var zero R
 	w, who := ref.nw.wireRequest(any(req).(chanMsg))
+	w.Channel = []byte(ref.name)
 	rep, err := cluster.Ask(f, ref.net, chanCall{ChanRequest: w})
 	if err != nil {
 		return zero, err

@@ -66,11 +66,11 @@ type conn struct {
 	claimed        bool   // a nickname claim was sent to the registry
 	registered     bool
 	capNegotiating bool
-	cap302         bool                          // CAP LS 302 (or later) was sent
-	st             *userState                    // shared with the actors that hold the member
-	channels       map[string]chanRef            // by folded name: every channel the client may be on; nil until the first JOIN
-	invitedTo      map[string]invited            // channels the client is invited to, by folded name
-	sink           *replySink                    // collects the replies of the labeled command being handled
+	cap302         bool               // CAP LS 302 (or later) was sent
+	st             *userState         // shared with the actors that hold the member
+	channels       map[string]chanRef // by folded name: every channel the client may be on; nil until the first JOIN
+	invitedTo      map[string]invited // channels the client is invited to, by folded name
+	sink           *replySink         // collects the replies of the labeled command being handled
 	flood          bucket
 	delayed        int    // lines in a row delayed by flood control
 	batchID        uint64 // the last labeled-response batch's number

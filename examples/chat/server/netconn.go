@@ -5,7 +5,6 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/cluster"
-	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
 	chatpb "github.com/weft-go/weft/proto"
 )
@@ -86,7 +85,7 @@ func (c *conn) netChannels(f *fiber.Fiber) ([]chanRef, error) {
 	}
 	refs := make([]chanRef, 0, len(d.GetChannels()))
 	for _, name := range d.GetChannels() {
-		refs = append(refs, c.net.channel(irc.Fold(string(name))))
+		refs = append(refs, c.net.channel(string(name)))
 	}
 	return refs, nil
 }

@@ -114,9 +114,9 @@ func chanIdentity(key string) string {
 	return "x:" + hex.EncodeToString([]byte(key))
 }
 
-// channel returns the reference to the channel of the folded name key.
-func (n *network) channel(key string) chanRef {
-	return chanRef{net: cluster.Get(n.member(), n.chans, chanIdentity(key)), nw: n}
+// channel returns the reference to the channel called name.
+func (n *network) channel(name string) chanRef {
+	return chanRef{net: cluster.Get(n.member(), n.chans, chanIdentity(irc.Fold(name))), nw: n, name: name}
 }
 
 // nick returns the reference to the nickname's virtual actor.
@@ -222,8 +222,9 @@ func (q *netOut) TryPush(line []byte) bool {
 // single server, whose members are clients of any node, reached through
 // an outbound batch, and whose requests and answers are chatpb messages.
 type netChannel struct {
-	ch  *channel
-	out *outbound
+	ch     *channel
+	out    *outbound
+	opened bool // the request being handled opened the channel
 }
 
 func newNetChannel(n *network) *netChannel {
@@ -249,7 +250,22 @@ func (nc *netChannel) Receive(self *actor.Self[proto.Message], msg proto.Message
 	}
 	rep := nc.handle(c.ChanRequest)
 	nc.out.flush()
-	actor.ReplyTo(self, c).Send(rep)
+	reply := actor.ReplyTo(self, c)
+	if !nc.opened {
+		reply.Send(rep)
+		return
+	}
+	// The first JOIN is answered once the directory lists the channel, so
+	// that a LIST after it shows the channel.
+	nc.opened = false
+	name := nc.ch.name
+	self.Go("directory "+name, func(f *fiber.Fiber) error {
+		// Best effort: a directory that cannot be reached misses the
+		// channel in LIST, which costs nothing else.
+		_ = cluster.Tell(f, nc.ch.net.directoryRef(), proto.Message(&chatpb.DirUpdate{Channel: []byte(name), Open: true}))
+		reply.Send(rep)
+		return nil
+	})
 }
 
 func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
@@ -257,7 +273,7 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 	if ch.name == "" {
 		ch.name = string(w.GetChannel())
 		ch.key = irc.Fold(ch.name)
-		ch.ref = ch.net.channel(ch.key)
+		ch.ref = ch.net.channel(ch.name)
 	}
 	sink := &replySink{}
 	who := fromWire(w.GetWho(), &netOut{o: nc.out, node: w.GetWho().GetNode(), id: w.GetWho().GetId()})
@@ -287,9 +303,7 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 	case *chatpb.ChanRequest_Join_:
 		r := ch.join(chanJoin{who: who, key: string(op.Join.GetKey())})
 		rep.Joined, rep.Retry = r.joined, r.retry
-		if r.joined && len(ch.members) == 1 {
-			ch.net.listed(ch, true)
-		}
+		nc.opened = r.joined && len(ch.members) == 1
 	case *chatpb.ChanRequest_Part_:
 		rep.Ok = ch.part(chanPart{who: who, reason: string(op.Part.GetReason())}).ok
 	case *chatpb.ChanRequest_Say_:
@@ -358,26 +372,18 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 	return rep
 }
 
-// listed tells the directory that the channel opened (on) or closed, from
-// a fiber of the channel's actor; a closed channel stops once the
-// directory has it.
-func (n *network) listed(ch *channel, on bool) {
+// closed is closeIfEmpty's end for a network's channel: the directory
+// forgets it, from a fiber of the channel's actor, and then it stops;
+// requests meanwhile find it closed (a join is told to retry, and gets
+// the next activation).
+func (n *network) closed(ch *channel) {
 	name := ch.name
 	ch.spawn("directory "+name, func(f *fiber.Fiber) error {
-		if m := n.member(); m != nil {
-			_ = cluster.Tell(f, n.directoryRef(), proto.Message(&chatpb.DirUpdate{Channel: []byte(name), Open: on}))
-		}
-		if !on {
-			ch.stop()
-		}
+		_ = cluster.Tell(f, n.directoryRef(), proto.Message(&chatpb.DirUpdate{Channel: []byte(name)}))
+		ch.stop()
 		return nil
 	})
 }
-
-// closed is closeIfEmpty's end for a network's channel: the directory
-// forgets it and it stops; requests meanwhile find it closed (a join is
-// told to retry, and gets the next activation).
-func (n *network) closed(ch *channel) { n.listed(ch, false) }
 
 // --- the nickname kind ---
 

@@ -329,9 +329,9 @@ type chanRename struct {
 // skip.
 type chanQuit struct {
 	actor.Request[chanMsg, notified]
-	id     uint64
-	line   []byte
-	skip   map[uint64]bool // the asker's snapshot: never modified
+	id   uint64
+	line []byte
+	skip map[uint64]bool // the asker's snapshot: never modified
 }
 
 // chanClose tells an empty channel that the registry has forgotten it: it

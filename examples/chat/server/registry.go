@@ -21,8 +21,8 @@ import (
 // fiber per departed user relays its QUIT to its channels.
 type registry struct {
 	*info
-	nicks    map[string]*entry             // by folded nickname
-	byID     map[uint64]*entry             // by connection ID
+	nicks    map[string]*entry  // by folded nickname
+	byID     map[uint64]*entry  // by connection ID
 	channels map[string]chanRef // by folded channel name (a single server's)
 	lastChan uint64
 	users    int           // registered users
@@ -199,7 +199,7 @@ func (r *registry) forget(key string, ref chanRef) bool {
 func (r *registry) channelFor(self *actor.Self[registryMsg], m channelFor) channelReply {
 	key := irc.Fold(m.name)
 	if r.net != nil {
-		return channelReply{ref: r.net.channel(key), ok: true}
+		return channelReply{ref: r.net.channel(m.name), ok: true}
 	}
 	if ref, ok := r.channels[key]; ok {
 		return channelReply{ref: ref, ok: true}
@@ -273,19 +273,20 @@ func (r *registry) deliver(d *chatpb.Deliver) {
 		if e == nil {
 			continue // gone: its QUIT is on its way to the channel
 		}
-		key := irc.Fold(string(it.GetChannel()))
+		name := string(it.GetChannel())
+		key := irc.Fold(name)
 		switch it.GetKind() {
 		case chatpb.Deliver_Item_KIND_LINE:
 			e.out.TryPush(it.GetLine())
 		case chatpb.Deliver_Item_KIND_KICKED:
-			e.conn.Send(kicked{key: key, ref: r.net.channel(key), line: it.GetLine()})
+			e.conn.Send(kicked{key: key, ref: r.net.channel(name), line: it.GetLine()})
 		case chatpb.Deliver_Item_KIND_INVITED:
-			e.conn.Send(invited{name: string(it.GetChannel()), ref: r.net.channel(key), line: it.GetLine()})
+			e.conn.Send(invited{name: name, ref: r.net.channel(name), line: it.GetLine()})
 		case chatpb.Deliver_Item_KIND_JOINED:
 			if e.chans == nil {
 				e.chans = make(map[string]chanRef)
 			}
-			e.chans[key] = r.net.channel(key)
+			e.chans[key] = r.net.channel(name)
 		case chatpb.Deliver_Item_KIND_LEFT:
 			delete(e.chans, key)
 		}
