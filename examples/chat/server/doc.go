@@ -53,7 +53,8 @@
 // [actor.Ask]: the fiber suspends until the reply, the actor does not; the
 // responder answers through [actor.ReplyTo]. No actor ever blocks on
 // another. The server uses only Weft's public surface: packages actor,
-// fiber, fnet, supervision and top (and remote for the two-node mode).
+// fiber, fnet, supervision and top (and cluster and remote for a
+// network).
 //
 // # Reading: fnet, one line at a time
 //
@@ -139,35 +140,66 @@
 // gets "ERROR :Closing Link: <host> (Internal error)" and is cleaned up, the
 // rest of the server carries on.
 //
-// # Two nodes
+// # A network of nodes
 //
-// Channel state lives only in channel actors, reached through their
-// protocol; members are reached through their inboxes. Two servers linked
-// with Config.NodeAddr and Config.Peer (-node-addr, -peer) share their
-// channels over protoactor-go remote: each node runs a relay actor
-// ("chat-relay"); the node given Peer greets it with a chatpb.Hello (which
-// carries its own address, so the other node needs no Peer); then every
-// channel actor sends what its local members do (PRIVMSG, NOTICE, JOIN,
-// PART, QUIT, TOPIC) to the peer's relay as a chatpb.ChannelEvent
-// (package github.com/weft-go/weft/proto). The receiving relay hands the
-// event to its registry, which passes it as a line to the local channel
-// of that name, if there is one, which queues it for its local members.
-// Events from the peer are never forwarded again. The connection code is
-// unchanged.
+// With Config.Cluster (-nodes and -health, or -etcd), several servers form
+// one IRC network on package cluster (protoactor-go's cluster): channels,
+// nicknames and the list of channels are virtual actors, placed on the
+// nodes by the cluster and reached by name from any node.
 //
-// The listener for the peer and the reference to its relay come from
-// Weft's package remote ([remote.Listen], [remote.Ref]); the chat imports
-// no protoactor-go package. The cluster package is to replace this mode.
+//   - A channel is a virtual actor of kind "chat-channel" whose identity is
+//     its folded name: the channel behavior of a single server, whose
+//     members are clients of any node. A connection's requests to it cross
+//     nodes as one chatpb.ChanRequest (package
+//     github.com/weft-go/weft/proto) carrying the requester as a
+//     chatpb.Member snapshot (node, ID, nickname, capabilities, modes,
+//     away message, realname); the answer, a chatpb.ChanReply, carries the
+//     requester's replies (numerics, NAMES, the JOIN echo), which its
+//     connection queues in order before it reads its next line. What the
+//     channel queues for its other members in a turn goes, before the
+//     answer, as one chatpb.Deliver per node to that node's "chat-node"
+//     actor, which hands the lines to its registry and so to the clients'
+//     inboxes (and KICK and INVITE to their connection actors). NAMES,
+//     WHO #channel, MODE, TOPIC and KICK are thereby network-wide. An empty
+//     channel stops; a request to a channel nobody is on gets 403 (NAMES:
+//     366) and stops the activation it made.
+//   - A nickname is a virtual actor of kind "chat-nick" (identity: the
+//     folded nickname) that holds its owner: a NICK is claimed there
+//     before the node's registry takes it (433 if another client of any
+//     node holds it), released on QUIT or a change, and lost to the next
+//     claim once its owner's node has left the cluster. PRIVMSG, NOTICE
+//     and TAGMSG to a user of another node, WHOIS, ISON, USERHOST and the
+//     nickname arguments of MODE and INVITE find users through it.
+//   - The directory ("chat-directory", identity "channels") lists the open
+//     channels for LIST; a channel's first JOIN is answered once it is
+//     listed.
 //
-// The link is deliberately minimal: each channel keeps its own member
-// list, so NAMES, WHO and LIST show only local members, and channel modes,
-// keys, operators and topics are per node (a TOPIC change is relayed as a
-// line but not stored by the peer). Nicknames are unique per node only,
-// NICK changes and private messages to users on the other node do not
-// cross (nor do TAGMSG, STATUSMSG messages, AWAY and SETNAME; a KICK
-// crosses as the member's PART; bans and invitations are per node), and
-// a user who quits is announced once per shared channel. One peer per
-// node; messages sent while the peer is unreachable are lost.
+// Connection IDs carry 24 random bits of their node in their high bits,
+// so that they are unique in the network. Text travels as bytes: a line
+// that is not UTF-8 reaches every node as it was sent.
+//
+// What differs from a single server: a member's capabilities, modes and
+// away message as a channel sees them are those of its last request to
+// that channel (an AWAY is relayed at once, but a WHO shows the new state
+// after the member's next request there); a line reaches the members of
+// other nodes after the sender's next line may have been handled (it is
+// sent, not queued, before the answer), but still in order for each
+// sender and channel; WHO by mask, KILL, WALLOPS, WHOWAS, LUSERS and the
+// channels (319) in WHOIS of a user of another node are local to each
+// node. Ordering between a channel message and a private message of the
+// same sender to the same recipient on another node is not kept (they
+// travel through different actors).
+//
+// Faults: channels, nicknames and the directory live in memory only. When
+// a node dies, its clients are gone (their nicknames become free once the
+// cluster has noticed), and the channels, nicknames and directory it
+// hosted are activated afresh, empty, on the survivors by their next
+// request: a member of such a channel gets 404 or 442 until it joins
+// again. Rebuilding them from the survivors (members, topic, modes) is not
+// done yet.
+//
+// The chat imports package cluster and package remote (to address the
+// nodes' chat-node actors); no protoactor-go package.
 //
 // # Concurrency
 //
