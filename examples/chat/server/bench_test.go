@@ -112,10 +112,14 @@ type fanoutClient struct {
 	err  error
 }
 
-func runFanout(b *testing.B, addr string, n int) {
+func runFanout(b *testing.B, addr string, n int) { runFanoutOn(b, []string{addr}, n) }
+
+// runFanoutOn is runFanout with the clients spread over several servers
+// (client i on addrs[i%len(addrs)]).
+func runFanoutOn(b *testing.B, addrs []string, n int) {
 	clients := make([]*fanoutClient, n)
 	for i := range clients {
-		nc, err := net.Dial("tcp", addr)
+		nc, err := net.Dial("tcp", addrs[i%len(addrs)])
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -159,18 +159,56 @@ func fromWire(w *chatpb.Member, out outbox) member {
 // per node, before the turn answers. Only the channel's actor uses it.
 type outbound struct {
 	n       *network
-	pending map[string][]*chatpb.Deliver_Item // by node address
-	nodes   []string                          // in the order first queued to
+	pending map[string]*nodeBatch // by node address
+	nodes   []string              // in the order first queued to
+}
+
+// nodeBatch is what a turn queued for one node: the items, and each line
+// that several items share once.
+type nodeBatch struct {
+	d     chatpb.Deliver
+	index map[*byte]uint32 // 1 + the index in d.Lines of a line, by its first byte
+}
+
+func (o *outbound) batch(node string) *nodeBatch {
+	if o.pending == nil {
+		o.pending = make(map[string]*nodeBatch)
+	}
+	nb := o.pending[node]
+	if nb == nil {
+		nb = &nodeBatch{}
+		o.pending[node] = nb
+		o.nodes = append(o.nodes, node)
+	}
+	return nb
 }
 
 func (o *outbound) add(node string, it *chatpb.Deliver_Item) {
-	if o.pending == nil {
-		o.pending = make(map[string][]*chatpb.Deliver_Item)
+	nb := o.batch(node)
+	nb.d.Items = append(nb.d.Items, it)
+}
+
+// addLine queues a line for the client id of node: a line the turn queues
+// for several clients of a node (the fan-out shares one slice) travels
+// once.
+func (o *outbound) addLine(node string, id uint64, line []byte) {
+	nb := o.batch(node)
+	it := &chatpb.Deliver_Item{Id: id}
+	if len(line) == 0 {
+		nb.d.Items = append(nb.d.Items, it)
+		return
 	}
-	if _, ok := o.pending[node]; !ok {
-		o.nodes = append(o.nodes, node)
+	i, ok := nb.index[&line[0]]
+	if !ok || len(nb.d.Lines[i-1]) != len(line) {
+		if nb.index == nil {
+			nb.index = make(map[*byte]uint32)
+		}
+		nb.d.Lines = append(nb.d.Lines, line)
+		i = uint32(len(nb.d.Lines))
+		nb.index[&line[0]] = i
 	}
-	o.pending[node] = append(o.pending[node], it)
+	it.Shared = i
+	nb.d.Items = append(nb.d.Items, it)
 }
 
 // tell queues a connection message for a member: KICK and INVITE, which
@@ -197,7 +235,8 @@ func (o *outbound) membership(m member, channel string, on bool) {
 // flush sends what was queued.
 func (o *outbound) flush() {
 	for _, node := range o.nodes {
-		o.n.deliver(node, o.pending[node]...)
+		nb := o.pending[node]
+		remote.Ref[proto.Message](o.n.sys, node, nodeActorName).Send(&nb.d)
 		delete(o.pending, node)
 	}
 	o.nodes = o.nodes[:0]
@@ -212,7 +251,7 @@ type netOut struct {
 }
 
 func (q *netOut) TryPush(line []byte) bool {
-	q.o.add(q.node, &chatpb.Deliver_Item{Id: q.id, Line: line})
+	q.o.addLine(q.node, q.id, line)
 	return true
 }
 

@@ -41,6 +41,13 @@ func freePorts(t testing.TB, n int) []int {
 // the automanaged provider, and waits until each sees all of them.
 func startNetwork(t testing.TB, n int) []*testServer {
 	t.Helper()
+	return startNetworkWith(t, n, server.Config{})
+}
+
+// startNetworkWith is startNetwork with cfg for every node (but its Name
+// and Cluster).
+func startNetworkWith(t testing.TB, n int, cfg server.Config) []*testServer {
+	t.Helper()
 	ports := freePorts(t, n)
 	var peers []string
 	for _, p := range ports {
@@ -50,11 +57,12 @@ func startNetwork(t testing.TB, n int) []*testServer {
 	nodes := make([]*testServer, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		cfg := server.Config{Name: fmt.Sprintf("n%d.test", i), Cluster: server.Cluster{
+		cfg.Name = fmt.Sprintf("n%d.test", i)
+		cfg.Cluster = server.Cluster{
 			Name: name,
 			// Its polling goroutine ends within Refresh after Shutdown.
 			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond}),
-		}}
+		}
 		nodes[i] = startServer(t, cfg)
 	}
 	// Serve joins the cluster before it accepts: a registered client on

@@ -277,7 +277,13 @@ func (r *registry) deliver(d *chatpb.Deliver) {
 		key := irc.Fold(name)
 		switch it.GetKind() {
 		case chatpb.Deliver_Item_KIND_LINE:
-			e.out.TryPush(it.GetLine())
+			line := it.GetLine()
+			if i := int(it.GetShared()); i > 0 && i <= len(d.GetLines()) {
+				line = d.GetLines()[i-1]
+			}
+			if len(line) > 0 {
+				e.out.TryPush(line)
+			}
 		case chatpb.Deliver_Item_KIND_KICKED:
 			e.conn.Send(kicked{key: key, ref: r.net.channel(name), line: it.GetLine()})
 		case chatpb.Deliver_Item_KIND_INVITED:
