@@ -861,7 +861,7 @@ func (x *NickOwner) GetOwner() *Member {
 }
 
 // DirUpdate tells the channel directory that a channel opened (Open) or
-// closed (one way).
+// closed, answered with an empty DirChannels once the directory has it.
 type DirUpdate struct {
 	state         protoimpl.MessageState
 	sizeCache     protoimpl.SizeCache

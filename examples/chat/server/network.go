@@ -61,6 +61,7 @@ func startNetwork(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*net
 	cluster.Accept[nickLookup](n.nicks)
 	n.dir = cluster.NewKind(dirKindName, func() actor.Behavior[proto.Message] { return &directory{open: map[string]string{}} })
 	cluster.Accept[dirList](n.dir)
+	cluster.Accept[dirUpdate](n.dir)
 	if _, err := actor.Spawn(sys, nodeActorName, func() actor.Behavior[proto.Message] {
 		return actor.BehaviorFunc[proto.Message](func(_ *actor.Self[proto.Message], msg proto.Message) {
 			if d, ok := msg.(*chatpb.Deliver); ok {
@@ -301,7 +302,7 @@ func (nc *netChannel) Receive(self *actor.Self[proto.Message], msg proto.Message
 	self.Go("directory "+name, func(f *fiber.Fiber) error {
 		// Best effort: a directory that cannot be reached misses the
 		// channel in LIST, which costs nothing else.
-		_ = cluster.Tell(f, nc.ch.net.directoryRef(), proto.Message(&chatpb.DirUpdate{Channel: []byte(name), Open: true}))
+		_, _ = cluster.Ask(f, nc.ch.net.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
 		reply.Send(rep)
 		return nil
 	})
@@ -418,7 +419,7 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 func (n *network) closed(ch *channel) {
 	name := ch.name
 	ch.spawn("directory "+name, func(f *fiber.Fiber) error {
-		_ = cluster.Tell(f, n.directoryRef(), proto.Message(&chatpb.DirUpdate{Channel: []byte(name)}))
+		_, _ = cluster.Ask(f, n.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name)}})
 		ch.stop()
 		return nil
 	})
@@ -480,6 +481,13 @@ type dirList struct {
 	*chatpb.DirList
 }
 
+// dirUpdate is DirUpdate as a request of the directory kind, answered
+// once the directory has it (with no channels).
+type dirUpdate struct {
+	actor.Request[proto.Message, *chatpb.DirChannels]
+	*chatpb.DirUpdate
+}
+
 // directory is the behavior of the channel directory: the names of the
 // open channels, for LIST and LUSERS.
 type directory struct{ open map[string]string } // by folded name
@@ -487,13 +495,14 @@ type directory struct{ open map[string]string } // by folded name
 // Receive implements [actor.Behavior].
 func (d *directory) Receive(self *actor.Self[proto.Message], msg proto.Message) {
 	switch m := msg.(type) {
-	case *chatpb.DirUpdate:
+	case dirUpdate:
 		name := string(m.GetChannel())
 		if m.GetOpen() {
 			d.open[irc.Fold(name)] = name
 		} else {
 			delete(d.open, irc.Fold(name))
 		}
+		actor.ReplyTo(self, m).Send(&chatpb.DirChannels{})
 	case dirList:
 		names := make([][]byte, 0, len(d.open))
 		for _, name := range d.open {
