@@ -288,7 +288,7 @@ func TestShutdown(t *testing.T) {
 	if _, err := dialErr(s.addr); err == nil {
 		t.Error("the server still accepts connections after Shutdown")
 	}
-	leakcheck.VerifyNone(t)
+	leakcheck.VerifyNone(t, clusterThrottles...)
 }
 
 func TestPanicInConnection(t *testing.T) {
