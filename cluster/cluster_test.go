@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +260,42 @@ func TestMemberStopsAnswering(t *testing.T) {
 		t.Errorf("the failure took %v; want about the 1 s bound", elapsed)
 	}
 	t.Logf("failed after %v with: %v", elapsed, err)
+}
+
+// TestWatchMembers: a watch gets the membership after a member leaves,
+// without it, and no more messages once stopped.
+func TestWatchMembers(t *testing.T) {
+	tc := startCluster(t, 3)
+	got := make(chan []string, 16)
+	sys := tc.members[0].System()
+	ref, err := actor.Spawn(sys, "watcher", func() actor.Behavior[[]string] {
+		return actor.BehaviorFunc[[]string](func(_ *actor.Self[[]string], addrs []string) { got <- addrs })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3; len(tc.members[0].Members()) != want {
+		t.Fatalf("Members() = %v; want %d members", tc.members[0].Members(), want)
+	}
+	stop := cluster.WatchMembers(tc.members[0], ref, func(addrs []string) []string { return addrs })
+	gone := tc.members[2].Addr()
+	if err := tc.members[2].Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bound := time.After(20 * time.Second)
+	for left := false; !left; {
+		select {
+		case addrs := <-got:
+			if left = !slices.Contains(addrs, gone); left && (len(addrs) != 2 || !slices.IsSorted(addrs)) {
+				t.Errorf("members after one left = %v; want the two others, sorted", addrs)
+			}
+		case <-bound:
+			t.Fatalf("no membership without %s", gone)
+		}
+	}
+	if m := tc.members[0].Members(); slices.Contains(m, gone) {
+		t.Errorf("Members() = %v still lists %s", m, gone)
+	}
+	stop()
+	stop() // twice
 }

@@ -69,6 +69,7 @@ type Member struct {
 	rdv     *clustering.Rendezvous
 	members []string             // the addresses of the members in the last topology
 	down    map[string]time.Time // members whose connection failed, and when
+	watches map[*watch]bool      // see WatchMembers
 
 	once sync.Once
 	done chan struct{} // closed when the shutdown is over
@@ -171,7 +172,13 @@ func (m *Member) onEvent(evt any) {
 		slices.Sort(addrs)
 		m.mu.Lock()
 		m.rdv = rdv
+		changed := !slices.Equal(m.members, addrs)
 		m.members = addrs
+		if changed {
+			for w := range m.watches {
+				w.notify(slices.Clone(addrs))
+			}
+		}
 		for addr := range m.down {
 			if !slices.ContainsFunc(e.Members, func(mb *clustering.Member) bool { return mb.Address() == addr }) {
 				delete(m.down, addr)
@@ -211,6 +218,32 @@ func (m *Member) owner(ci *clustering.ClusterIdentity) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.rdv.GetByClusterIdentity(ci)
+}
+
+// watch is one WatchMembers.
+type watch struct{ notify func([]string) }
+
+// WatchMembers sends the actor to the message msg(members) each time the
+// cluster's membership changes as m sees it (a member joins, leaves, or
+// is found dead), with the members' addresses, sorted, as [Member.Members]
+// returns them. The first message comes with the first change after the
+// call. msg runs on a goroutine of m's and must not block; the send is
+// [actor.Ref.Send]'s. WatchMembers returns the function that ends the
+// watch (safe to call more than once); a watch also ends when m shuts
+// down.
+func WatchMembers[M any](m *Member, to actor.Ref[M], msg func(members []string) M) (stop func()) {
+	w := &watch{notify: func(addrs []string) { to.Send(msg(addrs)) }}
+	m.mu.Lock()
+	if m.watches == nil {
+		m.watches = make(map[*watch]bool)
+	}
+	m.watches[w] = true
+	m.mu.Unlock()
+	return func() {
+		m.mu.Lock()
+		delete(m.watches, w)
+		m.mu.Unlock()
+	}
 }
 
 // Members returns the addresses (host:port) of the cluster's members as
@@ -259,6 +292,9 @@ func (m *Member) Shutdown(ctx context.Context) error {
 // stop is Shutdown's work.
 func (m *Member) stop() {
 	defer close(m.done)
+	m.mu.Lock()
+	clear(m.watches)
+	m.mu.Unlock()
 	m.err = m.teardown()
 }
 

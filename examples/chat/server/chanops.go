@@ -2,10 +2,12 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/cluster"
 	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
 )
@@ -29,15 +31,34 @@ func (c *conn) lookupChannel(f *fiber.Fiber, name string) (chanRef, bool) {
 func askChannel[Q actor.RequestOf[chanMsg, R], R any](c *conn, f *fiber.Fiber, name string, ref chanRef, req Q) (R, bool) {
 	r, err := askChan(f, ref, req)
 	if err != nil {
-		if errors.Is(err, actor.ErrDeadTarget) {
+		switch {
+		case c.net != nil && c.unreachable(name, err):
+		case errors.Is(err, actor.ErrDeadTarget):
 			delete(c.channels, irc.Fold(name))
-		} else {
+		default:
 			c.internalError(err)
 		}
 		var zero R
 		return zero, false
 	}
 	return r, true
+}
+
+// unreachable reports a request of the client that the network failed to
+// carry out (no node hosts the channel or nickname, the node that does
+// stopped answering or left before answering): the client gets 400 for
+// its command, saying so, and nothing else changes. It reports whether
+// err is such a failure.
+func (c *conn) unreachable(what string, err error) bool {
+	if !errors.Is(err, cluster.ErrUnavailable) && !errors.Is(err, actor.ErrTimeout) && !errors.Is(err, actor.ErrDeadTarget) {
+		return false
+	}
+	c.log(slog.LevelWarn, "network request failed", "target", what, "error", err)
+	if what == "" {
+		what = "The network"
+	}
+	c.numeric(irc.ErrUnknownError, c.command, what+" is unreachable; not done, try again")
+	return true
 }
 
 // cmdJoin joins channels ("JOIN #a,#b key1,key2"); "JOIN 0" parts them all.

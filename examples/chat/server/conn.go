@@ -71,6 +71,7 @@ type conn struct {
 	channels       map[string]chanRef // by folded name: every channel the client may be on; nil until the first JOIN
 	invitedTo      map[string]invited // channels the client is invited to, by folded name
 	sink           *replySink         // collects the replies of the labeled command being handled
+	command        string             // the command being handled
 	flood          bucket
 	delayed        int    // lines in a row delayed by flood control
 	batchID        uint64 // the last labeled-response batch's number

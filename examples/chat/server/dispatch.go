@@ -74,6 +74,7 @@ func (c *conn) dispatch(f *fiber.Fiber, m irc.Message) {
 // labeled-response batch, none gets an ACK.
 func (c *conn) handle(f *fiber.Fiber, m irc.Message, h func(*fiber.Fiber, irc.Message)) {
 	c.checkPanic(m)
+	c.command = m.Command
 	label := m.Tags["label"]
 	if caps := c.st.capSet(); label == "" || !caps.has(capLabeledResponse) || !caps.has(capBatch) || m.Command == "QUIT" {
 		h(f, m)

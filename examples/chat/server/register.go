@@ -78,8 +78,7 @@ func (c *conn) register(f *fiber.Fiber) bool {
 			// The network's record of the nickname gets the user name
 			// and realname.
 			if _, err := c.claimNetNick(f, c.member()); err != nil {
-				c.internalError(err)
-				return false
+				c.internalError(err) // reported: the network's record stays as NICK made it
 			}
 		}
 		c.log(slog.LevelInfo, "client registered", "nick", c.nick)
@@ -307,7 +306,7 @@ func (c *conn) relayToChannels(f *fiber.Fiber, req func(skip map[uint64]bool) ch
 
 // internalError disconnects the client after a failure it cannot fix.
 func (c *conn) internalError(err error) {
-	if c.closing || errors.Is(err, errClosing) {
+	if c.closing || errors.Is(err, errClosing) || c.net != nil && c.unreachable("", err) {
 		return
 	}
 	c.log(slog.LevelError, "internal error", "error", err)
