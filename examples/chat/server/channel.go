@@ -127,6 +127,8 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 		actor.ReplyTo(self, m).Send(ch.say(m))
 	case chanJoin:
 		actor.ReplyTo(self, m).Send(ch.join(m))
+	case chanRejoin:
+		actor.ReplyTo(self, m).Send(ch.rejoin(m))
 	case chanPart:
 		actor.ReplyTo(self, m).Send(ch.part(m))
 	case chanTopic:
@@ -292,6 +294,50 @@ func (ch *channel) join(m chanJoin) joinReply {
 	ch.names(m.who)
 	return joinReply{joined: true}
 }
+
+// rejoin puts a member back on the channel without a word to anyone (they
+// never saw it leave): after a node died, the channels it ran start
+// afresh elsewhere, and each node's registry puts its clients back. The
+// first member back is the channel's operator, as the first to join is.
+func (ch *channel) rejoin(m chanRejoin) joinReply {
+	if ch.closed {
+		return joinReply{retry: true}
+	}
+	if _, me := ch.find(m.who.id); me == nil {
+		ch.members = append(ch.members, &chanMember{member: m.who.kept(), op: len(ch.members) == 0})
+		ch.joined(m.who, true)
+	}
+	return joinReply{joined: true}
+}
+
+// split removes the members whose node is not among nodes (it died or
+// left the network) and tells the others with a QUIT, as IRC networks do
+// for a netsplit.
+func (ch *channel) split(nodes []string) {
+	var gone []*chanMember
+	kept := ch.members[:0]
+	for _, m := range ch.members {
+		if slices.Contains(nodes, m.node) {
+			kept = append(kept, m)
+		} else {
+			gone = append(gone, m)
+		}
+	}
+	clear(ch.members[len(kept):])
+	ch.members = kept
+	for _, m := range gone {
+		line := ch.appendMsg(nil, m.prefix(), "QUIT", splitReason)
+		for _, o := range ch.members {
+			o.out.TryPush(line)
+		}
+	}
+	if len(gone) > 0 {
+		ch.closeIfEmpty()
+	}
+}
+
+// splitReason is the QUIT reason of a member whose node was lost.
+const splitReason = "*.net *.split"
 
 func (ch *channel) part(m chanPart) chanAck {
 	i, me := ch.find(m.who.id)

@@ -87,6 +87,9 @@ func (n *network) wireRequest(msg chanMsg) (*chatpb.ChanRequest, member) {
 	case chanJoin:
 		who = m.who
 		w.Op = &chatpb.ChanRequest_Join_{Join: &chatpb.ChanRequest_Join{Key: []byte(m.key)}}
+	case chanRejoin:
+		who = m.who
+		w.Op = &chatpb.ChanRequest_Rejoin_{Rejoin: &chatpb.ChanRequest_Rejoin{}}
 	case chanPart:
 		who = m.who
 		w.Op = &chatpb.ChanRequest_Part_{Part: &chatpb.ChanRequest_Part{Reason: []byte(m.reason)}}

@@ -82,6 +82,7 @@ func startNetwork(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*net
 	}
 	n.addr = m.Addr()
 	n.m.Store(m)
+	cluster.WatchMembers(m, reg, func(nodes []string) registryMsg { return nodesChanged{nodes: nodes} }) // ends with m
 	return n, nil
 }
 
@@ -262,9 +263,10 @@ func (q *netOut) TryPush(line []byte) bool {
 // single server, whose members are clients of any node, reached through
 // an outbound batch, and whose requests and answers are chatpb messages.
 type netChannel struct {
-	ch     *channel
-	out    *outbound
-	opened bool // the request being handled opened the channel
+	ch        *channel
+	out       *outbound
+	opened    bool   // the request being handled opened the channel
+	stopWatch func() // ends the watch of the membership
 }
 
 func newNetChannel(n *network) *netChannel {
@@ -278,12 +280,28 @@ func newNetChannel(n *network) *netChannel {
 func (nc *netChannel) Started(self *actor.Self[proto.Message]) {
 	nc.ch.stop = self.Stop
 	nc.ch.spawn = func(name string, fn func(*fiber.Fiber) error) { self.Go(name, fn) }
+	if m := nc.ch.net.member(); m != nil {
+		nc.stopWatch = cluster.WatchMembers(m, self.Ref(), func(nodes []string) proto.Message {
+			return &chatpb.NodesChanged{Nodes: nodes}
+		})
+	}
+}
+
+// Stopping implements [actor.Stopper].
+func (nc *netChannel) Stopping(*actor.Self[proto.Message]) {
+	if nc.stopWatch != nil {
+		nc.stopWatch()
+	}
 }
 
 // Receive implements [actor.Behavior]: it handles the request as the
 // channel of a single server would, sends what it queued for the clients
 // of every node, then answers with the requester's replies.
 func (nc *netChannel) Receive(self *actor.Self[proto.Message], msg proto.Message) {
+	if nch, ok := msg.(*chatpb.NodesChanged); ok {
+		nc.nodesChanged(self, nch.GetNodes())
+		return
+	}
 	c, ok := msg.(chanCall)
 	if !ok {
 		return
@@ -308,6 +326,26 @@ func (nc *netChannel) Receive(self *actor.Self[proto.Message], msg proto.Message
 	})
 }
 
+// nodesChanged drops the members of nodes that left (with a QUIT to the
+// others) and lists the channel in the directory again, which may have
+// been on a node that left.
+func (nc *netChannel) nodesChanged(self *actor.Self[proto.Message], nodes []string) {
+	ch := nc.ch
+	if ch.name == "" || ch.closed {
+		return
+	}
+	ch.split(nodes)
+	nc.out.flush()
+	if ch.closed {
+		return
+	}
+	name := ch.name
+	self.Go("directory "+name, func(f *fiber.Fiber) error {
+		_, _ = cluster.Ask(f, ch.net.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
+		return nil
+	})
+}
+
 func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 	ch := nc.ch
 	if ch.name == "" {
@@ -324,7 +362,7 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 		}
 	}
 	rep := &chatpb.ChanReply{}
-	if len(ch.members) == 0 && w.GetJoin() == nil {
+	if len(ch.members) == 0 && w.GetJoin() == nil && w.GetRejoin() == nil {
 		// Nobody is on the channel: it does not exist (the request
 		// activated it, or it is closing).
 		switch {
@@ -342,6 +380,10 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 	switch op := w.GetOp().(type) {
 	case *chatpb.ChanRequest_Join_:
 		r := ch.join(chanJoin{who: who, key: string(op.Join.GetKey())})
+		rep.Joined, rep.Retry = r.joined, r.retry
+		nc.opened = r.joined && len(ch.members) == 1
+	case *chatpb.ChanRequest_Rejoin_:
+		r := ch.rejoin(chanRejoin{who: who})
 		rep.Joined, rep.Retry = r.joined, r.retry
 		nc.opened = r.joined && len(ch.members) == 1
 	case *chatpb.ChanRequest_Part_:

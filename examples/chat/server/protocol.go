@@ -189,6 +189,11 @@ func (killUser) registryMsg()       {}
 func (wallops) registryMsg()        {}
 func (whowasQuery) registryMsg()    {}
 func (delivered) registryMsg()      {}
+func (nodesChanged) registryMsg()   {}
+
+// nodesChanged is the registry's watch of the network's membership: the
+// members' addresses after a change.
+type nodesChanged struct{ nodes []string }
 
 // delivered is what a network's channels queued for this node's clients
 // (one-way, from the node actor): the registry hands each item to its
@@ -212,6 +217,13 @@ type chanJoin struct {
 type joinReply struct {
 	joined bool // the member is on the channel (now or already)
 	retry  bool // the channel is closing: ask the registry again
+}
+
+// chanRejoin puts a member back on a channel of a network, silently,
+// after a node died (see network.go).
+type chanRejoin struct {
+	actor.Request[chanMsg, joinReply]
+	who member
 }
 
 // chanPart parts a member.
@@ -351,6 +363,7 @@ var (
 )
 
 func (chanJoin) chanMsg()      {}
+func (chanRejoin) chanMsg()    {}
 func (chanPart) chanMsg()      {}
 func (chanSay) chanMsg()       {}
 func (chanTopic) chanMsg()     {}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,6 +29,7 @@ type registry struct {
 	users    int           // registered users
 	maxUsers int           // the most registered users at once
 	history  []whowasEntry // departed nicknames, oldest first, at most Limits.Whowas
+	nodes    []string      // a network's members, as last heard
 }
 
 // entry is a connection that holds a nickname.
@@ -174,6 +176,12 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		r.forget(m.key, m.ref)
 	case delivered:
 		r.deliver(m.d)
+	case nodesChanged:
+		lost := slices.ContainsFunc(r.nodes, func(n string) bool { return !slices.Contains(m.nodes, n) })
+		r.nodes = m.nodes
+		if lost {
+			r.rebuild(self)
+		}
 	case statsQuery:
 		users := 0
 		for _, e := range r.byID {
@@ -297,6 +305,49 @@ func (r *registry) deliver(d *chatpb.Deliver) {
 			delete(e.chans, key)
 		}
 	}
+}
+
+// rebuild puts this node's clients back where a node that left held them:
+// it claims their nicknames again and rejoins them to their channels
+// (silently: see chanRejoin), from a fiber. Whatever did not move is
+// unchanged (a claim by the holder refreshes it; a rejoin of a member is
+// a no-op); what the lost node held starts afresh, with its members but
+// without its topic, modes, bans or other operators.
+func (r *registry) rebuild(self *actor.Self[registryMsg]) {
+	type user struct {
+		who   member
+		chans []chanRef
+	}
+	var users []user
+	for _, e := range r.byID {
+		if !e.registered {
+			continue
+		}
+		u := user{who: e.member}
+		for _, ref := range e.chans {
+			u.chans = append(u.chans, ref)
+		}
+		users = append(users, u)
+	}
+	self.Go("rebuild", func(f *fiber.Fiber) error {
+		for _, u := range users {
+			if _, err := cluster.Ask(f, r.net.nick(u.who.nick), nickClaim{NickClaim: &chatpb.NickClaim{Owner: r.net.wireMember(u.who)}}); err != nil {
+				r.cfg.Logger.Warn("rebuild: cannot claim a nickname again", "nick", u.who.nick, "error", err)
+			}
+			for _, ref := range u.chans {
+				for range 5 {
+					jr, err := askChan(f, ref, chanRejoin{who: u.who})
+					if err != nil {
+						r.cfg.Logger.Warn("rebuild: cannot rejoin a channel", "nick", u.who.nick, "channel", ref.name, "error", err)
+					}
+					if err != nil || !jr.retry {
+						break
+					}
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // remember adds a departed nickname to the WHOWAS history, forgetting the
