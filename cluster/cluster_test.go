@@ -278,6 +278,9 @@ func TestWatchMembers(t *testing.T) {
 		t.Fatalf("Members() = %v; want %d members", tc.members[0].Members(), want)
 	}
 	stop := cluster.WatchMembers(tc.members[0], ref, func(addrs []string) []string { return addrs })
+	if first := <-got; len(first) != 3 {
+		t.Errorf("first message = %v; want the three members", first)
+	}
 	gone := tc.members[2].Addr()
 	if err := tc.members[2].Shutdown(context.Background()); err != nil {
 		t.Fatal(err)

@@ -223,11 +223,10 @@ func (m *Member) owner(ci *clustering.ClusterIdentity) string {
 // watch is one WatchMembers.
 type watch struct{ notify func([]string) }
 
-// WatchMembers sends the actor to the message msg(members) each time the
-// cluster's membership changes as m sees it (a member joins, leaves, or
-// is found dead), with the members' addresses, sorted, as [Member.Members]
-// returns them. The first message comes with the first change after the
-// call. msg runs on a goroutine of m's and must not block; the send is
+// WatchMembers sends the actor to the message msg(members) with the
+// cluster's members as m sees them now, then each time the membership
+// changes (a member joins, leaves, or is found dead): their addresses,
+// sorted, as [Member.Members] returns them. msg runs on a goroutine of m's and must not block; the send is
 // [actor.Ref.Send]'s. WatchMembers returns the function that ends the
 // watch (safe to call more than once); a watch also ends when m shuts
 // down.
@@ -238,6 +237,7 @@ func WatchMembers[M any](m *Member, to actor.Ref[M], msg func(members []string) 
 		m.watches = make(map[*watch]bool)
 	}
 	m.watches[w] = true
+	w.notify(slices.Clone(m.members)) // under mu: before any change's
 	m.mu.Unlock()
 	return func() {
 		m.mu.Lock()

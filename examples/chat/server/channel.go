@@ -259,7 +259,7 @@ func (ch *channel) say(m chanSay) chanAck {
 }
 
 func (ch *channel) join(m chanJoin) joinReply {
-	if ch.closed {
+	if !ch.reopen() {
 		return joinReply{retry: true}
 	}
 	if _, me := ch.find(m.who.id); me != nil {
@@ -300,7 +300,7 @@ func (ch *channel) join(m chanJoin) joinReply {
 // afresh elsewhere, and each node's registry puts its clients back. The
 // first member back is the channel's operator, as the first to join is.
 func (ch *channel) rejoin(m chanRejoin) joinReply {
-	if ch.closed {
+	if !ch.reopen() {
 		return joinReply{retry: true}
 	}
 	if _, me := ch.find(m.who.id); me == nil {
@@ -334,6 +334,18 @@ func (ch *channel) split(nodes []string) {
 	if len(gone) > 0 {
 		ch.closeIfEmpty()
 	}
+}
+
+// reopen reports whether a member may join: the channel is open, or it
+// is a network's, which a join opens again while it closes (its actor
+// stops only if it is still empty once the directory has forgotten it).
+// A single server's closing channel is told to retry: the registry has
+// a new one made.
+func (ch *channel) reopen() bool {
+	if ch.closed && ch.net != nil {
+		ch.closed = false
+	}
+	return !ch.closed
 }
 
 // splitReason is the QUIT reason of a member whose node was lost.

@@ -190,13 +190,35 @@
 // same sender to the same recipient on another node is not kept (they
 // travel through different actors).
 //
-// Faults: channels, nicknames and the directory live in memory only. When
-// a node dies, its clients are gone (their nicknames become free once the
-// cluster has noticed), and the channels, nicknames and directory it
-// hosted are activated afresh, empty, on the survivors by their next
-// request: a member of such a channel gets 404 or 442 until it joins
-// again. Rebuilding them from the survivors (members, topic, modes) is not
-// done yet.
+// Faults: channels, nicknames and the directory live in memory only, on
+// the node that runs them. When a node dies (or leaves), its clients are
+// gone; every node hears of it through its member's watch of the
+// membership ([cluster.WatchMembers]) and repairs what it can:
+//
+//   - A channel that runs on a survivor drops the members of the lost node
+//     and sends the others their QUIT (":nick!user@host QUIT :*.net
+//     *.split"), as IRC networks do for a netsplit; it keeps its topic,
+//     modes, bans and operators.
+//   - Each survivor's registry claims its clients' nicknames again (those
+//     the lost node held start afresh) and puts each of its clients back
+//     on its channels with a silent rejoin: a channel the lost node ran
+//     starts afresh on a survivor with the survivors' members (the first
+//     one back is its operator), without its topic, modes, bans or other
+//     operators, which are lost. For Cluster.RebuildGrace (3 s) after the
+//     first rejoin such a channel refuses messages with 400 ("being
+//     rebuilt"), so that none reaches only the members already back. The
+//     directory lists every channel again.
+//   - A request in flight to the lost node fails within
+//     Cluster.RequestTimeout: the client gets 400 naming what was
+//     unreachable ("not done, try again"), never a disconnect; a message
+//     is either delivered once to every member or reported to its sender.
+//
+// A node that joins a network that is already serving takes over the
+// identities the cluster's hashing now gives it; channels whose
+// identities move to it would start afresh there while their old
+// activation lives on. Start every node before the clients connect
+// (rebuilding on a join, and keeping topics and modes across a loss, are
+// not done yet).
 //
 // The chat imports package cluster and package remote (to address the
 // nodes' chat-node actors); no protoactor-go package.

@@ -267,6 +267,10 @@ type netChannel struct {
 	out       *outbound
 	opened    bool   // the request being handled opened the channel
 	stopWatch func() // ends the watch of the membership
+	// rebuilding is set while a channel that a rejoin activated waits for
+	// its other members to be rejoined (Cluster.RebuildGrace): messages
+	// are refused meanwhile, so that none reaches only some members.
+	rebuilding bool
 }
 
 func newNetChannel(n *network) *netChannel {
@@ -383,13 +387,26 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 		rep.Joined, rep.Retry = r.joined, r.retry
 		nc.opened = r.joined && len(ch.members) == 1
 	case *chatpb.ChanRequest_Rejoin_:
+		fresh := len(ch.members) == 0
 		r := ch.rejoin(chanRejoin{who: who})
 		rep.Joined, rep.Retry = r.joined, r.retry
 		nc.opened = r.joined && len(ch.members) == 1
+		if fresh && r.joined && !nc.rebuilding {
+			nc.rebuilding = true
+			ch.spawn("rebuilding", func(f *fiber.Fiber) error {
+				err := f.Sleep(ch.cfg.Cluster.RebuildGrace)
+				nc.rebuilding = false
+				return err
+			})
+		}
 	case *chatpb.ChanRequest_Part_:
 		rep.Ok = ch.part(chanPart{who: who, reason: string(op.Part.GetReason())}).ok
 	case *chatpb.ChanRequest_Say_:
 		s := op.Say
+		if nc.rebuilding {
+			ch.numeric(who, irc.ErrUnknownError, "PRIVMSG", ch.name+" is being rebuilt after the loss of a node; not delivered, try again")
+			break
+		}
 		var tags map[string]string
 		if len(s.GetTags()) > 0 {
 			tags = make(map[string]string, len(s.GetTags()))
@@ -455,14 +472,18 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 }
 
 // closed is closeIfEmpty's end for a network's channel: the directory
-// forgets it, from a fiber of the channel's actor, and then it stops;
-// requests meanwhile find it closed (a join is told to retry, and gets
-// the next activation).
+// forgets it, from a fiber of the channel's actor, and then it stops,
+// unless a member joined meanwhile (see channel.reopen): the directory
+// then lists it again.
 func (n *network) closed(ch *channel) {
 	name := ch.name
 	ch.spawn("directory "+name, func(f *fiber.Fiber) error {
 		_, _ = cluster.Ask(f, n.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name)}})
-		ch.stop()
+		if len(ch.members) == 0 {
+			ch.stop()
+			return nil
+		}
+		_, _ = cluster.Ask(f, n.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
 		return nil
 	})
 }

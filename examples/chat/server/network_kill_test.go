@@ -1,0 +1,187 @@
+//go:build !race
+
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weft-go/weft/cluster"
+	"github.com/weft-go/weft/examples/chat/irc"
+	"github.com/weft-go/weft/examples/chat/server"
+)
+
+// nodeProcessEnv, set in the environment of a child test process, makes
+// TestNodeProcess serve as a node of a network: its value is the
+// cluster's name, then the node's health port, then every node's health
+// endpoint, separated by spaces.
+const nodeProcessEnv = "CHAT_NODE_PROCESS"
+
+// TestNodeProcess is a node of TestNetworkNodeKilled in a process of its
+// own, so that the test can kill it: run with nodeProcessEnv set, it
+// serves, prints its IRC address and serves until it is killed or its
+// standard input closes. Otherwise it does nothing.
+func TestNodeProcess(t *testing.T) {
+	spec := os.Getenv(nodeProcessEnv)
+	if spec == "" {
+		t.Skip("a node process of TestNetworkNodeKilled")
+	}
+	f := strings.Fields(spec)
+	var port int
+	fmt.Sscan(f[1], &port)
+	s := startServer(t, server.Config{Name: "child.test", Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: f[0],
+		Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: port, Peers: f[2:], Refresh: 100 * time.Millisecond})}})
+	fmt.Printf("addr %s\n", s.addr)
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+	}
+}
+
+// TestNetworkNodeKilled kills a node (a child process) in the middle of a
+// conversation on channels some of which it runs: the clients of the
+// other two nodes see its client leave (QUIT *.net *.split) and keep
+// talking on every channel; a message that cannot be delivered while the
+// network repairs itself is reported to its sender, none is delivered
+// twice.
+func TestNetworkNodeKilled(t *testing.T) {
+	ports := freePorts(t, 3)
+	var peers []string
+	for _, p := range ports {
+		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
+	}
+	name := fmt.Sprintf("chat-kill-%d-%d", os.Getpid(), networkSeq.Add(1))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNodeProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), nodeProcessEnv+"="+name+" "+fmt.Sprint(ports[2])+" "+strings.Join(peers, " "))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	t.Cleanup(func() {
+		stdin.Close()
+		if !killed {
+			_ = cmd.Process.Kill()
+		}
+		_ = cmd.Wait()
+	})
+	nodes := make([]*testServer, 2)
+	for i := range nodes {
+		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name, RebuildGrace: time.Second,
+			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
+	}
+	childAddr := ""
+	out := bufio.NewScanner(stdout)
+	for childAddr == "" && out.Scan() {
+		if a, ok := strings.CutPrefix(out.Text(), "addr "); ok {
+			childAddr = a
+		}
+	}
+	if childAddr == "" {
+		t.Fatal("the node process did not start")
+	}
+	go func() { // the rest of the child's output, so that it never blocks
+		for out.Scan() {
+		}
+	}()
+
+	alice := nodes[0].registered(t, "alice")
+	bob := nodes[1].registered(t, "bob")
+	carol := dial(t, childAddr)
+	carol.register("carol")
+	// Enough channels that the child runs some of them (each channel's
+	// node is chosen by hashing: 1 - (2/3)^12 > 99%).
+	const channels = 12
+	for i := range channels {
+		ch := fmt.Sprintf("#k%d", i)
+		alice.join(ch)
+		bob.join(ch)
+		carol.join(ch)
+		alice.send("PRIVMSG " + ch + " :before")
+		bob.expectCmd("PRIVMSG", ch, "before")
+		carol.expectCmd("PRIVMSG", ch, "before")
+	}
+
+	killed = true
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// Bob sees carol go on the channels that live on.
+	m := bob.expect("carol's split QUIT", func(m irc.Message) bool { return m.Command == "QUIT" && strings.HasPrefix(m.Source, "carol!") })
+	if m.Param(0) != "*.net *.split" {
+		t.Errorf("carol's QUIT reason = %q; want *.net *.split", m.Param(0))
+	}
+
+	// Alice talks on every channel, resending what is reported as not
+	// delivered, until bob has had a message on each; every attempt is
+	// numbered, and none may reach bob twice.
+	delivered := map[string]int{} // attempt text -> times bob got it
+	reported := 0
+	for i := range channels {
+		ch := fmt.Sprintf("#k%d", i)
+		start := time.Now()
+		for attempt := 0; ; attempt++ {
+			if time.Since(start) > 2*timeout {
+				t.Fatalf("%s: nothing delivered after %d attempts in %v; alice read:\n\t%s", ch, attempt, time.Since(start), strings.Join(alice.lines[max(0, len(alice.lines)-20):], "\n\t"))
+			}
+			text := fmt.Sprintf("after %d", attempt)
+			alice.send("PRIVMSG "+ch+" :"+text, "PING :"+text)
+			failed := false
+			alice.expect("PONG", func(m irc.Message) bool {
+				switch {
+				case (m.Command == irc.ErrCannotSendToChan.Code() || m.Command == irc.ErrNoSuchChannel.Code()) && m.Param(1) == ch,
+					m.Command == irc.ErrUnknownError.Code() && m.Param(1) == "PRIVMSG":
+					failed = true
+				}
+				return m.Command == "PONG" && m.Param(1) == text
+			})
+			if failed {
+				reported++
+				continue
+			}
+			got := bob.expect(ch+" "+text, func(m irc.Message) bool {
+				return m.Command == "PRIVMSG" && m.Param(0) == ch && strings.HasPrefix(m.Param(1), "after ")
+			})
+			delivered[ch+" "+got.Param(1)]++
+			if got.Param(1) == text {
+				break
+			}
+		}
+	}
+	// Bob answers on every channel: the channels carry both ways.
+	for i := range channels {
+		ch := fmt.Sprintf("#k%d", i)
+		bob.send("PRIVMSG " + ch + " :reply")
+		alice.expectCmd("PRIVMSG", ch, "reply")
+	}
+	bob.sync()
+	for k, n := range delivered {
+		if n != 1 {
+			t.Errorf("bob got %q %d times; want once", k, n)
+		}
+	}
+	t.Logf("%d attempts reported as not delivered while the network repaired itself", reported)
+	alice.send("NAMES #k0")
+	if names := alice.expectNumeric(irc.RplNamReply, "=", "#k0").Param(3); strings.Contains(names, "carol") {
+		t.Errorf("NAMES #k0 = %q still lists carol", names)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for _, s := range nodes {
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown() = %v", err)
+		}
+	}
+}
