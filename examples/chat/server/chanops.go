@@ -46,8 +46,9 @@ func askChannel[Q actor.RequestOf[chanMsg, R], R any](c *conn, f *fiber.Fiber, n
 
 // unreachable reports a request of the client that the network failed to
 // carry out (no node hosts the channel or nickname, the node that does
-// stopped answering or left before answering): the client gets 400 for
-// its command, saying so, and nothing else changes. It reports whether
+// left before answering, or did not answer within Cluster.RequestTimeout):
+// the client gets 400 for its command, saying so, and nothing else
+// changes. It reports whether
 // err is such a failure.
 func (c *conn) unreachable(what string, err error) bool {
 	if !errors.Is(err, cluster.ErrUnavailable) && !errors.Is(err, actor.ErrTimeout) && !errors.Is(err, actor.ErrDeadTarget) {
@@ -56,6 +57,11 @@ func (c *conn) unreachable(what string, err error) bool {
 	c.log(slog.LevelWarn, "network request failed", "target", what, "error", err)
 	if what == "" {
 		what = "The network"
+	}
+	if errors.Is(err, actor.ErrTimeout) {
+		// The request may have reached its actor: say so.
+		c.numeric(irc.ErrUnknownError, c.command, what+" did not answer in time; it may not have been done, try again")
+		return true
 	}
 	c.numeric(irc.ErrUnknownError, c.command, what+" is unreachable; not done, try again")
 	return true

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,6 +44,49 @@ func TestNodeProcess(t *testing.T) {
 	}
 }
 
+// startNodeProcess starts a node of the cluster name in a child process
+// (TestNodeProcess), with its health endpoint on port, and returns its
+// IRC address once it serves. The process is killed when the test ends.
+func startNodeProcess(t *testing.T, name string, port int, peers []string) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNodeProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), nodeProcessEnv+"="+name+" "+fmt.Sprint(port)+" "+strings.Join(peers, " "))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	drained := make(chan struct{})
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // closes stdout: the reader below ends
+		<-drained
+	})
+	addr := ""
+	out := bufio.NewScanner(stdout)
+	for addr == "" && out.Scan() {
+		if a, ok := strings.CutPrefix(out.Text(), "addr "); ok {
+			addr = a
+		}
+	}
+	go func() { // the rest of the child's output, so that it never blocks
+		defer close(drained)
+		for out.Scan() {
+		}
+	}()
+	if addr == "" {
+		t.Fatal("the node process did not start")
+	}
+	return addr, cmd
+}
+
 // TestNetworkNodeKilled kills a node (a child process) in the middle of a
 // conversation on channels some of which it runs: the clients of the
 // other two nodes see its client leave (QUIT *.net *.split) and keep
@@ -56,46 +100,12 @@ func TestNetworkNodeKilled(t *testing.T) {
 		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
 	}
 	name := fmt.Sprintf("chat-kill-%d-%d", os.Getpid(), networkSeq.Add(1))
-	cmd := exec.Command(os.Args[0], "-test.run=^TestNodeProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), nodeProcessEnv+"="+name+" "+fmt.Sprint(ports[2])+" "+strings.Join(peers, " "))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	t.Cleanup(func() {
-		stdin.Close()
-		if !killed {
-			_ = cmd.Process.Kill()
-		}
-		_ = cmd.Wait()
-	})
+	childAddr, cmd := startNodeProcess(t, name, ports[2], peers)
 	nodes := make([]*testServer, 2)
 	for i := range nodes {
 		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name, RebuildGrace: time.Second,
 			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
 	}
-	childAddr := ""
-	out := bufio.NewScanner(stdout)
-	for childAddr == "" && out.Scan() {
-		if a, ok := strings.CutPrefix(out.Text(), "addr "); ok {
-			childAddr = a
-		}
-	}
-	if childAddr == "" {
-		t.Fatal("the node process did not start")
-	}
-	go func() { // the rest of the child's output, so that it never blocks
-		for out.Scan() {
-		}
-	}()
 
 	alice := nodes[0].registered(t, "alice")
 	bob := nodes[1].registered(t, "bob")
@@ -114,7 +124,6 @@ func TestNetworkNodeKilled(t *testing.T) {
 		carol.expectCmd("PRIVMSG", ch, "before")
 	}
 
-	killed = true
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -183,5 +192,72 @@ func TestNetworkNodeKilled(t *testing.T) {
 		if err := s.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown() = %v", err)
 		}
+	}
+}
+
+// TestNetworkNodeStopsAnswering stops a node process (SIGSTOP: its
+// sockets stay open, nothing answers) while clients of the other nodes
+// talk on channels some of which it runs: every message is delivered or
+// reported (400) within a bound, and no client waits for ever.
+func TestNetworkNodeStopsAnswering(t *testing.T) {
+	ports := freePorts(t, 3)
+	var peers []string
+	for _, p := range ports {
+		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
+	}
+	name := fmt.Sprintf("chat-stop-%d-%d", os.Getpid(), networkSeq.Add(1))
+	childAddr, cmd := startNodeProcess(t, name, ports[2], peers)
+	const requestTimeout = time.Second
+	nodes := make([]*testServer, 2)
+	for i := range nodes {
+		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
+			RequestTimeout: requestTimeout, RebuildGrace: time.Second,
+			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
+	}
+	alice := nodes[0].registered(t, "alice")
+	bob := nodes[1].registered(t, "bob")
+	carol := dial(t, childAddr)
+	carol.register("carol")
+	const channels = 12
+	for i := range channels {
+		ch := fmt.Sprintf("#s%d", i)
+		alice.join(ch)
+		bob.join(ch)
+		carol.join(ch)
+	}
+	bob.sync()
+
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Signal(syscall.SIGCONT)
+	delivered, reported := 0, 0
+	var slowest time.Duration
+	for i := range channels {
+		ch := fmt.Sprintf("#s%d", i)
+		start := time.Now()
+		alice.send("PRIVMSG "+ch+" :while stopped", "PING :"+ch)
+		failed := false
+		alice.expect("PONG", func(m irc.Message) bool {
+			if m.Command == irc.ErrUnknownError.Code() && m.Param(1) == "PRIVMSG" || m.Command == irc.ErrCannotSendToChan.Code() || m.Command == irc.ErrNoSuchChannel.Code() {
+				failed = true
+			}
+			return m.Command == "PONG" && m.Param(1) == ch
+		})
+		took := time.Since(start)
+		slowest = max(slowest, took)
+		if took > 3*requestTimeout {
+			t.Errorf("%s: the answer took %v; want it within about the request timeout %v", ch, took, requestTimeout)
+		}
+		if failed {
+			reported++
+			continue
+		}
+		bob.expectCmd("PRIVMSG", ch, "while stopped")
+		delivered++
+	}
+	t.Logf("%d delivered, %d reported; slowest answer %v", delivered, reported, slowest)
+	if reported == 0 {
+		t.Log("the stopped node ran none of the channels (or was found dead before any message): nothing to report")
 	}
 }
