@@ -7,6 +7,7 @@ import (
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/cluster"
+	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
 	chatpb "github.com/weft-go/weft/proto"
 )
@@ -25,8 +26,8 @@ type chanRef struct {
 // actor for a channel of the same name gets another), its kind and
 // identity in a network (the same for every activation).
 func (r chanRef) String() string {
-	if !r.net.IsZero() {
-		return r.net.String()
+	if r.nw != nil {
+		return chanKindName + "/" + chanIdentity(irc.Fold(r.name))
 	}
 	return r.local.String()
 }
@@ -39,7 +40,7 @@ func (r chanRef) same(o chanRef) bool { return r.String() == o.String() }
 // to the channel's virtual actor, whose answer carries the requester's
 // replies, queued here in order before askChan returns.
 func askChan[Q actor.RequestOf[chanMsg, R], R any](f *fiber.Fiber, ref chanRef, req Q) (R, error) {
-	if ref.net.IsZero() {
+	if ref.nw == nil {
 		return actor.Ask(f, ref.local, req)
 	}
 	var zero R
