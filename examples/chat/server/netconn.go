@@ -28,13 +28,24 @@ func (c *conn) releaseNetNick(f *fiber.Fiber, nick string) {
 // findNetUser looks a nickname up in the network: the user of another
 // node that holds it, as its node described it.
 func (c *conn) findNetUser(f *fiber.Fiber, nick string) (member, bool, error) {
+	w, _, found, err := c.findNetUserChannels(f, nick)
+	return w, found, err
+}
+
+// findNetUserChannels is findNetUser with the user's channels, as its
+// node last told the network.
+func (c *conn) findNetUserChannels(f *fiber.Fiber, nick string) (member, []chanRef, bool, error) {
 	r, err := cluster.Ask(f, c.net.nick(nick), nickLookup{NickLookup: &chatpb.NickLookup{}})
 	if err != nil || !r.GetOk() || r.GetOwner().GetNode() == c.net.addr {
 		// A client of this node that the registry does not know is gone.
-		return member{}, false, err
+		return member{}, nil, false, err
 	}
 	o := r.GetOwner()
-	return fromWire(o, nodeOut{n: c.net, node: o.GetNode(), id: o.GetId()}), true, nil
+	var chans []chanRef
+	for _, name := range r.GetChannels() {
+		chans = append(chans, c.net.channel(string(name)))
+	}
+	return fromWire(o, nodeOut{n: c.net, node: o.GetNode(), id: o.GetId()}), chans, true, nil
 }
 
 // nodeOut is the outbox of a client of another node reached directly
@@ -67,14 +78,14 @@ func (c *conn) sendNet(f *fiber.Fiber, nick string, ol *outLine, tagmsg bool) (d
 }
 
 // whoisAny looks a registered user up: on this node, then in the
-// network. A user of another node comes without its channels.
+// network.
 func (c *conn) whoisAny(f *fiber.Fiber, nick string) (whoisReply, error) {
 	r, err := actor.Ask(f, c.registry, whois{nick: nick})
 	if err != nil || r.found || c.net == nil {
 		return r, err
 	}
-	w, found, err := c.findNetUser(f, nick)
-	return whoisReply{found: found, who: w}, err
+	w, chans, found, err := c.findNetUserChannels(f, nick)
+	return whoisReply{found: found, who: w, chans: chans}, err
 }
 
 // netChannels returns the network's open channels, from its directory.

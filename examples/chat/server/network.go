@@ -505,8 +505,9 @@ type nickLookup struct {
 // nickActor is the behavior of a nickname's virtual actor: it holds who
 // has the nickname in the network, and stops once it is released.
 type nickActor struct {
-	net   *network
-	owner *chatpb.Member // nil: free
+	net      *network
+	owner    *chatpb.Member // nil: free
+	channels [][]byte       // the owner's channels, as its registry last said
 }
 
 func sameOwner(a, b *chatpb.Member) bool { return a.GetNode() == b.GetNode() && a.GetId() == b.GetId() }
@@ -517,7 +518,7 @@ func (na *nickActor) Receive(self *actor.Self[proto.Message], msg proto.Message)
 	case nickClaim:
 		o := m.GetOwner()
 		if na.owner == nil || sameOwner(na.owner, o) || !na.net.alive(na.owner.GetNode()) {
-			na.owner = o
+			na.owner, na.channels = o, m.GetChannels()
 			actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Ok: true, Owner: o})
 			return
 		}
@@ -527,10 +528,10 @@ func (na *nickActor) Receive(self *actor.Self[proto.Message], msg proto.Message)
 			actor.ReplyTo(self, m).Send(&chatpb.NickOwner{})
 			return
 		}
-		actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Ok: true, Owner: na.owner})
+		actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Ok: true, Owner: na.owner, Channels: na.channels})
 	case *chatpb.NickRelease:
 		if na.owner != nil && na.owner.GetNode() == m.GetNode() && na.owner.GetId() == m.GetId() {
-			na.owner = nil
+			na.owner, na.channels = nil, nil
 			self.Stop()
 		}
 	}

@@ -166,9 +166,26 @@ func TestNetworkNicks(t *testing.T) {
 	bob.expectCmd("NOTICE", "bob", "hello back")
 
 	carol := nodes[2].registered(t, "carol")
-	carol.send("WHOIS alice")
-	carol.expectNumeric(irc.RplWhoisUser, "alice", "alice")
-	carol.expectNumeric(irc.RplEndOfWhois, "alice")
+	alice.join("#where")
+	// The channel's news reaches alice's node, which tells the network's
+	// record of her nickname: ask until it has.
+	for i := 0; ; i++ {
+		carol.send("WHOIS alice")
+		carol.expectNumeric(irc.RplWhoisUser, "alice", "alice")
+		m := carol.expect("319 or 318", func(m irc.Message) bool {
+			return m.Command == irc.RplWhoisChannels.Code() || m.Command == irc.RplEndOfWhois.Code()
+		})
+		if m.Command == irc.RplWhoisChannels.Code() {
+			if m.Param(2) != "@#where" {
+				t.Errorf("WHOIS alice from another node: 319 %q; want @#where", m.Param(2))
+			}
+			carol.expectNumeric(irc.RplEndOfWhois, "alice")
+			break
+		}
+		if i == 100 {
+			t.Fatal("WHOIS on another node never listed alice's channel")
+		}
+	}
 	carol.send("ISON alice nobody bob")
 	if got := carol.expectNumeric(irc.RplIsOn).Param(1); got != "alice bob" {
 		t.Errorf("ISON = %q; want \"alice bob\"", got)

@@ -129,6 +129,9 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 			e.nick = m.who.nick
 		}
 		r.nicks[key] = e
+		if r.net != nil {
+			r.publish(self, e) // a new nickname's record gets the channels
+		}
 		actor.ReplyTo(self, m).Send(claimReply{ok: true})
 	case userRegistered:
 		if e := r.byID[m.who.id]; e != nil && !e.registered {
@@ -175,7 +178,7 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 	case channelGone:
 		r.forget(m.key, m.ref)
 	case delivered:
-		r.deliver(m.d)
+		r.deliver(self, m.d)
 	case nodesChanged:
 		lost := slices.ContainsFunc(r.nodes, func(n string) bool { return !slices.Contains(m.nodes, n) })
 		r.nodes = m.nodes
@@ -275,7 +278,7 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 // to them: lines into their inboxes, KICK and INVITE to their connection
 // actors, which record them before they queue the line, and their
 // channels to their entries.
-func (r *registry) deliver(d *chatpb.Deliver) {
+func (r *registry) deliver(self *actor.Self[registryMsg], d *chatpb.Deliver) {
 	for _, it := range d.GetItems() {
 		e := r.byID[it.GetId()]
 		if e == nil {
@@ -301,10 +304,35 @@ func (r *registry) deliver(d *chatpb.Deliver) {
 				e.chans = make(map[string]chanRef)
 			}
 			e.chans[key] = r.net.channel(name)
+			r.publish(self, e)
 		case chatpb.Deliver_Item_KIND_LEFT:
 			delete(e.chans, key)
+			r.publish(self, e)
 		}
 	}
+}
+
+// claimOf returns the claim of e's nickname in the network, with its
+// channels.
+func (r *registry) claimOf(e *entry) nickClaim {
+	c := nickClaim{NickClaim: &chatpb.NickClaim{Owner: r.net.wireMember(e.member)}}
+	for _, ref := range e.chans {
+		c.Channels = append(c.Channels, []byte(ref.name))
+	}
+	return c
+}
+
+// publish tells the network's record of e's nickname its channels (for
+// WHOIS on other nodes), from a fiber.
+func (r *registry) publish(self *actor.Self[registryMsg], e *entry) {
+	if !e.registered {
+		return
+	}
+	claim, nick := r.claimOf(e), e.nick
+	self.Go("publish "+nick, func(f *fiber.Fiber) error {
+		_, _ = cluster.Ask(f, r.net.nick(nick), claim) // best effort: WHOIS elsewhere lists what it last heard
+		return nil
+	})
 }
 
 // rebuild puts this node's clients back where a node that left held them:
@@ -316,6 +344,7 @@ func (r *registry) deliver(d *chatpb.Deliver) {
 func (r *registry) rebuild(self *actor.Self[registryMsg]) {
 	type user struct {
 		who   member
+		claim nickClaim
 		chans []chanRef
 	}
 	var users []user
@@ -323,7 +352,7 @@ func (r *registry) rebuild(self *actor.Self[registryMsg]) {
 		if !e.registered {
 			continue
 		}
-		u := user{who: e.member}
+		u := user{who: e.member, claim: r.claimOf(e)}
 		for _, ref := range e.chans {
 			u.chans = append(u.chans, ref)
 		}
@@ -331,7 +360,7 @@ func (r *registry) rebuild(self *actor.Self[registryMsg]) {
 	}
 	self.Go("rebuild", func(f *fiber.Fiber) error {
 		for _, u := range users {
-			if _, err := cluster.Ask(f, r.net.nick(u.who.nick), nickClaim{NickClaim: &chatpb.NickClaim{Owner: r.net.wireMember(u.who)}}); err != nil {
+			if _, err := cluster.Ask(f, r.net.nick(u.who.nick), u.claim); err != nil {
 				r.cfg.Logger.Warn("rebuild: cannot claim a nickname again", "nick", u.who.nick, "error", err)
 			}
 			for _, ref := range u.chans {
