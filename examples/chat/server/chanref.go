@@ -67,14 +67,14 @@ type chanCall struct {
 // or one that another node described (m.node set).
 func (n *network) wireMember(m member) *chatpb.Member {
 	away, isAway := m.st.awayMessage()
-	node := m.node
+	node, server := m.node, m.server
 	if node == "" {
-		node = n.addr
+		node, server = n.addr, n.cfg.Name
 	}
 	return &chatpb.Member{
 		Node: node, Id: m.id, Nick: m.nick, User: []byte(m.user), Host: []byte(m.host),
 		Caps: uint32(m.st.capSet()), Modes: m.st.modes.Load(), Away: isAway, AwayText: []byte(away),
-		Realname: []byte(m.st.realName()), Idle: m.st.idle.Load(), Signon: m.st.signon.Load(),
+		Realname: []byte(m.st.realName()), Idle: m.st.idle.Load(), Signon: m.st.signon.Load(), Server: server,
 	}
 }
 

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"slices"
+	"strings"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/cluster"
+	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
 	chatpb "github.com/weft-go/weft/proto"
 )
@@ -99,4 +103,29 @@ func (c *conn) netChannels(f *fiber.Fiber) ([]chanRef, error) {
 		refs = append(refs, c.net.channel(string(name)))
 	}
 	return refs, nil
+}
+
+// whoNet queues the WHO replies for the users of other nodes that match
+// a (non-channel) mask, from the user directory. An invisible one is
+// shown to operators and to a mask that is its exact nickname only: this
+// node cannot tell whether it shares a channel with the client.
+func (c *conn) whoNet(f *fiber.Fiber, req whoReq) {
+	r, err := cluster.Ask(f, c.net.usersRef(), userList{UserList: &chatpb.UserList{}})
+	if err != nil {
+		c.internalError(err)
+		return
+	}
+	users := r.GetUsers()
+	slices.SortFunc(users, func(a, b *chatpb.Member) int { return strings.Compare(a.GetNick(), b.GetNick()) })
+	me, oper := c.member(), c.st.mode(umodeOper)
+	for _, u := range users {
+		if u.GetNode() == c.net.addr {
+			continue // this node's: the registry answered for them
+		}
+		m := fromWire(u, nil)
+		if !c.whoMatches(req, m) || m.st.mode(umodeInvisible) && !oper && !irc.EqualFold(m.nick, req.mask) {
+			continue
+		}
+		c.reply(c.whoLine(me, req, "*", m, ""))
+	}
 }

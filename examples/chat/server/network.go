@@ -28,6 +28,7 @@ const (
 	nickKindName  = "chat-nick"      // a nickname: identity its folded form
 	dirKindName   = "chat-directory" // the list of open channels: identity dirIdentity
 	dirIdentity   = "channels"
+	usersIdentity = "users" // the user directory, of the directory kind
 )
 
 // network is a server's part in a network of nodes: its member of the
@@ -59,9 +60,13 @@ func startNetwork(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*net
 	n.nicks = cluster.NewKind(nickKindName, func() actor.Behavior[proto.Message] { return &nickActor{net: n} })
 	cluster.Accept[nickClaim](n.nicks)
 	cluster.Accept[nickLookup](n.nicks)
-	n.dir = cluster.NewKind(dirKindName, func() actor.Behavior[proto.Message] { return &directory{open: map[string]string{}} })
+	n.dir = cluster.NewKind(dirKindName, func() actor.Behavior[proto.Message] {
+		return &directory{net: n, open: map[string]string{}, users: map[string]*chatpb.Member{}}
+	})
 	cluster.Accept[dirList](n.dir)
 	cluster.Accept[dirUpdate](n.dir)
+	cluster.Accept[userUpdate](n.dir)
+	cluster.Accept[userList](n.dir)
 	if _, err := actor.Spawn(sys, nodeActorName, func() actor.Behavior[proto.Message] {
 		return actor.BehaviorFunc[proto.Message](func(_ *actor.Self[proto.Message], msg proto.Message) {
 			if d, ok := msg.(*chatpb.Deliver); ok {
@@ -126,9 +131,14 @@ func (n *network) nick(nick string) cluster.Ref[proto.Message] {
 	return cluster.Get(n.member(), n.nicks, chanIdentity(irc.Fold(nick)))
 }
 
-// directory returns the reference to the channel directory.
+// directoryRef returns the reference to the channel directory.
 func (n *network) directoryRef() cluster.Ref[proto.Message] {
 	return cluster.Get(n.member(), n.dir, dirIdentity)
+}
+
+// usersRef returns the reference to the user directory.
+func (n *network) usersRef() cluster.Ref[proto.Message] {
+	return cluster.Get(n.member(), n.dir, usersIdentity)
 }
 
 // deliver sends items to the clients of the node at addr (one way).
@@ -151,7 +161,7 @@ func fromWire(w *chatpb.Member, out outbox) member {
 	st.idle.Store(w.GetIdle())
 	st.signon.Store(w.GetSignon())
 	return member{id: w.GetId(), nick: w.GetNick(), user: string(w.GetUser()), host: string(w.GetHost()),
-		out: out, st: st, node: w.GetNode()}
+		out: out, st: st, node: w.GetNode(), server: w.GetServer()}
 }
 
 // --- what a channel queues for other nodes ---
@@ -508,6 +518,8 @@ type nickActor struct {
 	net      *network
 	owner    *chatpb.Member // nil: free
 	channels [][]byte       // the owner's channels, as its registry last said
+	order    fiber.Mutex    // held by the fiber telling the user directory
+	pending  int            // fibers telling the user directory
 }
 
 func sameOwner(a, b *chatpb.Member) bool { return a.GetNode() == b.GetNode() && a.GetId() == b.GetId() }
@@ -519,6 +531,7 @@ func (na *nickActor) Receive(self *actor.Self[proto.Message], msg proto.Message)
 		o := m.GetOwner()
 		if na.owner == nil || sameOwner(na.owner, o) || !na.net.alive(na.owner.GetNode()) {
 			na.owner, na.channels = o, m.GetChannels()
+			na.listed(self, o, true)
 			actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Ok: true, Owner: o})
 			return
 		}
@@ -531,13 +544,49 @@ func (na *nickActor) Receive(self *actor.Self[proto.Message], msg proto.Message)
 		actor.ReplyTo(self, m).Send(&chatpb.NickOwner{Ok: true, Owner: na.owner, Channels: na.channels})
 	case *chatpb.NickRelease:
 		if na.owner != nil && na.owner.GetNode() == m.GetNode() && na.owner.GetId() == m.GetId() {
+			na.listed(self, na.owner, false)
 			na.owner, na.channels = nil, nil
-			self.Stop()
 		}
 	}
 }
 
+// listed tells the user directory that owner holds the nickname now
+// (present) or no longer, from a fiber; a released nickname's actor then
+// stops, unless it was claimed again meanwhile. Fibers of the actor run
+// one at a time in its turns, so the directory hears of its claims and
+// releases in order.
+func (na *nickActor) listed(self *actor.Self[proto.Message], owner *chatpb.Member, present bool) {
+	na.pending++
+	self.Go("user directory", func(f *fiber.Fiber) error {
+		defer func() {
+			if na.pending--; na.pending == 0 && na.owner == nil {
+				self.Stop()
+			}
+		}()
+		// The mutex hands itself over in FIFO order: the updates reach the
+		// directory in the order of the claims and releases.
+		if err := na.order.Lock(f); err != nil {
+			return nil // the actor stops
+		}
+		defer na.order.Unlock()
+		_, _ = cluster.Ask(f, na.net.usersRef(), userUpdate{UserUpdate: &chatpb.UserUpdate{User: owner, Present: present}})
+		return nil
+	})
+}
+
 // --- the channel directory ---
+
+// userUpdate is UserUpdate as a request of the directory kind.
+type userUpdate struct {
+	actor.Request[proto.Message, *chatpb.UserEntries]
+	*chatpb.UserUpdate
+}
+
+// userList is UserList as a request of the directory kind.
+type userList struct {
+	actor.Request[proto.Message, *chatpb.UserEntries]
+	*chatpb.UserList
+}
 
 // dirList is DirList as a request of the directory kind.
 type dirList struct {
@@ -552,9 +601,14 @@ type dirUpdate struct {
 	*chatpb.DirUpdate
 }
 
-// directory is the behavior of the channel directory: the names of the
-// open channels, for LIST and LUSERS.
-type directory struct{ open map[string]string } // by folded name
+// directory is the behavior of the directory kind: as the channel
+// directory, the names of the open channels (LIST); as the user directory,
+// the users of the network (WHO).
+type directory struct {
+	net   *network
+	open  map[string]string         // by folded name
+	users map[string]*chatpb.Member // by folded nickname
+}
 
 // Receive implements [actor.Behavior].
 func (d *directory) Receive(self *actor.Self[proto.Message], msg proto.Message) {
@@ -567,6 +621,25 @@ func (d *directory) Receive(self *actor.Self[proto.Message], msg proto.Message) 
 			delete(d.open, irc.Fold(name))
 		}
 		actor.ReplyTo(self, m).Send(&chatpb.DirChannels{})
+	case userUpdate:
+		u := m.GetUser()
+		key := irc.Fold(u.GetNick())
+		if m.GetPresent() {
+			d.users[key] = u
+		} else if cur := d.users[key]; cur != nil && sameOwner(cur, u) {
+			delete(d.users, key)
+		}
+		actor.ReplyTo(self, m).Send(&chatpb.UserEntries{})
+	case userList:
+		users := make([]*chatpb.Member, 0, len(d.users))
+		for key, u := range d.users {
+			if !d.net.alive(u.GetNode()) {
+				delete(d.users, key) // its node is gone
+				continue
+			}
+			users = append(users, u)
+		}
+		actor.ReplyTo(self, m).Send(&chatpb.UserEntries{Users: users})
 	case dirList:
 		names := make([][]byte, 0, len(d.open))
 		for _, name := range d.open {

@@ -9,6 +9,7 @@ package server_test
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,6 +193,21 @@ func TestNetworkNicks(t *testing.T) {
 	}
 	carol.send("PRIVMSG nobody :x")
 	carol.expectNumeric(irc.ErrNoSuchNick, "nobody")
+	carol.send("WHO *")
+	var who []string
+	for {
+		m := carol.expect("WHO", func(m irc.Message) bool {
+			return m.Command == irc.RplWhoReply.Code() || m.Command == irc.RplEndOfWho.Code()
+		})
+		if m.Command == irc.RplEndOfWho.Code() {
+			break
+		}
+		who = append(who, m.Param(5)+"@"+m.Param(4)) // nick@server
+	}
+	slices.Sort(who)
+	if got, want := strings.Join(who, " "), "alice@n0.test bob@n1.test carol@n2.test"; got != want {
+		t.Errorf("WHO * = %s; want %s", got, want)
+	}
 
 	alice.send("QUIT")
 	alice.expectClosed()

@@ -26,6 +26,9 @@ func (c *conn) cmdWho(f *fiber.Fiber, m irc.Message) {
 			c.internalError(err)
 			return
 		}
+		if c.net != nil {
+			c.whoNet(f, req)
+		}
 	}
 	if mask == "" {
 		mask = "*"
@@ -50,7 +53,7 @@ func (c *conn) cmdWhois(f *fiber.Fiber, m irc.Message) {
 		w := r.who
 		c.numeric(irc.RplWhoisUser, w.nick, w.user, w.host, "*", w.st.realName())
 		c.whoisChannels(f, w, r.chans)
-		c.numeric(irc.RplWhoisServer, w.nick, c.cfg.Name, c.cfg.Network+" chat server")
+		c.numeric(irc.RplWhoisServer, w.nick, c.serverOf(w), c.cfg.Network+" chat server")
 		if w.st.mode(umodeOper) {
 			c.numeric(irc.RplWhoisOperator, w.nick, "is an IRC operator")
 		}

@@ -145,9 +145,10 @@ type member struct {
 	out              outbox // the client's outbound queue
 	st               *userState
 	conn             actor.Ref[connMsg] // zero for a client of another node
-	// node is the cluster address of the client's node, for a member that
-	// a channel of a network holds ("" on a single server).
-	node string
+	// node is the cluster address of the client's node, and server its
+	// server name, for a member another node described ("" for a client
+	// of this server).
+	node, server string
 	// sink, if set, collects the replies to the request that carries this
 	// member (a labeled command, see labeled-response) instead of out.
 	// Members that are kept (channel members, registry entries) never

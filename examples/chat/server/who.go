@@ -63,7 +63,7 @@ func (in *info) whoLine(to member, req whoReq, channel string, m member, chanPre
 		channel = "*"
 	}
 	if req.fields == "" {
-		return in.appendNumeric(nil, irc.RplWhoReply, to.nick, channel, m.user, m.host, in.cfg.Name, m.nick,
+		return in.appendNumeric(nil, irc.RplWhoReply, to.nick, channel, m.user, m.host, in.serverOf(m), m.nick,
 			whoFlags(m, chanPrefix), "0 "+m.st.realName())
 	}
 	params := make([]string, 0, len(req.fields))
@@ -82,7 +82,7 @@ func (in *info) whoLine(to member, req whoReq, channel string, m member, chanPre
 		case 'i', 'h':
 			v = m.host // the host is the client's IP address
 		case 's':
-			v = in.cfg.Name
+			v = in.serverOf(m)
 		case 'n':
 			v = m.nick
 		case 'f':
@@ -105,6 +105,15 @@ func (in *info) whoLine(to member, req whoReq, channel string, m member, chanPre
 	return irc.Message{Source: in.cfg.Name, Command: irc.RplWhoSpcRpl.Code(), Params: ps, ForceTrailing: force}.AppendLine(nil, in.cfg.Limits.MaxLine)
 }
 
+// serverOf returns the name of m's server: this one, or, in a network,
+// the node's it is connected to.
+func (in *info) serverOf(m member) string {
+	if m.server != "" {
+		return m.server
+	}
+	return in.cfg.Name
+}
+
 // whoMatches reports whether a user matches a non-channel WHO mask: its
 // nickname, user name, host, realname or server matches the wildcard
 // mask ("*", "0" or none match everyone).
@@ -117,7 +126,7 @@ func (in *info) whoMatches(req whoReq, m member) bool {
 		return true
 	}
 	return irc.Match(req.mask, m.nick) || irc.Match(req.mask, m.user) || irc.Match(req.mask, m.host) ||
-		irc.Match(req.mask, m.st.realName()) || irc.Match(req.mask, in.cfg.Name) ||
+		irc.Match(req.mask, m.st.realName()) || irc.Match(req.mask, in.serverOf(m)) ||
 		irc.Match(req.mask, m.prefix())
 }
 
