@@ -81,6 +81,18 @@ func (c *conn) sendNet(f *fiber.Fiber, nick string, ol *outLine, tagmsg bool) (d
 	return deliverReply{found: true, nick: w.nick, away: away, isAway: isAway}, nil
 }
 
+// killNet disconnects a user of another node on an operator's order: its
+// node gives it the KILL line, then closes its link with reason.
+func (c *conn) killNet(f *fiber.Fiber, nick, comment, reason string) (deliverReply, error) {
+	w, found, err := c.findNetUser(f, nick)
+	if err != nil || !found {
+		return deliverReply{}, err
+	}
+	line := c.appendMsg(nil, c.prefix, "KILL", w.nick, comment)
+	c.net.deliver(w.node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_KILLED, Id: w.id, Line: line, Channel: []byte(reason)})
+	return deliverReply{found: true, nick: w.nick}, nil
+}
+
 // whoisAny looks a registered user up: on this node, then in the
 // network.
 func (c *conn) whoisAny(f *fiber.Fiber, nick string) (whoisReply, error) {

@@ -251,3 +251,34 @@ func TestNetworkList(t *testing.T) {
 		t.Errorf("LIST = %v; want #one with 2 users, #two with 1", got)
 	}
 }
+
+// TestNetworkOperators: an operator of one node kills a user of another,
+// and WALLOPS reaches +w users of every node; LUSERS counts the nodes.
+func TestNetworkOperators(t *testing.T) {
+	nodes := startNetworkWith(t, 2, server.Config{Opers: []server.Oper{{Name: "root", Password: "pw"}}})
+	op := nodes[0].registered(t, "op")
+	op.send("OPER root pw")
+	op.expectNumeric(irc.RplYoureOper)
+	watcher := nodes[1].registered(t, "watcher")
+	watcher.send("MODE watcher +w")
+	watcher.expectCmd("MODE", "watcher", "+w")
+	victim := nodes[1].registered(t, "victim")
+
+	op.send("LUSERS")
+	if got := op.expectNumeric(irc.RplLuserClient).Param(1); !strings.HasSuffix(got, "on 2 servers") {
+		t.Errorf("LUSERS 251 = %q; want … on 2 servers", got)
+	}
+	op.send("WALLOPS :hear ye")
+	watcher.expectCmd("WALLOPS", "hear ye")
+
+	op.send("KILL victim :spam")
+	m := victim.expectCmd("KILL", "victim")
+	if !strings.HasPrefix(m.Source, "op!") || m.Param(1) != "spam" {
+		t.Errorf("victim got KILL from %s with %q; want from op with \"spam\"", m.Source, m.Param(1))
+	}
+	if last := victim.expectClosed(); !strings.Contains(last, "Killed (op (spam))") {
+		t.Errorf("victim's last line = %q; want the Killed ERROR", last)
+	}
+	op.send("KILL nobody :x")
+	op.expectNumeric(irc.ErrNoSuchNick, "nobody")
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/weft-go/weft/actor"
 	"github.com/weft-go/weft/examples/chat/irc"
 	"github.com/weft-go/weft/fiber"
+	chatpb "github.com/weft-go/weft/proto"
 )
 
 // cmdOper handles "OPER name password" against Config.Opers: 381 and
@@ -66,6 +67,9 @@ func (c *conn) cmdKill(f *fiber.Fiber, m irc.Message) {
 	}
 	reason := "Killed (" + c.nick + " (" + m.Params[1] + "))"
 	r, err := actor.Ask(f, c.registry, killUser{nick: m.Params[0], source: c.prefix, comment: m.Params[1], reason: reason})
+	if err == nil && !r.found && c.net != nil {
+		r, err = c.killNet(f, m.Params[0], m.Params[1], reason)
+	}
 	if err != nil {
 		c.internalError(err)
 		return
@@ -87,7 +91,15 @@ func (c *conn) cmdWallops(_ *fiber.Fiber, m irc.Message) {
 	if !c.operOnly() {
 		return
 	}
-	c.registry.Send(wallops{line: c.appendMsg(nil, c.prefix, "WALLOPS", m.Params[0])})
+	line := c.appendMsg(nil, c.prefix, "WALLOPS", m.Params[0])
+	c.registry.Send(wallops{line: line})
+	if c.net != nil {
+		for _, node := range c.net.member().Members() {
+			if node != c.net.addr {
+				c.net.deliver(node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_WALLOPS, Line: line})
+			}
+		}
+	}
 }
 
 // userMode handles MODE on a nickname: the client's own modes only (502

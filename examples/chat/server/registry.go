@@ -97,11 +97,7 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		e.conn.Send(killed{reason: m.reason})
 		actor.ReplyTo(self, m).Send(deliverReply{found: true, nick: e.nick})
 	case wallops:
-		for _, e := range r.byID {
-			if e.registered && e.st.mode(umodeWallops) {
-				e.out.TryPush(m.line)
-			}
-		}
+		r.wallops(m.line)
 	case whowasQuery:
 		var found []whowasEntry
 		for i := len(r.history) - 1; i >= 0 && (m.count <= 0 || len(found) < m.count); i-- {
@@ -280,6 +276,10 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 // channels to their entries.
 func (r *registry) deliver(self *actor.Self[registryMsg], d *chatpb.Deliver) {
 	for _, it := range d.GetItems() {
+		if it.GetKind() == chatpb.Deliver_Item_KIND_WALLOPS {
+			r.wallops(it.GetLine())
+			continue
+		}
 		e := r.byID[it.GetId()]
 		if e == nil {
 			continue // gone: its QUIT is on its way to the channel
@@ -308,6 +308,18 @@ func (r *registry) deliver(self *actor.Self[registryMsg], d *chatpb.Deliver) {
 		case chatpb.Deliver_Item_KIND_LEFT:
 			delete(e.chans, key)
 			r.publish(self, e)
+		case chatpb.Deliver_Item_KIND_KILLED:
+			e.out.TryPush(it.GetLine())
+			e.conn.Send(killed{reason: name})
+		}
+	}
+}
+
+// wallops queues a WALLOPS line for every user with +w.
+func (r *registry) wallops(line []byte) {
+	for _, e := range r.byID {
+		if e.registered && e.st.mode(umodeWallops) {
+			e.out.TryPush(line)
 		}
 	}
 }

@@ -19,11 +19,15 @@ func (c *conn) cmdLusers(f *fiber.Fiber) {
 		return
 	}
 	s := strconv.Itoa
-	c.numeric(irc.RplLuserClient, "There are "+s(n.users-n.invisible)+" users and "+s(n.invisible)+" invisible on 1 servers")
+	servers := 1
+	if c.net != nil {
+		servers = max(1, len(c.net.member().Members()))
+	}
+	c.numeric(irc.RplLuserClient, "There are "+s(n.users-n.invisible)+" users and "+s(n.invisible)+" invisible on "+s(servers)+" servers")
 	c.numeric(irc.RplLuserOp, s(n.opers), "operator(s) online")
 	c.numeric(irc.RplLuserUnknown, s(n.unknown), "unknown connection(s)")
 	c.numeric(irc.RplLuserChannels, s(n.channels), "channels formed")
-	c.numeric(irc.RplLuserMe, "I have "+s(n.users)+" clients and 0 servers")
+	c.numeric(irc.RplLuserMe, "I have "+s(n.users)+" clients and "+s(servers-1)+" servers")
 	c.numeric(irc.RplLocalUsers, s(n.users), s(n.maxUsers), "Current local users "+s(n.users)+", max "+s(n.maxUsers))
 	c.numeric(irc.RplGlobalUsers, s(n.users), s(n.maxUsers), "Current global users "+s(n.users)+", max "+s(n.maxUsers))
 }
