@@ -170,9 +170,14 @@
 //     claim once its owner's node has left the cluster. PRIVMSG, NOTICE
 //     and TAGMSG to a user of another node, WHOIS, ISON, USERHOST and the
 //     nickname arguments of MODE and INVITE find users through it.
-//   - The directory ("chat-directory", identity "channels") lists the open
-//     channels for LIST; a channel's first JOIN is answered once it is
-//     listed.
+//   - The directory kind ("chat-directory") has two actors: the channel
+//     directory (identity "channels") lists the open channels for LIST (a
+//     channel's first JOIN is answered once it is listed); the user
+//     directory ("users") holds every user's snapshot, which the nickname
+//     actors send it on each claim and release, for WHO by mask.
+//   - A node's registry tells a nickname's actor the channels of its
+//     holder (for WHOIS elsewhere) on each join and part. KILL reaches the
+//     victim's node and WALLOPS every node as chatpb.Deliver items.
 //
 // Connection IDs carry 24 random bits of their node in their high bits,
 // so that they are unique in the network. Text travels as bytes: a line
@@ -184,9 +189,12 @@
 // after the member's next request there); a line reaches the members of
 // other nodes after the sender's next line may have been handled (it is
 // sent, not queued, before the answer), but still in order for each
-// sender and channel; WHO by mask, KILL, WALLOPS, WHOWAS, LUSERS and the
-// channels (319) in WHOIS of a user of another node are local to each
-// node. Ordering between a channel message and a private message of the
+// sender and channel; an invisible user of another node appears in WHO
+// by mask only to operators and to its exact nickname (its node knows whom
+// it shares channels with, the asker's does not); WHOWAS and the user
+// counts of LUSERS are each node's own (LUSERS counts the nodes as
+// servers); WHOIS of a user of another node lists the channels its node
+// last reported. Ordering between a channel message and a private message of the
 // same sender to the same recipient on another node is not kept (they
 // travel through different actors).
 //
