@@ -302,3 +302,71 @@ func TestWatchMembers(t *testing.T) {
 	stop()
 	stop() // twice
 }
+
+// TestMemberJoins: when a member joins, the identities the membership
+// now gives it move there: the activations elsewhere stop, and every
+// member reaches the one activation of each identity (never two that
+// both answer).
+func TestMemberJoins(t *testing.T) {
+	ports := freePorts(t, 3)
+	var peers []string
+	for _, p := range ports {
+		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
+	}
+	name := fmt.Sprintf("test%d", clusterSeq.Add(1))
+	provider := func(port int) cluster.Provider {
+		return cluster.Automanaged(cluster.AutomanagedConfig{Port: port, Peers: peers, Refresh: 100 * time.Millisecond})
+	}
+	tc := joinMembers(t, name, 2, func(i int) cluster.Provider { return provider(ports[i]) })
+	const ids = 24
+	for i := range ids {
+		if _, err := call(t, tc.ref(0, fmt.Sprint(i)), Add{Int64Value: wrapperspb.Int64(1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Watch both members' view until each sees the newcomer.
+	views := make(chan []string, 64)
+	for _, m := range tc.members {
+		w, err := actor.Spawn(m.System(), "view", func() actor.Behavior[[]string] {
+			return actor.BehaviorFunc[[]string](func(_ *actor.Self[[]string], addrs []string) { views <- addrs })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cluster.WatchMembers(m, w, func(addrs []string) []string { return addrs })()
+	}
+	late := joinMembers(t, name, 1, func(int) cluster.Provider { return provider(ports[2]) })
+	bound := time.After(20 * time.Second)
+	for seen := 0; seen < 2; {
+		select {
+		case v := <-views:
+			if slices.Contains(v, late.members[0].Addr()) {
+				seen++
+			}
+		case <-bound:
+			t.Fatal("the members never saw the newcomer")
+		}
+	}
+	moved := 0
+	for i := range ids {
+		id := fmt.Sprint(i)
+		a, err := call(t, tc.ref(0, id), Add{Int64Value: wrapperspb.Int64(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := call(t, cluster.Get(late.members[0], late.kind, id), Add{Int64Value: wrapperspb.Int64(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.GetValue() != a.GetValue()+1 {
+			t.Errorf("%s: totals %d through a member and %d through the newcomer; want one activation (consecutive totals)", id, a.GetValue(), b.GetValue())
+		}
+		if a.GetValue() == 1 {
+			moved++ // a fresh activation: the identity moved
+		}
+	}
+	if moved == 0 {
+		t.Errorf("no identity of %d moved to the newcomer", ids)
+	}
+	t.Logf("%d of %d identities moved to the newcomer", moved, ids)
+}

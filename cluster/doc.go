@@ -35,8 +35,14 @@
 // in advance: three members on loopback in one process, or three
 // processes), [Etcd] keeps the member list in an etcd cluster. Identities
 // are placed on members by rendezvous hashing over the members that host
-// their kind (protoactor-go's disthash identity lookup); a member's
-// activations move when membership changes.
+// their kind (protoactor-go's disthash identity lookup); activations move
+// when the membership changes: a member stops its activations of the
+// identities the new membership gives to another member (their hooks run
+// as for any stop), and the next request activates them at their new
+// owner, so that an identity never has two activations that both answer.
+// What an activation holds in memory does not move with it: a behavior
+// that must keep state across moves hands it over in its Stopping hook,
+// or keeps it elsewhere. [WatchMembers] tells an actor of each change.
 //
 // # Failures
 //
