@@ -305,8 +305,7 @@ func TestWatchMembers(t *testing.T) {
 
 // TestMemberJoins: when a member joins, the identities the membership
 // now gives it move there: the activations elsewhere stop, and every
-// member reaches the one activation of each identity (never two that
-// both answer).
+// member reaches the one new activation of each.
 func TestMemberJoins(t *testing.T) {
 	ports := freePorts(t, 3)
 	var peers []string
@@ -367,6 +366,18 @@ func TestMemberJoins(t *testing.T) {
 	}
 	if moved == 0 {
 		t.Errorf("no identity of %d moved to the newcomer", ids)
+	}
+	// The activations of the moved identities stopped where they were.
+	for stops := 0; stops < moved; {
+		select {
+		case s := <-tc.stopped:
+			if strings.HasPrefix(s, late.members[0].Addr()+" ") {
+				t.Errorf("an activation of the newcomer stopped: %s", s)
+			}
+			stops++
+		case <-bound:
+			t.Fatalf("%d of the %d moved identities' old activations stopped", stops, moved)
+		}
 	}
 	t.Logf("%d of %d identities moved to the newcomer", moved, ids)
 }

@@ -39,7 +39,7 @@
 // when the membership changes: a member stops its activations of the
 // identities the new membership gives to another member (their hooks run
 // as for any stop), and the next request activates them at their new
-// owner, so that an identity never has two activations that both answer.
+// owner, so that an identity never has two activations.
 // What an activation holds in memory does not move with it: a behavior
 // that must keep state across moves hands it over in its Stopping hook,
 // or keeps it elsewhere. [WatchMembers] tells an actor of each change.

@@ -135,21 +135,33 @@ type WireRequest[P, R any] interface {
 	proto.Message
 }
 
-// build returns protoactor's kind for a member of sys: Weft actor props
-// with the middleware that decodes requests and passivates.
-func (k *Kind[M]) build(sys *actor.System) *clustering.Kind {
-	p := actor.PropsOf(sys, k.produce, k.spawn...)
-	p = p.Configure(pa.WithReceiverMiddleware(k.middleware))
+// build returns protoactor's kind for the member mb: Weft actor props
+// with the middleware that decodes requests, passivates and tells mb of
+// the activations it hosts.
+func (k *Kind[M]) build(mb *Member) *clustering.Kind {
+	p := actor.PropsOf(mb.sys, k.produce, k.spawn...)
+	p = p.Configure(pa.WithReceiverMiddleware(func(next pa.ReceiverFunc) pa.ReceiverFunc { return k.middleware(mb, next) }))
 	return clustering.NewKind(k.name, p)
 }
 
 // middleware runs in each activation's turns, before Weft's: it turns the
-// wire form of a request into the request value, bound to its asker, and
-// passivates the activation when idle.
-func (k *Kind[M]) middleware(next pa.ReceiverFunc) pa.ReceiverFunc {
+// wire form of a request into the request value, bound to its asker,
+// passivates the activation when idle, and tracks it in mb.
+func (k *Kind[M]) middleware(mb *Member, next pa.ReceiverFunc) pa.ReceiverFunc {
 	return func(c pa.ReceiverContext, env *pa.MessageEnvelope) {
 		switch m := env.Message.(type) {
+		case *pa.Stopped:
+			if ctx, ok := c.(pa.Context); ok {
+				if ci := clustering.GetClusterIdentity(ctx); ci != nil {
+					mb.untrack(ci, ctx.Self())
+				}
+			}
 		case *pa.Started:
+			if ctx, ok := c.(pa.Context); ok {
+				if ci := clustering.GetClusterIdentity(ctx); ci != nil {
+					mb.track(ci, ctx.Self())
+				}
+			}
 			if k.idle > 0 {
 				if ctx, ok := c.(pa.Context); ok {
 					ctx.SetReceiveTimeout(k.idle)

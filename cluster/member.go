@@ -44,13 +44,20 @@ type Config struct {
 	// cluster's gossip before the others block it; protoactor's
 	// default is 20 seconds.
 	HeartbeatExpiration time.Duration
+	// Joining, if set, is called with the member as soon as it exists,
+	// before it starts to host activations: the other members may send
+	// it requests, and so start activations here, before Join returns.
+	// From then on the member may be used (Get, Ask, WatchMembers; its
+	// Addr once Join returns or an activation runs). It runs on Join's
+	// goroutine; if Join then fails, the member is shut down.
+	Joining func(*Member)
 }
 
 // HostedKind is a kind a member hosts: a [*Kind] of any protocol.
 type HostedKind interface {
 	// Name returns the kind's name.
 	Name() string
-	build(sys *actor.System) *clustering.Kind
+	build(m *Member) *clustering.Kind
 }
 
 // Member is one member (node) of a cluster: it hosts the activations of
@@ -69,7 +76,8 @@ type Member struct {
 	rdv     *clustering.Rendezvous
 	members []string             // the addresses of the members in the last topology
 	down    map[string]time.Time // members whose connection failed, and when
-	watches map[*watch]bool      // see WatchMembers
+	watches map[*watch]bool        // see WatchMembers
+	acts    map[activation]*pa.PID // the activations this member hosts
 
 	once sync.Once
 	done chan struct{} // closed when the shutdown is over
@@ -107,6 +115,8 @@ func Join(sys *actor.System, cfg Config) (_ *Member, err error) {
 	if err != nil {
 		return nil, err
 	}
+	m := &Member{sys: sys, timeout: cfg.RequestTimeout, rdv: clustering.NewRendezvous(), down: map[string]time.Time{},
+		acts: map[activation]*pa.PID{}, done: make(chan struct{})}
 	var kinds []*clustering.Kind
 	seen := map[string]bool{}
 	for _, k := range cfg.Kinds {
@@ -114,9 +124,8 @@ func Join(sys *actor.System, cfg Config) (_ *Member, err error) {
 			return nil, fmt.Errorf("cluster: Join: kind %q listed twice", k.Name())
 		}
 		seen[k.Name()] = true
-		kinds = append(kinds, k.build(sys))
+		kinds = append(kinds, k.build(m))
 	}
-	m := &Member{sys: sys, timeout: cfg.RequestTimeout, rdv: clustering.NewRendezvous(), down: map[string]time.Time{}, done: make(chan struct{})}
 	if m.timeout <= 0 {
 		m.timeout = 5 * time.Second
 	}
@@ -142,6 +151,9 @@ func Join(sys *actor.System, cfg Config) (_ *Member, err error) {
 	}()
 	m.c = clustering.New(sys.Raw(), ccfg)
 	m.topo = sys.Raw().EventStream.Subscribe(m.onEvent)
+	if cfg.Joining != nil {
+		cfg.Joining(m)
+	}
 	m.c.StartMember()
 	return m, nil
 }
@@ -178,6 +190,7 @@ func (m *Member) onEvent(evt any) {
 			for w := range m.watches {
 				w.notify(slices.Clone(addrs))
 			}
+			m.moveAway()
 		}
 		for addr := range m.down {
 			if !slices.ContainsFunc(e.Members, func(mb *clustering.Member) bool { return mb.Address() == addr }) {
@@ -218,6 +231,52 @@ func (m *Member) owner(ci *clustering.ClusterIdentity) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.rdv.GetByClusterIdentity(ci)
+}
+
+// activation names an activation this member hosts.
+type activation struct{ kind, identity string }
+
+// track records an activation that started here, untrack one that
+// stopped.
+//
+// An activation that starts for an identity this member's membership
+// gives to another member (a request from a member whose view is behind)
+// is stopped at once: the asker retries, and finds the owner once its
+// view has caught up.
+func (m *Member) track(ci *clustering.ClusterIdentity, pid *pa.PID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if owner := m.rdv.GetByClusterIdentity(ci); owner != "" && owner != m.sys.Raw().Address() {
+		m.sys.Raw().Root.Stop(pid)
+		return
+	}
+	m.acts[activation{ci.GetKind(), ci.GetIdentity()}] = pid
+}
+
+func (m *Member) untrack(ci *clustering.ClusterIdentity, pid *pa.PID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := activation{ci.GetKind(), ci.GetIdentity()}
+	if cur := m.acts[a]; cur != nil && cur.Equal(pid) {
+		delete(m.acts, a)
+	}
+}
+
+// moveAway stops the activations of the identities that the membership,
+// as it just changed, gives to another member (protoactor-go's identity
+// lookup sends their next requests there, and would leave them running):
+// their new owner activates them on their next request, so that an
+// identity never has two activations. Called with mu held.
+func (m *Member) moveAway() {
+	self := m.sys.Raw().Address()
+	for a, pid := range m.acts {
+		owner := m.rdv.GetByClusterIdentity(clustering.NewClusterIdentity(a.identity, a.kind))
+		if owner == "" || owner == self {
+			continue
+		}
+		delete(m.acts, a)
+		m.sys.Raw().Root.Stop(pid) // asynchronous: its hooks run in its turn
+	}
 }
 
 // watch is one WatchMembers.

@@ -127,8 +127,11 @@ func (ch *channel) Receive(self *actor.Self[chanMsg], msg chanMsg) {
 		actor.ReplyTo(self, m).Send(ch.say(m))
 	case chanJoin:
 		actor.ReplyTo(self, m).Send(ch.join(m))
-	case chanRejoin:
-		actor.ReplyTo(self, m).Send(ch.rejoin(m))
+	case chanSync:
+		for _, w := range m.members {
+			ch.restore(w)
+		}
+		actor.ReplyTo(self, m).Send(ackOK)
 	case chanPart:
 		actor.ReplyTo(self, m).Send(ch.part(m))
 	case chanTopic:
@@ -295,19 +298,16 @@ func (ch *channel) join(m chanJoin) joinReply {
 	return joinReply{joined: true}
 }
 
-// rejoin puts a member back on the channel without a word to anyone (they
-// never saw it leave): after a node died, the channels it ran start
-// afresh elsewhere, and each node's registry puts its clients back. The
-// first member back is the channel's operator, as the first to join is.
-func (ch *channel) rejoin(m chanRejoin) joinReply {
-	if !ch.reopen() {
-		return joinReply{retry: true}
+// restore puts a member back on the channel without a word to anyone
+// (they never saw it leave): a network's channel that starts (after its
+// node died, or its identity moved) gathers its members from their nodes.
+// The first member back is the channel's operator, as the first to join
+// is.
+func (ch *channel) restore(m member) {
+	if _, me := ch.find(m.id); me == nil {
+		ch.members = append(ch.members, &chanMember{member: m.kept(), op: len(ch.members) == 0})
+		ch.joined(m, true)
 	}
-	if _, me := ch.find(m.who.id); me == nil {
-		ch.members = append(ch.members, &chanMember{member: m.who.kept(), op: len(ch.members) == 0})
-		ch.joined(m.who, true)
-	}
-	return joinReply{joined: true}
 }
 
 // split removes the members whose node is not among nodes (it died or

@@ -69,7 +69,7 @@ func (n *network) wireMember(m member) *chatpb.Member {
 	away, isAway := m.st.awayMessage()
 	node, server := m.node, m.server
 	if node == "" {
-		node, server = n.addr, n.cfg.Name
+		node, server = n.here(), n.cfg.Name
 	}
 	return &chatpb.Member{
 		Node: node, Id: m.id, Nick: m.nick, User: []byte(m.user), Host: []byte(m.host),
@@ -88,9 +88,13 @@ func (n *network) wireRequest(msg chanMsg) (*chatpb.ChanRequest, member) {
 	case chanJoin:
 		who = m.who
 		w.Op = &chatpb.ChanRequest_Join_{Join: &chatpb.ChanRequest_Join{Key: []byte(m.key)}}
-	case chanRejoin:
-		who = m.who
-		w.Op = &chatpb.ChanRequest_Rejoin_{Rejoin: &chatpb.ChanRequest_Rejoin{}}
+	case chanSync:
+		w.Who = &chatpb.Member{Node: n.here()}
+		sync := &chatpb.ChanRequest_Sync{}
+		for _, m := range m.members {
+			sync.Members = append(sync.Members, n.wireMember(m))
+		}
+		w.Op = &chatpb.ChanRequest_Sync_{Sync: sync}
 	case chanPart:
 		who = m.who
 		w.Op = &chatpb.ChanRequest_Part_{Part: &chatpb.ChanRequest_Part{Reason: []byte(m.reason)}}

@@ -70,11 +70,6 @@ type Cluster struct {
 	// RequestTimeout bounds a request to a channel or a nickname of the
 	// network (default 5 s: see [cluster.Config]).
 	RequestTimeout time.Duration
-	// RebuildGrace is how long a channel that the loss of a node made
-	// start afresh refuses messages (400), while the other nodes put their
-	// clients back on it; default 3 s, a little more than the automanaged
-	// provider takes to notice a dead node and the other nodes to rejoin.
-	RebuildGrace time.Duration
 }
 
 // Oper is one operator's credentials: "OPER name password". Its String
@@ -210,7 +205,6 @@ func (c Config) withDefaults() Config {
 	if c.Cluster.Provider != nil && c.Cluster.Name == "" {
 		c.Cluster.Name = DefaultClusterName
 	}
-	defD(&c.Cluster.RebuildGrace, 3*time.Second)
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}

@@ -198,35 +198,39 @@
 // same sender to the same recipient on another node is not kept (they
 // travel through different actors).
 //
-// Faults: channels, nicknames and the directory live in memory only, on
-// the node that runs them. When a node dies (or leaves), its clients are
-// gone; every node hears of it through its member's watch of the
-// membership ([cluster.WatchMembers]) and repairs what it can:
+// A channel's activation gathers its members before anything else: with
+// its first request it asks every node's registry which of its clients
+// are on the channel (chatpb.Deliver KIND_SYNC; each registry answers with
+// a ChanRequest.Sync, maybe empty), and the requests wait, in order, in
+// fibers of the activation until every node has answered, left, or
+// Cluster.RequestTimeout has passed. A new channel pays one message to
+// and from each node; a channel that starts again elsewhere starts with
+// everyone who is on it.
 //
-//   - A channel that runs on a survivor drops the members of the lost node
-//     and sends the others their QUIT (":nick!user@host QUIT :*.net
-//     *.split"), as IRC networks do for a netsplit; it keeps its topic,
-//     modes, bans and operators.
-//   - Each survivor's registry claims its clients' nicknames again (those
-//     the lost node held start afresh) and puts each of its clients back
-//     on its channels with a silent rejoin: a channel the lost node ran
-//     starts afresh on a survivor with the survivors' members (the first
-//     one back is its operator), without its topic, modes, bans or other
-//     operators, which are lost. For Cluster.RebuildGrace (3 s) after the
-//     first rejoin such a channel refuses messages with 400 ("being
-//     rebuilt"), so that none reaches only the members already back. The
-//     directory lists every channel again.
-//   - A request in flight to the lost node fails within
-//     Cluster.RequestTimeout: the client gets 400 naming what was
-//     unreachable ("not done, try again"), never a disconnect; a message
-//     is either delivered once to every member or reported to its sender.
+// Faults and changes of membership: channels, nicknames and the
+// directories live in memory only, on the node that runs them. Every node
+// hears of a change through its member's watch of the membership
+// ([cluster.WatchMembers]).
 //
-// A node that joins a network that is already serving takes over the
-// identities the cluster's hashing now gives it; channels whose
-// identities move to it would start afresh there while their old
-// activation lives on. Start every node before the clients connect
-// (rebuilding on a join, and keeping topics and modes across a loss, are
-// not done yet).
+//   - When a node dies (or leaves), its clients are gone. A channel that
+//     runs on a survivor drops them and sends the others their QUIT
+//     (":nick!user@host QUIT :*.net *.split"), as IRC networks do for a
+//     netsplit; it keeps its topic, modes, bans and operators. A channel
+//     the lost node ran starts again on a survivor with its next request
+//     and gathers the survivors' members (the first one back is its
+//     operator); its topic, modes, bans and other operators are lost.
+//     Each survivor's registry claims its clients' nicknames again (those
+//     the lost node held start afresh), and each open channel lists itself
+//     in the directory again.
+//   - When a node joins, the identities the cluster's hashing now gives it
+//     move there (package cluster stops their activations elsewhere): a
+//     channel that moves starts again on the new node with all its
+//     members, as after a loss, and also loses its topic and modes.
+//   - A request in flight to a node that dies or stops answering fails
+//     within Cluster.RequestTimeout: the client gets 400 naming what was
+//     unreachable ("not done, try again", or, after a timeout, "it may not
+//     have been done"), never a disconnect. A message is delivered once
+//     to every member or reported to its sender.
 //
 // The chat imports package cluster and package remote (to address the
 // nodes' chat-node actors); no protoactor-go package.

@@ -26,7 +26,7 @@ func (c *conn) claimNetNick(f *fiber.Fiber, who member) (bool, error) {
 
 // releaseNetNick releases a nickname the client held in the network.
 func (c *conn) releaseNetNick(f *fiber.Fiber, nick string) {
-	_ = cluster.Tell(f, c.net.nick(nick), proto.Message(&chatpb.NickRelease{Node: c.net.addr, Id: c.id}))
+	_ = cluster.Tell(f, c.net.nick(nick), proto.Message(&chatpb.NickRelease{Node: c.net.here(), Id: c.id}))
 }
 
 // findNetUser looks a nickname up in the network: the user of another
@@ -40,7 +40,7 @@ func (c *conn) findNetUser(f *fiber.Fiber, nick string) (member, bool, error) {
 // node last told the network.
 func (c *conn) findNetUserChannels(f *fiber.Fiber, nick string) (member, []chanRef, bool, error) {
 	r, err := cluster.Ask(f, c.net.nick(nick), nickLookup{NickLookup: &chatpb.NickLookup{}})
-	if err != nil || !r.GetOk() || r.GetOwner().GetNode() == c.net.addr {
+	if err != nil || !r.GetOk() || r.GetOwner().GetNode() == c.net.here() {
 		// A client of this node that the registry does not know is gone.
 		return member{}, nil, false, err
 	}
@@ -131,7 +131,7 @@ func (c *conn) whoNet(f *fiber.Fiber, req whoReq) {
 	slices.SortFunc(users, func(a, b *chatpb.Member) int { return strings.Compare(a.GetNick(), b.GetNick()) })
 	me, oper := c.member(), c.st.mode(umodeOper)
 	for _, u := range users {
-		if u.GetNode() == c.net.addr {
+		if u.GetNode() == c.net.here() {
 			continue // this node's: the registry answered for them
 		}
 		m := fromWire(u, nil)

@@ -39,12 +39,14 @@ type network struct {
 	*info
 	sys      *actor.System
 	registry actor.Ref[registryMsg]
-	m        atomic.Pointer[cluster.Member]
-	addr     string // this node's cluster address
-	tag      uint64 // the high bits of this node's connection IDs
+	m        atomic.Pointer[cluster.Member] // set as the member starts joining
+	tag      uint64                         // the high bits of this node's connection IDs
 
 	chans, nicks, dir *cluster.Kind[proto.Message]
 }
+
+// here returns this node's cluster address.
+func (n *network) here() string { return n.member().Addr() }
 
 // startNetwork joins the cluster of cfg.Cluster with sys, hosting the
 // network's kinds, and starts this node's actor.
@@ -81,17 +83,18 @@ func startNetwork(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*net
 		Name: cc.Name, Address: cc.Addr, Provider: cc.Provider,
 		Kinds:          []cluster.HostedKind{n.chans, n.nicks, n.dir},
 		RequestTimeout: cc.RequestTimeout,
+		// The kinds' activations may start before Join returns: other
+		// nodes send requests here as soon as they see this one.
+		Joining: func(m *cluster.Member) { n.m.Store(m) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: network: %w", err)
 	}
-	n.addr = m.Addr()
-	n.m.Store(m)
 	cluster.WatchMembers(m, reg, func(nodes []string) registryMsg { return nodesChanged{nodes: nodes} }) // ends with m
 	return n, nil
 }
 
-// member returns the cluster member (nil while joining).
+// member returns the cluster member.
 func (n *network) member() *cluster.Member { return n.m.Load() }
 
 // shutdown leaves the cluster.
@@ -104,7 +107,7 @@ func (n *network) shutdown(ctx context.Context) error {
 
 // alive reports whether the node at addr is a member of the cluster.
 func (n *network) alive(addr string) bool {
-	if addr == n.addr {
+	if addr == n.here() {
 		return true
 	}
 	m := n.member()
@@ -272,15 +275,31 @@ func (q *netOut) TryPush(line []byte) bool {
 // netChannel is the behavior of a network's channel: the channel of a
 // single server, whose members are clients of any node, reached through
 // an outbound batch, and whose requests and answers are chatpb messages.
+//
+// An activation first gathers its members: with its first request it asks
+// every node's registry which of its clients are on the channel (a
+// Deliver KIND_SYNC to each node, answered with a ChanRequest.Sync), and
+// it handles nothing else until every node has answered (or left, or
+// Cluster.RequestTimeout passed): the requests wait in fibers, in order.
+// So a channel that starts after its node died, or after its identity
+// moved to another node, starts with everyone who is on it, and no
+// message reaches only some of them. (For a new channel, every node
+// answers with nobody.)
 type netChannel struct {
 	ch        *channel
 	out       *outbound
 	opened    bool   // the request being handled opened the channel
 	stopWatch func() // ends the watch of the membership
-	// rebuilding is set while a channel that a rejoin activated waits for
-	// its other members to be rejoined (Cluster.RebuildGrace): messages
-	// are refused meanwhile, so that none reaches only some members.
-	rebuilding bool
+
+	waiting map[string]bool // the nodes yet to answer
+	synced  fiber.Event     // set when the members are gathered
+	timer   *fiber.Fiber    // ends the gathering at the bound
+
+	// inFiber is the fiber handling the request, if one is (a request
+	// that waited for the members); what the channel spawns meanwhile is
+	// deferred to it.
+	inFiber  *fiber.Fiber
+	deferred []func(*fiber.Fiber) error
 }
 
 func newNetChannel(n *network) *netChannel {
@@ -293,20 +312,23 @@ func newNetChannel(n *network) *netChannel {
 // Started implements [actor.Starter].
 func (nc *netChannel) Started(self *actor.Self[proto.Message]) {
 	nc.ch.stop = self.Stop
-	nc.ch.spawn = func(name string, fn func(*fiber.Fiber) error) { self.Go(name, fn) }
-	if m := nc.ch.net.member(); m != nil {
-		nc.stopWatch = cluster.WatchMembers(m, self.Ref(), func(nodes []string) proto.Message {
-			return &chatpb.NodesChanged{Nodes: nodes}
-		})
+	nc.ch.spawn = func(name string, fn func(*fiber.Fiber) error) {
+		if nc.inFiber != nil {
+			nc.deferred = append(nc.deferred, fn)
+			return
+		}
+		self.Go(name, fn)
 	}
+	nc.stopWatch = cluster.WatchMembers(nc.ch.net.member(), self.Ref(), func(nodes []string) proto.Message {
+		return &chatpb.NodesChanged{Nodes: nodes}
+	})
 }
 
 // Stopping implements [actor.Stopper].
-func (nc *netChannel) Stopping(*actor.Self[proto.Message]) {
-	if nc.stopWatch != nil {
-		nc.stopWatch()
-	}
-}
+func (nc *netChannel) Stopping(*actor.Self[proto.Message]) { nc.stopWatch() }
+
+// Stopped implements [actor.Stopper].
+func (nc *netChannel) Stopped(*actor.Self[proto.Message]) {}
 
 // Receive implements [actor.Behavior]: it handles the request as the
 // channel of a single server would, sends what it queued for the clients
@@ -320,53 +342,167 @@ func (nc *netChannel) Receive(self *actor.Self[proto.Message], msg proto.Message
 	if !ok {
 		return
 	}
-	rep := nc.handle(c.ChanRequest)
-	nc.out.flush()
 	reply := actor.ReplyTo(self, c)
-	if !nc.opened {
-		reply.Send(rep)
+	if s := c.GetSync(); s != nil {
+		reply.Send(&chatpb.ChanReply{Ok: true})
+		if nc.ch.name == "" {
+			// An answer to an activation that stopped since: this one
+			// asked nobody.
+			self.Stop()
+			return
+		}
+		nc.sync(self, c.GetWho().GetNode(), s)
+		nc.out.flush()
 		return
 	}
-	// The first JOIN is answered once the directory lists the channel, so
-	// that a LIST after it shows the channel.
-	nc.opened = false
-	name := nc.ch.name
-	self.Go("directory "+name, func(f *fiber.Fiber) error {
-		// Best effort: a directory that cannot be reached misses the
-		// channel in LIST, which costs nothing else.
-		_, _ = cluster.Ask(f, nc.ch.net.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
-		reply.Send(rep)
+	if nc.ch.name == "" {
+		nc.start(self, c.ChanRequest)
+	}
+	if nc.synced.IsSet() {
+		nc.answer(self, nil, c.ChanRequest, reply)
+		return
+	}
+	self.Go("wait for members", func(f *fiber.Fiber) error {
+		if err := nc.synced.Wait(f); err != nil {
+			return reply.Fail(err)
+		}
+		nc.answer(self, f, c.ChanRequest, reply)
 		return nil
 	})
 }
 
+// start names the channel after its first request and asks every node
+// for its members.
+func (nc *netChannel) start(self *actor.Self[proto.Message], w *chatpb.ChanRequest) {
+	ch := nc.ch
+	ch.name = string(w.GetChannel())
+	ch.key = irc.Fold(ch.name)
+	ch.ref = ch.net.channel(ch.name)
+	nc.waiting = make(map[string]bool)
+	for _, node := range ch.net.member().Members() {
+		nc.waiting[node] = true
+		ch.net.deliver(node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_SYNC, Channel: []byte(ch.name)})
+	}
+	if len(nc.waiting) == 0 {
+		nc.synced.Set()
+		return
+	}
+	bound := ch.cfg.Cluster.RequestTimeout
+	if bound <= 0 {
+		bound = 5 * time.Second
+	}
+	nc.timer = self.Go("members bound", func(f *fiber.Fiber) error {
+		if err := f.Sleep(bound); err != nil {
+			return nil // gathered in time
+		}
+		ch.cfg.Logger.Warn("channel: nodes did not say who is on it in time", "channel", ch.name, "nodes", len(nc.waiting))
+		nc.gathered(self, f)
+		return nil
+	})
+}
+
+// sync adds a node's members and ends the gathering once every node has
+// answered.
+func (nc *netChannel) sync(self *actor.Self[proto.Message], node string, s *chatpb.ChanRequest_Sync) {
+	for _, w := range s.GetMembers() {
+		nc.ch.restore(fromWire(w, &netOut{o: nc.out, node: w.GetNode(), id: w.GetId()}))
+	}
+	if nc.waiting[node] {
+		delete(nc.waiting, node)
+		if len(nc.waiting) == 0 {
+			nc.gathered(self, nil)
+		}
+	}
+}
+
+// gathered ends the gathering: the waiting requests go on, in order, and
+// a channel that has members (it moved, or its node died) is listed in
+// the directory again, which may have started afresh too.
+func (nc *netChannel) gathered(self *actor.Self[proto.Message], f *fiber.Fiber) {
+	clear(nc.waiting)
+	if nc.timer != nil {
+		nc.timer.Cancel(nil)
+		nc.timer = nil
+	}
+	nc.synced.Set()
+	if len(nc.ch.members) > 0 {
+		nc.list(self, f)
+	}
+}
+
+// list tells the directory the channel is open: from f, or from a fiber
+// of its own if f is nil (in a turn).
+func (nc *netChannel) list(self *actor.Self[proto.Message], f *fiber.Fiber) {
+	name := nc.ch.name
+	tell := func(f *fiber.Fiber) error {
+		// Best effort: a directory that cannot be reached misses the
+		// channel in LIST, which costs nothing else.
+		_, _ = cluster.Ask(f, nc.ch.net.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
+		return nil
+	}
+	if f != nil {
+		_ = tell(f)
+		return
+	}
+	self.Go("directory "+name, tell)
+}
+
+// answer handles a request (in a turn, or in the fiber f that waited for
+// the members), sends what it queued for other nodes, and answers; the
+// first JOIN is answered once the directory lists the channel, so that a
+// LIST after it shows the channel.
+func (nc *netChannel) answer(self *actor.Self[proto.Message], f *fiber.Fiber, w *chatpb.ChanRequest, reply actor.Reply[*chatpb.ChanReply]) {
+	nc.inFiber = f
+	rep := nc.handle(w)
+	nc.inFiber = nil
+	nc.out.flush()
+	opened, deferred := nc.opened, nc.deferred
+	nc.opened, nc.deferred = false, nil
+	finish := func(f *fiber.Fiber) error {
+		if opened {
+			nc.list(self, f)
+		}
+		reply.Send(rep)
+		for _, fn := range deferred {
+			_ = fn(f)
+		}
+		return nil
+	}
+	switch {
+	case f != nil:
+		_ = finish(f)
+	case opened:
+		self.Go("directory "+nc.ch.name, finish)
+	default:
+		reply.Send(rep)
+	}
+}
+
 // nodesChanged drops the members of nodes that left (with a QUIT to the
-// others) and lists the channel in the directory again, which may have
-// been on a node that left.
+// others), stops waiting for their answer, and lists the channel in the
+// directory again, which may have been on a node that left.
 func (nc *netChannel) nodesChanged(self *actor.Self[proto.Message], nodes []string) {
 	ch := nc.ch
 	if ch.name == "" || ch.closed {
 		return
 	}
+	for node := range nc.waiting {
+		if !slices.Contains(nodes, node) {
+			delete(nc.waiting, node)
+			if len(nc.waiting) == 0 {
+				nc.gathered(self, nil)
+			}
+		}
+	}
 	ch.split(nodes)
 	nc.out.flush()
-	if ch.closed {
-		return
+	if !ch.closed && nc.synced.IsSet() {
+		nc.list(self, nil)
 	}
-	name := ch.name
-	self.Go("directory "+name, func(f *fiber.Fiber) error {
-		_, _ = cluster.Ask(f, ch.net.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
-		return nil
-	})
 }
 
 func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 	ch := nc.ch
-	if ch.name == "" {
-		ch.name = string(w.GetChannel())
-		ch.key = irc.Fold(ch.name)
-		ch.ref = ch.net.channel(ch.name)
-	}
 	sink := &replySink{}
 	who := fromWire(w.GetWho(), &netOut{o: nc.out, node: w.GetWho().GetNode(), id: w.GetWho().GetId()})
 	who.sink = sink
@@ -376,7 +512,7 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 		}
 	}
 	rep := &chatpb.ChanReply{}
-	if len(ch.members) == 0 && w.GetJoin() == nil && w.GetRejoin() == nil {
+	if len(ch.members) == 0 && w.GetJoin() == nil {
 		// Nobody is on the channel: it does not exist (the request
 		// activated it, or it is closing).
 		switch {
@@ -396,27 +532,10 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 		r := ch.join(chanJoin{who: who, key: string(op.Join.GetKey())})
 		rep.Joined, rep.Retry = r.joined, r.retry
 		nc.opened = r.joined && len(ch.members) == 1
-	case *chatpb.ChanRequest_Rejoin_:
-		fresh := len(ch.members) == 0
-		r := ch.rejoin(chanRejoin{who: who})
-		rep.Joined, rep.Retry = r.joined, r.retry
-		nc.opened = r.joined && len(ch.members) == 1
-		if fresh && r.joined && !nc.rebuilding {
-			nc.rebuilding = true
-			ch.spawn("rebuilding", func(f *fiber.Fiber) error {
-				err := f.Sleep(ch.cfg.Cluster.RebuildGrace)
-				nc.rebuilding = false
-				return err
-			})
-		}
 	case *chatpb.ChanRequest_Part_:
 		rep.Ok = ch.part(chanPart{who: who, reason: string(op.Part.GetReason())}).ok
 	case *chatpb.ChanRequest_Say_:
 		s := op.Say
-		if nc.rebuilding {
-			ch.numeric(who, irc.ErrUnknownError, "PRIVMSG", ch.name+" is being rebuilt after the loss of a node; not delivered, try again")
-			break
-		}
 		var tags map[string]string
 		if len(s.GetTags()) > 0 {
 			tags = make(map[string]string, len(s.GetTags()))

@@ -103,7 +103,7 @@ func TestNetworkNodeKilled(t *testing.T) {
 	childAddr, cmd := startNodeProcess(t, name, ports[2], peers)
 	nodes := make([]*testServer, 2)
 	for i := range nodes {
-		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name, RebuildGrace: time.Second,
+		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
 			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
 	}
 
@@ -211,7 +211,7 @@ func TestNetworkNodeStopsAnswering(t *testing.T) {
 	nodes := make([]*testServer, 2)
 	for i := range nodes {
 		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
-			RequestTimeout: requestTimeout, RebuildGrace: time.Second,
+			RequestTimeout: requestTimeout,
 			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
 	}
 	alice := nodes[0].registered(t, "alice")
@@ -259,5 +259,87 @@ func TestNetworkNodeStopsAnswering(t *testing.T) {
 	t.Logf("%d delivered, %d reported; slowest answer %v", delivered, reported, slowest)
 	if reported == 0 {
 		t.Log("the stopped node ran none of the channels (or was found dead before any message): nothing to report")
+	}
+}
+
+// TestNetworkNodeJoins starts a third node while clients of two are on
+// channels: the channels whose identities move to it stop where they ran
+// and their members are put back on them there, so every channel carries
+// every message to everyone again (a message sent during the move is
+// reported as not delivered, or delivered to all), with no second copy
+// of a channel answering anywhere; a client of the new node then joins
+// each channel and hears what is said there.
+func TestNetworkNodeJoins(t *testing.T) {
+	ports := freePorts(t, 3)
+	var peers []string
+	for _, p := range ports {
+		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
+	}
+	name := fmt.Sprintf("chat-join-%d-%d", os.Getpid(), networkSeq.Add(1))
+	node := func(i int) *testServer {
+		return startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
+			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
+	}
+	a, b := node(0), node(1)
+	alice := a.registered(t, "alice")
+	bob := b.registered(t, "bob")
+	const channels = 12
+	for i := range channels {
+		ch := fmt.Sprintf("#j%d", i)
+		alice.join(ch)
+		bob.join(ch)
+	}
+	c := node(2)
+	carol := c.registered(t, "carol")
+	// Until both old nodes count three servers, the move may not be done.
+	for _, cl := range []*client{alice, bob} {
+		for i := 0; ; i++ {
+			cl.send("LUSERS")
+			if strings.HasSuffix(cl.expectNumeric(irc.RplLuserClient).Param(1), "on 3 servers") {
+				break
+			}
+			if i == 1000 {
+				t.Fatalf("%s's node never saw the third", cl.nick)
+			}
+		}
+	}
+	for i := range channels {
+		ch := fmt.Sprintf("#j%d", i)
+		for attempt := 0; ; attempt++ {
+			if attempt == 100000 {
+				t.Fatalf("%s: alice's messages never reached bob and carol; alice read:\n\t%s", ch, strings.Join(alice.lines[len(alice.lines)-6:], "\n\t"))
+			}
+			text := fmt.Sprintf("after join %d", attempt)
+			alice.send("PRIVMSG "+ch+" :"+text, "PING :"+text)
+			failed := false
+			alice.expect("PONG", func(m irc.Message) bool {
+				if m.Command == irc.ErrUnknownError.Code() && m.Param(1) == "PRIVMSG" || m.Command == irc.ErrCannotSendToChan.Code() {
+					failed = true
+				}
+				return m.Command == "PONG" && m.Param(1) == text
+			})
+			if failed {
+				continue
+			}
+			got := bob.expect(ch+" from alice", func(m irc.Message) bool {
+				return m.Command == "PRIVMSG" && m.Param(0) == ch && strings.HasPrefix(m.Param(1), "after join ")
+			})
+			if got.Param(1) != text {
+				t.Errorf("bob got %q on %s; want %q (a message reported as not delivered was)", got.Param(1), ch, text)
+			}
+			break
+		}
+		// A client of the new node joins the channel, wherever it runs now.
+		carol.join(ch)
+		alice.send("PRIVMSG " + ch + " :welcome")
+		bob.expectCmd("PRIVMSG", ch, "welcome")
+		carol.expectCmd("PRIVMSG", ch, "welcome")
+		alice.send("NAMES " + ch)
+		names := alice.expectNumeric(irc.RplNamReply, "=", ch).Param(3)
+		for _, nick := range []string{"alice", "bob", "carol"} {
+			if !strings.Contains(names, nick) {
+				t.Errorf("NAMES %s = %q; want alice, bob and carol", ch, names)
+			}
+		}
 	}
 }

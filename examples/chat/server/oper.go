@@ -95,7 +95,7 @@ func (c *conn) cmdWallops(_ *fiber.Fiber, m irc.Message) {
 	c.registry.Send(wallops{line: line})
 	if c.net != nil {
 		for _, node := range c.net.member().Members() {
-			if node != c.net.addr {
+			if node != c.net.here() {
 				c.net.deliver(node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_WALLOPS, Line: line})
 			}
 		}

@@ -219,11 +219,11 @@ type joinReply struct {
 	retry  bool // the channel is closing: ask the registry again
 }
 
-// chanRejoin puts a member back on a channel of a network, silently,
-// after a node died (see network.go).
-type chanRejoin struct {
-	actor.Request[chanMsg, joinReply]
-	who member
+// chanSync tells a network's channel that starts which of a node's
+// clients are on it (see network.go).
+type chanSync struct {
+	actor.Request[chanMsg, chanAck]
+	members []member
 }
 
 // chanPart parts a member.
@@ -363,7 +363,7 @@ var (
 )
 
 func (chanJoin) chanMsg()      {}
-func (chanRejoin) chanMsg()    {}
+func (chanSync) chanMsg()      {}
 func (chanPart) chanMsg()      {}
 func (chanSay) chanMsg()       {}
 func (chanTopic) chanMsg()     {}

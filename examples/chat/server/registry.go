@@ -179,7 +179,7 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 		lost := slices.ContainsFunc(r.nodes, func(n string) bool { return !slices.Contains(m.nodes, n) })
 		r.nodes = m.nodes
 		if lost {
-			r.rebuild(self)
+			r.reclaim(self)
 		}
 	case statsQuery:
 		users := 0
@@ -254,7 +254,7 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 			// The nickname is free in the network too (at most once: a
 			// release the nick actor does not get leaves the nickname to
 			// the next claim once this node has left).
-			_ = cluster.Tell(f, r.net.nick(e.nick), proto.Message(&chatpb.NickRelease{Node: r.net.addr, Id: m.id}))
+			_ = cluster.Tell(f, r.net.nick(e.nick), proto.Message(&chatpb.NickRelease{Node: r.net.here(), Id: m.id}))
 		}
 		skip := map[uint64]bool{m.id: true}
 		for _, ch := range m.channels {
@@ -276,8 +276,12 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 // channels to their entries.
 func (r *registry) deliver(self *actor.Self[registryMsg], d *chatpb.Deliver) {
 	for _, it := range d.GetItems() {
-		if it.GetKind() == chatpb.Deliver_Item_KIND_WALLOPS {
+		switch it.GetKind() {
+		case chatpb.Deliver_Item_KIND_WALLOPS:
 			r.wallops(it.GetLine())
+			continue
+		case chatpb.Deliver_Item_KIND_SYNC:
+			r.syncChannel(self, string(it.GetChannel()))
 			continue
 		}
 		e := r.byID[it.GetId()]
@@ -347,44 +351,41 @@ func (r *registry) publish(self *actor.Self[registryMsg], e *entry) {
 	})
 }
 
-// rebuild puts this node's clients back where a node that left held them:
-// it claims their nicknames again and rejoins them to their channels
-// (silently: see chanRejoin), from a fiber. Whatever did not move is
-// unchanged (a claim by the holder refreshes it; a rejoin of a member is
-// a no-op); what the lost node held starts afresh, with its members but
-// without its topic, modes, bans or other operators.
-func (r *registry) rebuild(self *actor.Self[registryMsg]) {
-	type user struct {
-		who   member
-		claim nickClaim
-		chans []chanRef
-	}
-	var users []user
+// syncChannel tells a network's channel that starts which clients of this
+// node are on it (maybe none), from a fiber (see netChannel).
+func (r *registry) syncChannel(self *actor.Self[registryMsg], name string) {
+	key := irc.Fold(name)
+	var on []member
 	for _, e := range r.byID {
-		if !e.registered {
-			continue
+		if _, ok := e.chans[key]; ok && e.registered {
+			on = append(on, e.member)
 		}
-		u := user{who: e.member, claim: r.claimOf(e)}
-		for _, ref := range e.chans {
-			u.chans = append(u.chans, ref)
-		}
-		users = append(users, u)
 	}
-	self.Go("rebuild", func(f *fiber.Fiber) error {
-		for _, u := range users {
-			if _, err := cluster.Ask(f, r.net.nick(u.who.nick), u.claim); err != nil {
-				r.cfg.Logger.Warn("rebuild: cannot claim a nickname again", "nick", u.who.nick, "error", err)
-			}
-			for _, ref := range u.chans {
-				for range 5 {
-					jr, err := askChan(f, ref, chanRejoin{who: u.who})
-					if err != nil {
-						r.cfg.Logger.Warn("rebuild: cannot rejoin a channel", "nick", u.who.nick, "channel", ref.name, "error", err)
-					}
-					if err != nil || !jr.retry {
-						break
-					}
-				}
+	ref := r.net.channel(name)
+	self.Go("sync "+name, func(f *fiber.Fiber) error {
+		if _, err := askChan(f, ref, chanSync{members: on}); err != nil {
+			r.cfg.Logger.Warn("cannot tell a channel who is on it", "channel", name, "error", err)
+		}
+		return nil
+	})
+}
+
+// reclaim claims this node's clients' nicknames again after a node left
+// (those it held start afresh elsewhere), from a fiber; a claim by the
+// holder refreshes the record.
+func (r *registry) reclaim(self *actor.Self[registryMsg]) {
+	var claims []nickClaim
+	var nicks []string
+	for _, e := range r.byID {
+		if e.registered {
+			claims = append(claims, r.claimOf(e))
+			nicks = append(nicks, e.nick)
+		}
+	}
+	self.Go("reclaim", func(f *fiber.Fiber) error {
+		for i, c := range claims {
+			if _, err := cluster.Ask(f, r.net.nick(nicks[i]), c); err != nil {
+				r.cfg.Logger.Warn("cannot claim a nickname again", "nick", nicks[i], "error", err)
 			}
 		}
 		return nil

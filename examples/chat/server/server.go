@@ -129,7 +129,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		s.net = n
-		s.cfg.Logger.Info("node joined the network", "addr", n.addr, "cluster", s.cfg.Cluster.Name)
+		s.cfg.Logger.Info("node joined the network", "addr", n.here(), "cluster", s.cfg.Cluster.Name)
 	}
 	s.acceptDone = make(chan struct{})
 	s.mu.Unlock()
@@ -255,7 +255,7 @@ func (s *Server) NodeAddr() string {
 	if s.net == nil {
 		return ""
 	}
-	return s.net.addr
+	return s.net.here()
 }
 
 // TopHandler returns an HTTP handler that serves the table of the
