@@ -74,8 +74,8 @@ type Member struct {
 
 	mu      sync.Mutex // guards rdv (whose hasher is not safe for concurrent use), members and down
 	rdv     *clustering.Rendezvous
-	members []string             // the addresses of the members in the last topology
-	down    map[string]time.Time // members whose connection failed, and when
+	members []string               // the addresses of the members in the last topology
+	down    map[string]time.Time   // members whose connection failed, and when
 	watches map[*watch]bool        // see WatchMembers
 	acts    map[activation]*pa.PID // the activations this member hosts
 

@@ -212,7 +212,7 @@ func TestNetworkNodeStopsAnswering(t *testing.T) {
 	for i := range nodes {
 		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
 			RequestTimeout: requestTimeout,
-			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
+			Provider:       cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
 	}
 	alice := nodes[0].registered(t, "alice")
 	bob := nodes[1].registered(t, "bob")
