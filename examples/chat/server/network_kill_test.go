@@ -4,7 +4,6 @@ package server_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -87,6 +86,50 @@ func startNodeProcess(t *testing.T, name string, port int, peers []string) (stri
 	return addr, cmd
 }
 
+// faultNet is the setting of the fault tests: a network of three nodes
+// (two in this process, the third a child process that a test can kill
+// or stop) whose three clients, alice, bob and carol, are on channels
+// prefix0 … prefix11: enough channels that the child runs some of them
+// (each channel's node is chosen by hashing: 1 - (2/3)^12 > 99%).
+type faultNet struct {
+	child             *exec.Cmd
+	alice, bob, carol *client
+	channels          []string
+}
+
+// startFaultNet starts a faultNet whose nodes bound their requests by
+// requestTimeout (0: the default).
+func startFaultNet(t *testing.T, prefix string, requestTimeout time.Duration) *faultNet {
+	t.Helper()
+	ports := freePorts(t, 3)
+	peers := healthPeers(ports)
+	name := fmt.Sprintf("chat-%s-%d-%d", prefix[1:], os.Getpid(), networkSeq.Add(1))
+	childAddr, cmd := startNodeProcess(t, name, ports[2], peers)
+	nodes := make([]*testServer, 2)
+	for i := range nodes {
+		nodes[i] = startServer(t, faultNode(name, i, ports[i], peers, requestTimeout))
+	}
+	fn := &faultNet{child: cmd, alice: nodes[0].registered(t, "alice"), bob: nodes[1].registered(t, "bob"), carol: dial(t, childAddr)}
+	fn.carol.register("carol")
+	for i := range 12 {
+		ch := fmt.Sprintf("%s%d", prefix, i)
+		fn.channels = append(fn.channels, ch)
+		for _, c := range []*client{fn.alice, fn.bob, fn.carol} {
+			c.join(ch)
+		}
+	}
+	fn.bob.sync()
+	return fn
+}
+
+// faultNode is the configuration of node i of the network name in the
+// fault tests.
+func faultNode(name string, i, port int, peers []string, requestTimeout time.Duration) server.Config {
+	return server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
+		RequestTimeout: requestTimeout,
+		Provider:       cluster.Automanaged(cluster.AutomanagedConfig{Port: port, Peers: peers, Refresh: 100 * time.Millisecond})}}
+}
+
 // TestNetworkNodeKilled kills a node (a child process) in the middle of a
 // conversation on channels some of which it runs: the clients of the
 // other two nodes see its client leave (QUIT *.net *.split) and keep
@@ -94,35 +137,15 @@ func startNodeProcess(t *testing.T, name string, port int, peers []string) (stri
 // network repairs itself is reported to its sender, none is delivered
 // twice.
 func TestNetworkNodeKilled(t *testing.T) {
-	ports := freePorts(t, 3)
-	var peers []string
-	for _, p := range ports {
-		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
-	}
-	name := fmt.Sprintf("chat-kill-%d-%d", os.Getpid(), networkSeq.Add(1))
-	childAddr, cmd := startNodeProcess(t, name, ports[2], peers)
-	nodes := make([]*testServer, 2)
-	for i := range nodes {
-		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
-			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
-	}
-
-	alice := nodes[0].registered(t, "alice")
-	bob := nodes[1].registered(t, "bob")
-	carol := dial(t, childAddr)
-	carol.register("carol")
-	// Enough channels that the child runs some of them (each channel's
-	// node is chosen by hashing: 1 - (2/3)^12 > 99%).
+	fn := startFaultNet(t, "#k", 0)
+	alice, bob, carol := fn.alice, fn.bob, fn.carol
 	const channels = 12
-	for i := range channels {
-		ch := fmt.Sprintf("#k%d", i)
-		alice.join(ch)
-		bob.join(ch)
-		carol.join(ch)
+	for _, ch := range fn.channels {
 		alice.send("PRIVMSG " + ch + " :before")
 		bob.expectCmd("PRIVMSG", ch, "before")
 		carol.expectCmd("PRIVMSG", ch, "before")
 	}
+	cmd := fn.child
 
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -186,13 +209,6 @@ func TestNetworkNodeKilled(t *testing.T) {
 	if names := alice.expectNumeric(irc.RplNamReply, "=", "#k0").Param(3); strings.Contains(names, "carol") {
 		t.Errorf("NAMES #k0 = %q still lists carol", names)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for _, s := range nodes {
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown() = %v", err)
-		}
-	}
 }
 
 // TestNetworkNodeStopsAnswering stops a node process (SIGSTOP: its
@@ -200,32 +216,10 @@ func TestNetworkNodeKilled(t *testing.T) {
 // talk on channels some of which it runs: every message is delivered or
 // reported (400) within a bound, and no client waits for ever.
 func TestNetworkNodeStopsAnswering(t *testing.T) {
-	ports := freePorts(t, 3)
-	var peers []string
-	for _, p := range ports {
-		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
-	}
-	name := fmt.Sprintf("chat-stop-%d-%d", os.Getpid(), networkSeq.Add(1))
-	childAddr, cmd := startNodeProcess(t, name, ports[2], peers)
 	const requestTimeout = time.Second
-	nodes := make([]*testServer, 2)
-	for i := range nodes {
-		nodes[i] = startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
-			RequestTimeout: requestTimeout,
-			Provider:       cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
-	}
-	alice := nodes[0].registered(t, "alice")
-	bob := nodes[1].registered(t, "bob")
-	carol := dial(t, childAddr)
-	carol.register("carol")
+	fn := startFaultNet(t, "#s", requestTimeout)
+	alice, bob, cmd := fn.alice, fn.bob, fn.child
 	const channels = 12
-	for i := range channels {
-		ch := fmt.Sprintf("#s%d", i)
-		alice.join(ch)
-		bob.join(ch)
-		carol.join(ch)
-	}
-	bob.sync()
 
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
@@ -271,15 +265,9 @@ func TestNetworkNodeStopsAnswering(t *testing.T) {
 // each channel and hears what is said there.
 func TestNetworkNodeJoins(t *testing.T) {
 	ports := freePorts(t, 3)
-	var peers []string
-	for _, p := range ports {
-		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
-	}
+	peers := healthPeers(ports)
 	name := fmt.Sprintf("chat-join-%d-%d", os.Getpid(), networkSeq.Add(1))
-	node := func(i int) *testServer {
-		return startServer(t, server.Config{Name: fmt.Sprintf("n%d.test", i), Flood: server.Flood{Lines: -1}, Cluster: server.Cluster{Name: name,
-			Provider: cluster.Automanaged(cluster.AutomanagedConfig{Port: ports[i], Peers: peers, Refresh: 100 * time.Millisecond})}})
-	}
+	node := func(i int) *testServer { return startServer(t, faultNode(name, i, ports[i], peers, 0)) }
 	a, b := node(0), node(1)
 	alice := a.registered(t, "alice")
 	bob := b.registered(t, "bob")

@@ -38,6 +38,16 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
+// healthPeers returns the health endpoints of the automanaged provider
+// on these ports of loopback.
+func healthPeers(ports []int) []string {
+	var peers []string
+	for _, p := range ports {
+		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
+	}
+	return peers
+}
+
 // startNetwork starts n servers that form one network, on loopback with
 // the automanaged provider, and waits until each sees all of them.
 func startNetwork(t testing.TB, n int) []*testServer {
@@ -50,10 +60,7 @@ func startNetwork(t testing.TB, n int) []*testServer {
 func startNetworkWith(t testing.TB, n int, cfg server.Config) []*testServer {
 	t.Helper()
 	ports := freePorts(t, n)
-	var peers []string
-	for _, p := range ports {
-		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", p))
-	}
+	peers := healthPeers(ports)
 	name := fmt.Sprintf("chat-test-%d", networkSeq.Add(1))
 	nodes := make([]*testServer, n)
 	var wg sync.WaitGroup
