@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -78,9 +79,16 @@ type Conn struct {
 	peekErr error         // the error its peek consumed
 	peeked  bool          // it has peeked since it was armed
 
+	// WriteDirect's, from any goroutine: wtok orders the writes (see
+	// tokFree); dp, dn and derr belong to the holder of tokDirect.
+	wtok atomic.Int32
+	dp   []byte
+	dn   int
+	derr error
+
 	// Method values made once, so that I/O allocates no closure.
-	readFn, writeFn, peekFn, flushFn func(uintptr) bool
-	onReadable, onWritten            func()
+	readFn, writeFn, peekFn, flushFn, directFn func(uintptr) bool
+	onReadable, onWritten                      func()
 }
 
 // NewConn wraps nc, a connection with a pollable file descriptor (one that
@@ -104,7 +112,7 @@ func NewConn(f *fiber.Fiber, nc net.Conn) (*Conn, error) {
 		return nil, f.Yield() // the cancellation error, at once
 	}
 	c := &Conn{nc: nc, rc: rc, s: f.Scheduler(), rarm: make(chan struct{}, 1)}
-	c.readFn, c.writeFn, c.peekFn, c.flushFn = c.readCallback, c.writeCallback, c.peekCallback, c.flushCallback
+	c.readFn, c.writeFn, c.peekFn, c.flushFn, c.directFn = c.readCallback, c.writeCallback, c.peekCallback, c.flushCallback, c.directCallback
 	c.onReadable, c.onWritten = c.readable, c.written
 	c.s.Offload("fnet reader", c.readLoop)
 	return c, nil
@@ -231,6 +239,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
+	c.wtok.Store(tokClosed)
 	c.notify = nil
 	close(c.rarm)
 	if c.warm != nil {

@@ -119,7 +119,8 @@ func lineWeight(line []byte) int { return len(line) }
 // disconnects a slow consumer when it overflows, and starts the fibers.
 func (c *conn) Started(self *actor.Self[connMsg]) {
 	c.self = self
-	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} }, actor.InboxWeight(lineWeight))
+	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} },
+		actor.InboxWeight(lineWeight), actor.InboxHandOff[[]byte](c.kickFlusher))
 	c.lastActive = time.Now()
 	c.log(slog.LevelInfo, "client connected")
 	self.Go("writer", c.writeLoop) // makes c.fc before its first suspension

@@ -39,6 +39,7 @@ type Server struct {
 	connsGone    chan struct{} // closed when closed is set and conns is empty
 	shutdownErr  error
 	shutdownEnd  chan struct{} // closed when the first Shutdown has finished
+	flush        flushers      // write the lines pushed to idle connections (flush.go)
 }
 
 // connHandle is the server's view of a live connection.
