@@ -22,7 +22,7 @@ import (
 // ends when it has none left: it belongs to the work queued, and an idle
 // server has none. The zero value is ready to use.
 type flushers struct {
-	n      atomic.Int32 // the shards in use: GOMAXPROCS, at most maxFlushers (0 until the first add)
+	n      atomic.Int32 // the shards in use (0 until the first add; see add)
 	shards [maxFlushers]flusher
 }
 
@@ -34,7 +34,13 @@ const maxFlushers = 8
 func (fs *flushers) add(c *conn) {
 	n := fs.n.Load()
 	if n == 0 {
-		n = int32(min(runtime.GOMAXPROCS(0), maxFlushers))
+		// One flusher per four cores: a flusher's system calls keep a
+		// core busy while the channels fan out on the others, and a
+		// flusher with more connections to flush batches more lines per
+		// call. On 2 cores, one flusher made the flat-out fan-out of
+		// 1,000 clients (chatload b) 1.5 times as fast, at half the CPU
+		// per delivery, as one per core.
+		n = int32(min((runtime.GOMAXPROCS(0)+3)/4, maxFlushers))
 		fs.n.Store(n)
 	}
 	fs.shards[c.id%uint64(n)].add(c)
