@@ -48,6 +48,7 @@ type Inbox[T any] struct {
 	notified bool  // a wake-up was posted since the last Take took values
 	waiting  bool  // a Take waits for values: its fiber handles none
 	handed   bool  // the values are handed off, until Release (see InboxHandOff)
+	parked   func() // run by the next wake-up instead of waking a Take (see Park)
 	err      error // nil while open; ErrInboxClosed or ErrInboxFull once closed
 }
 
@@ -124,7 +125,7 @@ func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...Inb
 	}
 	q := &Inbox[T]{limit: limit, weight: c.weight, kick: c.kick, sched: self.host.Scheduler()}
 	self.inboxes = append(self.inboxes, q)
-	q.wakeFn = q.ready.Set
+	q.wakeFn = q.wake
 	q.fullFn = func() {
 		if overflow != nil && !self.host.Stopped() {
 			msg := overflow()
@@ -133,9 +134,59 @@ func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...Inb
 			}
 		}
 		q.overran = true
-		q.ready.Set()
+		q.wake()
 	}
 	return q
+}
+
+// wake runs on the owner for a push that needs a taker, a Release with a
+// rest, a Close or an overflow: it runs the parked function, if any, or
+// wakes the waiting Take.
+func (q *Inbox[T]) wake() {
+	q.mu.Lock()
+	fn := q.parked
+	if fn != nil {
+		q.parked, q.waiting = nil, false
+	}
+	q.mu.Unlock()
+	if fn != nil {
+		fn()
+		return
+	}
+	q.ready.Set()
+}
+
+// Park lets the taking fiber end while there is nothing to take, so that
+// an idle inbox holds no fiber: if the inbox holds values, or has been
+// closed or has overflowed, Park returns false (the fiber takes them, or
+// the error, with [Inbox.Take]). Otherwise it returns true and keeps fn,
+// and the inbox counts as having a waiting taker (so that a hand-off,
+// see [InboxHandOff], may take its values); fn runs once, on the owner
+// (outside any fiber, where the fibers' wake-ups run, so that it may
+// spawn a fiber), instead of the wake-up of a Take: when a push or a
+// Release leaves values for a taker, or the inbox closes or overflows.
+// Then a Take finds them without waiting. The inbox's actor stopping
+// drops fn.
+//
+//	for !out.Park(startWriter) { // startWriter spawns the next writer fiber
+//		batch, err = out.Take(f, batch)
+//		...
+//	}
+//
+// Park must be called by the actor's turns (a fiber or a hook), while no
+// fiber waits in Take and no other function is parked; it does not
+// suspend.
+func (q *Inbox[T]) Park(fn func()) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.waiting {
+		panic("actor: Inbox.Park while a Take waits or a function is parked")
+	}
+	if (len(q.vals) > 0 && !q.handed) || q.err != nil {
+		return false
+	}
+	q.waiting, q.parked = true, fn
+	return true
 }
 
 // TryPush queues v and reports whether it did. It reports false, and
@@ -327,6 +378,7 @@ func (q *Inbox[T]) ownerStopped() {
 	if q.err == nil {
 		q.err = ErrInboxClosed
 	}
+	q.parked = nil
 	q.mu.Unlock()
 }
 

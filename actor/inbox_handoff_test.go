@@ -1,11 +1,14 @@
 package actor_test
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"testing"
 
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/fiber"
 )
 
 // handOff opens an owner's inbox with InboxHandOff, whose kick function
@@ -101,4 +104,86 @@ func TestInboxHandOffLimit(t *testing.T) {
 		t.Errorf("taker took %v then %v; want nothing then ErrInboxFull", taken, err)
 	}
 	inboxRecv(t, o.notices, "the overflow notice")
+}
+
+// parkOwner's taker parks its inbox when it is empty and ends; the
+// parked function starts the next taker, counting them.
+type parkOwner struct {
+	self   *actor.Self[inboxMsg]
+	inbox  *actor.Inbox[int]
+	starts int
+	taken  chan []int
+	ended  chan error
+	parked chan int // the number of takers started, each time one parks
+}
+
+func (o *parkOwner) Receive(self *actor.Self[inboxMsg], msg inboxMsg) {
+	if m, ok := msg.(inboxOpen); ok {
+		o.self = self
+		o.inbox = actor.NewInbox[int](self, m.limit, nil, m.opts...)
+		o.start()
+		actor.ReplyTo(self, m).Send(o.inbox)
+	}
+}
+
+func (o *parkOwner) start() {
+	o.starts++
+	o.self.Go("taker", func(f *fiber.Fiber) error {
+		var batch []int
+		for !o.inbox.Park(o.start) {
+			var err error
+			if batch, err = o.inbox.Take(f, batch); err != nil {
+				o.ended <- err
+				return nil
+			}
+			o.taken <- slices.Clone(batch)
+		}
+		o.parked <- o.starts
+		return nil
+	})
+}
+
+// TestInboxPark checks that a taker that parks the empty inbox ends, that
+// a push starts the next one, which takes the value, and that Close does
+// too; a hand-off takes values while no taker runs.
+func TestInboxPark(t *testing.T) {
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), inboxPatience)
+		defer cancel()
+		_ = sys.Shutdown(ctx)
+	})
+	kicks := make(chan struct{}, 4)
+	o := &parkOwner{taken: make(chan []int, 8), ended: make(chan error, 1), parked: make(chan int, 8)}
+	ref, err := actor.Spawn(sys, "parker", func() actor.Behavior[inboxMsg] { return o })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), inboxPatience)
+	defer cancel()
+	in, err := actor.Call(ctx, ref, inboxOpen{limit: 10, opts: []actor.InboxOption[int]{actor.InboxHandOff[int](func() { kicks <- struct{}{} })}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := inboxRecv(t, o.parked, "the first taker parking"); n != 1 {
+		t.Errorf("first park after %d takers; want 1", n)
+	}
+	// Handed off while parked: no taker starts for the consumer's values.
+	in.TryPush(1)
+	inboxRecv(t, kicks, "the kick")
+	if got := in.Drain(nil); !slices.Equal(got, []int{1}) {
+		t.Fatalf("Drain = %v; want [1]", got)
+	}
+	in.TryPush(2)
+	in.Release([]int{1}) // a rest: the next taker starts for it
+	if got := inboxRecv(t, o.taken, "the second taker's batch"); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("second taker took %v; want [1 2]", got)
+	}
+	if n := inboxRecv(t, o.parked, "the second taker parking"); n != 2 {
+		t.Errorf("second park after %d takers; want 2", n)
+	}
+	in.Close()
+	if err := inboxRecv(t, o.ended, "the third taker's end"); !errors.Is(err, actor.ErrInboxClosed) {
+		t.Errorf("third taker ended with %v; want ErrInboxClosed", err)
+	}
 }

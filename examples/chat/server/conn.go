@@ -50,15 +50,16 @@ type conn struct {
 	host  string     // the client's IP address
 	maxIn int        // the longest line read, terminator included
 
-	self      *actor.Self[connMsg]
-	registry  actor.Ref[registryMsg]
-	out       *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
-	reader    *fiber.Fiber         // nil while the client is idle (see commandLoop)
-	resume    func()               // sends the actor startCommands (made once)
-	idle      bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
-	regTimer  *timer               // until the client registers
-	pingTimer *timer               // the next ping check
-	pingedAt  time.Time
+	self          *actor.Self[connMsg]
+	registry      actor.Ref[registryMsg]
+	out           *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
+	startWriterFn func()               // c.startWriter, made once
+	reader        *fiber.Fiber         // nil while the client is idle (see commandLoop)
+	resume        func()               // sends the actor startCommands (made once)
+	idle          bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
+	regTimer      *timer               // until the client registers
+	pingTimer     *timer               // the next ping check
+	pingedAt      time.Time
 
 	nick, user     string
 	pass           string
@@ -123,7 +124,7 @@ func (c *conn) Started(self *actor.Self[connMsg]) {
 		actor.InboxWeight(lineWeight), actor.InboxHandOff[[]byte](c.kickFlusher))
 	c.lastActive = time.Now()
 	c.log(slog.LevelInfo, "client connected")
-	self.Go("writer", c.writeLoop) // makes c.fc before its first suspension
+	self.Go("writer", c.writeLoop) // makes c.fc, then ends until there is something to write
 	if c.fc == nil {
 		return // the writer stopped the actor
 	}
@@ -243,26 +244,38 @@ func (c *conn) depart() {
 	c.registry.Send(departed{id: c.id, reason: c.reason, channels: chans})
 }
 
-// writeLoop is the writer fiber. It first wraps the socket in an
-// fnet.Conn (before its first suspension, so that the other fibers find
-// it). Then it takes everything queued in the outbound inbox at once and
-// writes it with as few fnet writes as it takes (one for up to
-// maxWriteBytes), through a pooled buffer: lines queued during a write go
-// out together in the next, and an idle connection holds no write buffer.
+// writeLoop is the writer fiber, which runs only while the outbound inbox
+// has lines for it: those the flusher could not write (see flushers), or
+// the last ones once the inbox is closed. The first one, started by
+// Started, wraps the socket in an fnet.Conn (before its first
+// suspension, so that the other fibers find it). A writer takes
+// everything queued at once and writes it with as few fnet writes as it
+// takes (one for up to maxWriteBytes), through a pooled buffer: lines
+// queued during a write go out together in the next, and an idle
+// connection holds no write buffer. When nothing is queued it parks the
+// inbox (actor.Inbox.Park) and ends: the inbox's next wake-up starts a new
+// writer (startWriter), and an idle connection holds no writer fiber.
 // Once the inbox is closed and drained (or has overflowed), it writes the
 // closing line, closes the socket and stops the actor.
 func (c *conn) writeLoop(f *fiber.Fiber) error {
-	fc, err := fnet.NewConn(f, c.nc)
-	if err != nil {
-		c.log(slog.LevelError, "connection not served", "error", err)
-		c.closing, c.reason = true, "Internal error"
-		_ = c.nc.Close()
-		c.self.Stop()
-		return nil
+	if c.fc == nil {
+		fc, err := fnet.NewConn(f, c.nc)
+		if err != nil {
+			c.log(slog.LevelError, "connection not served", "error", err)
+			c.closing, c.reason = true, "Internal error"
+			_ = c.nc.Close()
+			c.self.Stop()
+			return nil
+		}
+		c.fc = fc
+		c.startWriterFn = c.startWriter
 	}
-	c.fc = fc
 	var batch [][]byte // lines taken; shared read-only with other inboxes
 	for {
+		if c.out.Park(c.startWriterFn) {
+			return nil
+		}
+		var err error
 		batch, err = c.out.Take(f, batch)
 		if err != nil {
 			if f.Cancelled() {
@@ -286,6 +299,11 @@ func (c *conn) writeLoop(f *fiber.Fiber) error {
 	}
 	return nil
 }
+
+// startWriter starts a writer fiber; it is the function the writer parks
+// the outbound inbox with, which runs on the actor's turn when the inbox
+// has lines for a writer or closes.
+func (c *conn) startWriter() { c.self.Go("writer", c.writeLoop) }
 
 // maxWriteBytes is the most one write hands to the socket.
 const maxWriteBytes = 64 << 10
