@@ -44,12 +44,12 @@ type Inbox[T any] struct {
 
 	mu       sync.Mutex // guards the fields below
 	vals     []T
-	load     int   // total weight of vals
-	notified bool  // a wake-up was posted since the last Take took values
-	waiting  bool  // a Take waits for values: its fiber handles none
-	handed   bool  // the values are handed off, until Release (see InboxHandOff)
+	load     int    // total weight of vals
+	notified bool   // a wake-up was posted since the last Take took values
+	waiting  bool   // a Take waits for values: its fiber handles none
+	handed   bool   // the values are handed off, until Release (see InboxHandOff)
 	parked   func() // run by the next wake-up instead of waking a Take (see Park)
-	err      error // nil while open; ErrInboxClosed or ErrInboxFull once closed
+	err      error  // nil while open; ErrInboxClosed or ErrInboxFull once closed
 }
 
 // InboxOption configures an [Inbox]; see [NewInbox].
