@@ -259,7 +259,11 @@ func (c *conn) depart() {
 // closing line, closes the socket and stops the actor.
 func (c *conn) writeLoop(f *fiber.Fiber) error {
 	if c.fc == nil {
-		fc, err := fnet.NewConn(f, c.nc)
+		var opts []fnet.ConnOption
+		if c.srv.poller != nil {
+			opts = append(opts, fnet.WithPoller(c.srv.poller))
+		}
+		fc, err := fnet.NewConn(f, c.nc, opts...)
 		if err != nil {
 			c.log(slog.LevelError, "connection not served", "error", err)
 			c.closing, c.reason = true, "Internal error"
