@@ -22,8 +22,9 @@ import (
 //
 // Reads and writes are first attempted directly, without blocking; only
 // when the socket would block does the fiber suspend. A Conn has one
-// long-lived reader goroutine, which waits for the socket to become
-// readable while a fiber waits to read (it holds no buffer meanwhile), and
+// long-lived reader goroutine (none with [WithPoller]: its [Poller] waits
+// instead), which waits for the socket to become readable while a fiber
+// waits to read (it holds no buffer meanwhile), and
 // a writer goroutine, started on the first write that would block, which
 // writes what the socket would not take at once. Both belong to the
 // scheduler: [fiber.Scheduler.Close] (an actor's stop, the end of
@@ -33,7 +34,8 @@ import (
 // The zero value is not usable and a Conn must not be copied. Its methods
 // must be called by its scheduler's owner (from its fibers, or from the
 // code driving the scheduler), like every fiber operation; the deadline
-// setters and the address getters may also be called from any goroutine.
+// setters, the address getters and [Conn.WriteDirect] may also be called
+// from any goroutine.
 // At most one fiber reads ([Conn.Read], [Conn.ReadLine]) and one writes
 // ([Conn.Write]) at a time: a second concurrent reader or writer panics.
 // The wrapped net.Conn must not be read or written by anyone else.

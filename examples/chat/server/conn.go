@@ -30,14 +30,15 @@ var errRegistered = errors.New("server: registered")
 // conn is the behavior of a connection actor: one per client. Its reader
 // fiber reads lines (fnet.Conn.ReadLine, which suspends only the fiber)
 // and carries the protocol (registration, then the command loop) as
-// sequential code; its writer fiber drains the outbound inbox to the
-// socket, several lines per write. The ping check and the registration
-// timeout are timers that send the actor a message, not fibers. The
-// registration's reader fiber ends after the welcome and the command
-// loop's starts once the client sends more (fnet.Conn.NotifyReadable): a
-// client idle since its welcome holds the writer fiber and the
-// fnet.Conn's reader goroutine, one that has sent commands the reader
-// fiber too.
+// sequential code; the flushers (flush.go) write the lines pushed to it
+// while it is idle, and its writer fiber, started when they leave lines
+// it must wait to write, drains the outbound inbox to the socket, several
+// lines per write. The ping check and the registration timeout are timers
+// that send the actor a message, not fibers. The registration's reader
+// fiber ends after the welcome and the command loop's starts once the
+// client sends more (fnet.Conn.NotifyReadable): a client idle since its
+// welcome holds no fiber and no goroutine (its socket waits in the
+// server's fnet.Poller), one that has sent commands the reader fiber.
 //
 // Every field but the immutable ones belongs to the actor's turns: the
 // behavior's hooks and the fibers.
