@@ -94,6 +94,7 @@ type Conn struct {
 	ptok   uint32        // c's token in poll
 	padded bool          // the socket is in poll's epoll set; owned by the owner
 	ctlErr error         // ctlCallback's result
+	pev    pollEvent     // ctlCallback's argument
 	ctlFn  func(uintptr) // c.ctlCallback
 	dmu    sync.Mutex    // guards dtimer and rdl
 	dtimer *time.Timer   // reports the read deadline to a waiting reader (poller only)

@@ -57,7 +57,13 @@
 // so that an idle connection costs no goroutine, only its heap. Such a
 // connection is closed by its owner or by [Poller.Close], not by its
 // scheduler's Close, and is for actors (under [fiber.Run], a fiber waiting
-// to read it counts as waiting for nothing).
+// to read it counts as waiting for nothing). The poller's goroutine waits
+// in Go's network poller on the epoll descriptor, holding no thread; a
+// wait costs an epoll_ctl call, and the wake-ups of all the connections
+// go through the one goroutine: BenchmarkEcho's round trip with 64 busy
+// clients took 1.2–1.4× as long as with a reader goroutine per
+// connection, and BenchmarkIdleConn's idle connection (its fiber waiting
+// to read) 8.5 KB instead of 12.8 KB.
 //
 // Costs, measured by this package's benchmarks on loopback (2 shared
 // cores, medians of 6, three runs): a line's round trip through an echo

@@ -19,8 +19,14 @@ import (
 // elsewhere [NewPoller] returns [ErrUnsupported].
 type Poller struct {
 	epfd   int
-	pipe   [2]int // written by Close to end the wait; pipe[0] is in the epoll set
+	ep     *os.File        // epfd, in Go's network poller: the goroutine waits there, holding no thread
+	erc    syscall.RawConn // ep's
+	pipe   [2]int          // written by Close to end the wait; pipe[0] is in the epoll set
 	done   chan struct{}
+	events []syscall.EpollEvent // the goroutine's
+	ready  []*Conn              // the goroutine's
+	stop   bool                 // the goroutine's: Close's token came
+	waitFn func(uintptr) bool
 	mu     sync.Mutex // guards the fields below
 	conns  map[uint32]*Conn
 	next   uint32
@@ -44,6 +50,19 @@ func NewPoller() (*Poller, error) {
 		p.closeFDs()
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
+	// An epoll descriptor is itself pollable (readable while it has
+	// events): in Go's poller, the goroutine waits without a thread.
+	if err := syscall.SetNonblock(epfd, true); err != nil {
+		p.closeFDs()
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	p.ep = os.NewFile(uintptr(epfd), "fnet-epoll")
+	rc, err := p.ep.SyscallConn()
+	if err != nil {
+		p.closeFDs()
+		return nil, err
+	}
+	p.erc, p.events, p.waitFn = rc, make([]syscall.EpollEvent, 128), p.collect
 	go p.loop()
 	return p, nil
 }
@@ -51,41 +70,53 @@ func NewPoller() (*Poller, error) {
 func (p *Poller) closeFDs() {
 	syscall.Close(p.pipe[0])
 	syscall.Close(p.pipe[1])
-	syscall.Close(p.epfd)
+	if p.ep != nil {
+		p.ep.Close()
+	} else {
+		syscall.Close(p.epfd)
+	}
 }
 
 // loop is the poller's goroutine: it waits for events and posts each
 // connection's readable report to its scheduler.
 func (p *Poller) loop() {
 	defer close(p.done)
-	events := make([]syscall.EpollEvent, 128)
-	var ready []*Conn
-	for {
-		n, err := syscall.EpollWait(p.epfd, events, -1)
-		if err != nil {
-			if err == syscall.EINTR {
-				continue
-			}
-			return // the epoll descriptor is broken: Close says so
+	for !p.stop {
+		if err := p.erc.Read(p.waitFn); err != nil {
+			return // the epoll descriptor is broken
 		}
-		p.mu.Lock()
-		for _, ev := range events[:n] {
-			tok := uint32(ev.Fd)
-			if tok == 0 {
-				p.mu.Unlock()
-				return // Close
-			}
-			if c := p.conns[tok]; c != nil {
-				ready = append(ready, c)
-			}
-		}
-		p.mu.Unlock()
-		for i, c := range ready {
+		for i, c := range p.ready {
 			c.s.Post(c.onReadable)
-			ready[i] = nil
+			p.ready[i] = nil
 		}
-		ready = ready[:0]
+		p.ready = p.ready[:0]
 	}
+}
+
+// collect takes the events ready, without waiting, inside RawConn.Read:
+// false (wait for the descriptor to be readable) if there are none.
+func (p *Poller) collect(fd uintptr) bool {
+	n, err := syscall.EpollWait(int(fd), p.events, 0)
+	if err == syscall.EINTR || (err == nil && n == 0) {
+		return false
+	}
+	if err != nil {
+		p.stop = true
+		return true
+	}
+	p.mu.Lock()
+	for _, ev := range p.events[:n] {
+		tok := uint32(ev.Fd)
+		if tok == 0 {
+			p.stop = true // Close
+			continue
+		}
+		if c := p.conns[tok]; c != nil {
+			p.ready = append(p.ready, c)
+		}
+	}
+	p.mu.Unlock()
+	return true
 }
 
 // add registers c and returns its token (not yet in the epoll set: see
@@ -118,12 +149,13 @@ func (p *Poller) arm(c *Conn) {
 // ctlCallback adds c's socket to the epoll set, or re-arms it, inside
 // RawConn.Control (which keeps the descriptor open meanwhile).
 func (c *Conn) ctlCallback(fd uintptr) {
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(c.ptok)}
+	ev := &c.pev // in c: EpollCtl's argument escapes
+	*ev = syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(c.ptok)}
 	op := syscall.EPOLL_CTL_MOD
 	if !c.padded {
 		op = syscall.EPOLL_CTL_ADD
 	}
-	c.ctlErr = syscall.EpollCtl(c.poll.epfd, op, int(fd), &ev)
+	c.ctlErr = syscall.EpollCtl(c.poll.epfd, op, int(fd), ev)
 	if c.ctlErr == nil {
 		c.padded = true
 	}
@@ -166,3 +198,6 @@ func (p *Poller) Close() error {
 	p.closeFDs()
 	return nil
 }
+
+// pollEvent is the argument of epoll_ctl.
+type pollEvent = syscall.EpollEvent

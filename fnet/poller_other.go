@@ -19,3 +19,5 @@ func (p *Poller) add(*Conn) (uint32, error) { return 0, ErrUnsupported }
 func (p *Poller) arm(*Conn)                 {}
 func (p *Poller) remove(*Conn)              {}
 func (c *Conn) ctlCallback(uintptr)         {}
+
+type pollEvent struct{}
