@@ -23,6 +23,11 @@ import (
 // connection is closing.
 var errClosing = errors.New("server: connection closing")
 
+// errIdle is the cancellation cause of a command loop's reader that waits
+// for a client silent for PingInterval: the fiber ends, and a new one
+// starts when the client sends more (see parkReader).
+var errIdle = errors.New("server: client idle")
+
 // errRegistered is the cause given to the registration timer's Cancel
 // once the client has registered.
 var errRegistered = errors.New("server: registered")
@@ -58,6 +63,8 @@ type conn struct {
 	reader        *fiber.Fiber         // nil while the client is idle (see commandLoop)
 	resume        func()               // sends the actor startCommands (made once)
 	idle          bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
+	inRead        bool                 // the reader fiber waits in readLine
+	parking       bool                 // the reader was cancelled with errIdle (see parkReader)
 	regTimer      *timer               // until the client registers
 	pingTimer     *timer               // the next ping check
 	pingedAt      time.Time
@@ -372,10 +379,25 @@ func (c *conn) pingCheck() {
 		c.close("Ping timeout: " + strconv.Itoa(int(time.Since(c.lastActive).Seconds())) + " seconds")
 		return
 	case !c.pingSent && time.Since(c.lastActive) >= every:
+		c.parkReader()
 		c.pingSent, c.pingedAt = true, time.Now()
 		c.send(c.appendMsg(nil, "", "PING", c.cfg.Name))
 	}
 	c.pingTimer.reset(every / 2)
+}
+
+// parkReader ends the command loop's reader fiber of a client silent for
+// PingInterval, if it waits for a line: a silent client holds no fiber
+// (its socket waits in the fnet.Conn, as after the welcome), and the next
+// line it sends starts a new one (startCommands). A partial line stays
+// buffered. Ending the fiber after every burst of lines instead cost a
+// fiber spawn per burst (see commandLoop).
+func (c *conn) parkReader() {
+	if c.reader == nil || !c.registered || !c.inRead || c.closing {
+		return
+	}
+	c.parking = true
+	c.reader.Cancel(errIdle)
 }
 
 // readLine returns the next line from the client, suspending the reader
@@ -385,7 +407,9 @@ func (c *conn) pingCheck() {
 func (c *conn) readLine(f *fiber.Fiber) (rawLine, error) {
 	// A copy, so that the fnet.Conn gives its buffer back before the line
 	// is handled (the handling suspends, in requests to other actors).
+	c.inRead = true
 	text, err := c.fc.ReadLineString(f, c.maxIn)
+	c.inRead = false
 	if errors.Is(err, fnet.ErrLineTooLong) {
 		return rawLine{tooLong: true}, nil
 	}
@@ -403,6 +427,9 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 	for !c.closing {
 		l, err := c.readLine(f)
 		if err != nil {
+			if c.parking && errors.Is(err, errIdle) {
+				break // the fiber ends (commandLoop)
+			}
 			if !c.closing {
 				c.close(readErrorReason(err))
 			}
