@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // flushers write the lines pushed to idle connections, so that a line to
@@ -19,8 +20,10 @@ import (
 // queues them.
 //
 // A flusher's goroutine runs while connections are handed off to it and
-// ends when it has none left: it belongs to the work queued, and an idle
-// server has none. The zero value is ready to use.
+// ends when it has had none for flusherLinger: it belongs to the work
+// queued, and an idle server has none (a goroutine that carries on costs
+// less than a new one per fan-out, whose stack grows again). The zero
+// value is ready to use.
 type flushers struct {
 	n      atomic.Int32 // the shards in use (0 until the first add; see add)
 	shards [maxFlushers]flusher
@@ -48,19 +51,33 @@ func (fs *flushers) add(c *conn) {
 
 // flusher is one shard of the flushers.
 type flusher struct {
-	mu      sync.Mutex
-	list    []*conn // the connections handed off, to flush
-	running bool    // a goroutine flushes list
+	mu       sync.Mutex
+	list     []*conn // the connections handed off, to flush
+	running  bool    // a goroutine flushes list
+	sleeping bool    // the goroutine waits for wake (list is empty)
+	wake     chan struct{}
 }
+
+// flusherLinger is how long a flusher's goroutine waits for more work
+// before it ends.
+const flusherLinger = 100 * time.Millisecond
 
 func (f *flusher) add(c *conn) {
 	f.mu.Lock()
 	f.list = append(f.list, c)
 	if f.running {
+		wake := f.sleeping
+		f.sleeping = false
 		f.mu.Unlock()
+		if wake {
+			f.wake <- struct{}{}
+		}
 		return
 	}
 	f.running = true
+	if f.wake == nil {
+		f.wake = make(chan struct{}, 1)
+	}
 	f.mu.Unlock()
 	go f.run()
 }
@@ -72,26 +89,36 @@ func (f *flusher) run() {
 	var spare [][]byte
 	bp := writeBufs.Get().(*[]byte)
 	defer writeBufs.Put(bp)
-	yielded := false
+	var linger *time.Timer
 	for {
 		f.mu.Lock()
 		if len(f.list) == 0 {
-			if !yielded {
-				// Let the pusher queue more before the goroutine ends:
-				// a channel's fan-out hands off one connection after
-				// another.
-				f.mu.Unlock()
-				yielded = true
-				runtime.Gosched()
-				continue
-			}
-			f.running = false
+			// Wait for more work a while: a goroutine that carries on
+			// costs less than a new one, whose stack grows again.
+			f.sleeping = true
 			f.mu.Unlock()
-			return
+			if linger == nil {
+				linger = time.NewTimer(flusherLinger)
+			} else {
+				linger.Reset(flusherLinger)
+			}
+			select {
+			case <-f.wake:
+				continue
+			case <-linger.C:
+			}
+			f.mu.Lock()
+			if f.sleeping { // nobody woke it: end
+				f.sleeping, f.running = false, false
+				f.mu.Unlock()
+				return
+			}
+			f.mu.Unlock()
+			<-f.wake // add woke it as the timer fired
+			continue
 		}
 		work, f.list = f.list, work[:0]
 		f.mu.Unlock()
-		yielded = false
 		for i, c := range work {
 			if c.flush(&spare, bp) {
 				again = append(again, c)
