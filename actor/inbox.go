@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/weft-go/weft/fiber"
@@ -33,6 +34,7 @@ import (
 type Inbox[T any] struct {
 	limit  int
 	weight func(T) int      // nil: every value weighs 1
+	kick   func()           // nil: no hand-off (see InboxHandOff)
 	sched  *fiber.Scheduler // the owner's: wake-ups are posted to it
 	wakeFn func()           // posted by the first push after a Take, and by Close
 	fullFn func()           // posted by the overflowing push
@@ -42,9 +44,12 @@ type Inbox[T any] struct {
 
 	mu       sync.Mutex // guards the fields below
 	vals     []T
-	load     int   // total weight of vals
-	notified bool  // a wake-up was posted since the last Take took values
-	err      error // nil while open; ErrInboxClosed or ErrInboxFull once closed
+	load     int    // total weight of vals
+	notified bool   // a wake-up was posted since the last Take took values
+	waiting  bool   // a Take waits for values: its fiber handles none
+	handed   bool   // the values are handed off, until Release (see InboxHandOff)
+	parked   func() // run by the next wake-up instead of waking a Take (see Park)
+	err      error  // nil while open; ErrInboxClosed or ErrInboxFull once closed
 }
 
 // InboxOption configures an [Inbox]; see [NewInbox].
@@ -52,6 +57,7 @@ type InboxOption[T any] func(*inboxConfig[T])
 
 type inboxConfig[T any] struct {
 	weight func(T) int
+	kick   func()
 }
 
 // InboxWeight makes the limit of an inbox bound the total weight of the
@@ -64,6 +70,28 @@ type inboxConfig[T any] struct {
 // of weight 0 takes no room; a negative weight makes TryPush panic.
 func InboxWeight[T any](weight func(T) int) InboxOption[T] {
 	return func(c *inboxConfig[T]) { c.weight = weight }
+}
+
+// InboxHandOff lets a consumer that is not a fiber (a goroutine serving
+// many inboxes) take the values while the inbox's fiber is idle: when
+// [Inbox.TryPush] queues a value into an empty inbox whose taking fiber
+// waits in [Inbox.Take], it calls kick on the pushing goroutine instead of
+// waking the fiber. The inbox is then handed off: later pushes queue
+// without waking the fiber, and Take waits, until the consumer called by
+// kick takes the values with [Inbox.Drain], from any goroutine, and gives
+// the inbox back with [Inbox.Release], with what it did not handle:
+//
+//	actor.InboxHandOff[[]byte](func() { flusher.add(conn) }) // its goroutine drains, writes, releases
+//
+// It is for a connection's outbound queue: a line pushed to an idle
+// connection costs a shared writer goroutine a system call, and the
+// connection's actor no turn. The order of the values is kept, as the
+// limit is: values count until they are drained, and values given back
+// count again. kick must not block nor push into the inbox; the inbox
+// must have one taking fiber (with several, one may handle a batch while
+// another value is handed off).
+func InboxHandOff[T any](kick func()) InboxOption[T] {
+	return func(c *inboxConfig[T]) { c.kick = kick }
 }
 
 // NewInbox returns an open inbox that belongs to the actor self: values
@@ -95,9 +123,9 @@ func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...Inb
 	for _, o := range opts {
 		o(&c)
 	}
-	q := &Inbox[T]{limit: limit, weight: c.weight, sched: self.host.Scheduler()}
+	q := &Inbox[T]{limit: limit, weight: c.weight, kick: c.kick, sched: self.host.Scheduler()}
 	self.inboxes = append(self.inboxes, q)
-	q.wakeFn = q.ready.Set
+	q.wakeFn = q.wake
 	q.fullFn = func() {
 		if overflow != nil && !self.host.Stopped() {
 			msg := overflow()
@@ -106,9 +134,59 @@ func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...Inb
 			}
 		}
 		q.overran = true
-		q.ready.Set()
+		q.wake()
 	}
 	return q
+}
+
+// wake runs on the owner for a push that needs a taker, a Release with a
+// rest, a Close or an overflow: it runs the parked function, if any, or
+// wakes the waiting Take.
+func (q *Inbox[T]) wake() {
+	q.mu.Lock()
+	fn := q.parked
+	if fn != nil {
+		q.parked, q.waiting = nil, false
+	}
+	q.mu.Unlock()
+	if fn != nil {
+		fn()
+		return
+	}
+	q.ready.Set()
+}
+
+// Park lets the taking fiber end while there is nothing to take, so that
+// an idle inbox holds no fiber: if the inbox holds values, or has been
+// closed or has overflowed, Park returns false (the fiber takes them, or
+// the error, with [Inbox.Take]). Otherwise it returns true and keeps fn,
+// and the inbox counts as having a waiting taker (so that a hand-off,
+// see [InboxHandOff], may take its values); fn runs once, on the owner
+// (outside any fiber, where the fibers' wake-ups run, so that it may
+// spawn a fiber), instead of the wake-up of a Take: when a push or a
+// Release leaves values for a taker, or the inbox closes or overflows.
+// Then a Take finds them without waiting. The inbox's actor stopping
+// drops fn.
+//
+//	for !out.Park(startWriter) { // startWriter spawns the next writer fiber
+//		batch, err = out.Take(f, batch)
+//		...
+//	}
+//
+// Park must be called by the actor's turns (a fiber or a hook), while no
+// fiber waits in Take and no other function is parked; it does not
+// suspend.
+func (q *Inbox[T]) Park(fn func()) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.waiting {
+		panic("actor: Inbox.Park while a Take waits or a function is parked")
+	}
+	if (len(q.vals) > 0 && !q.handed) || q.err != nil {
+		return false
+	}
+	q.waiting, q.parked = true, fn
+	return true
 }
 
 // TryPush queues v and reports whether it did. It reports false, and
@@ -119,7 +197,8 @@ func NewInbox[T, M any](self *Self[M], limit int, overflow func() M, opts ...Inb
 // TryPush is safe for concurrent use. It costs one lock and an append,
 // about 25 ns and no allocation (BenchmarkInbox); the first push after a
 // Take also posts a wake-up to the owning actor, which costs one mailbox
-// message if the actor is idle.
+// message if the actor is idle. With [InboxHandOff], a push into an empty
+// inbox whose fiber waits calls the inbox's kick function instead.
 func (q *Inbox[T]) TryPush(v T) bool {
 	w := 1
 	if q.weight != nil {
@@ -141,8 +220,14 @@ func (q *Inbox[T]) TryPush(v T) bool {
 	}
 	q.vals = append(q.vals, v)
 	q.load += w
-	wake := !q.notified
-	q.notified = true
+	if q.kick != nil && q.waiting && !q.handed && len(q.vals) == 1 {
+		q.handed = true
+		q.mu.Unlock()
+		q.kick()
+		return true
+	}
+	wake := !q.notified && !q.handed // Release wakes the fiber for values pushed while handed off
+	q.notified = q.notified || wake
 	q.mu.Unlock()
 	if wake && !q.sched.Post(q.wakeFn) {
 		// The owner has stopped: nothing will take the values.
@@ -152,6 +237,56 @@ func (q *Inbox[T]) TryPush(v T) bool {
 		return false
 	}
 	return true
+}
+
+// Drain returns the values queued, in the order they were pushed, and
+// empties the inbox, as [Inbox.Take] does, without waiting; spare is as
+// for Take. Only the consumer of a hand-off may call it (see
+// [InboxHandOff]): after its kick function was called and before it calls
+// [Inbox.Release]. It may be called from any goroutine. After the inbox
+// was closed, Drain still returns what is queued.
+func (q *Inbox[T]) Drain(spare []T) []T {
+	clear(spare)
+	q.mu.Lock()
+	vals := q.vals
+	q.vals, q.load = spare[:0], 0
+	q.mu.Unlock()
+	return vals
+}
+
+// Release ends a hand-off (see [InboxHandOff]): rest, values that Drain
+// returned and the consumer did not handle (such as the part of a line
+// the socket would not take), go back in front of the queue, and the
+// taking fiber is woken if anything is queued or the inbox was closed.
+// If rest is empty and values were pushed since the last Drain, the inbox
+// stays handed off and Release reports true: the consumer drains it
+// again, later (so that values pushed meanwhile are batched), and
+// releases it again. Release may be called from any goroutine; rest is
+// not retained.
+func (q *Inbox[T]) Release(rest []T) (again bool) {
+	q.mu.Lock()
+	if len(rest) == 0 && len(q.vals) > 0 && q.err == nil {
+		q.mu.Unlock()
+		return true
+	}
+	q.handed = false
+	if len(rest) > 0 && q.err != ErrInboxFull {
+		q.vals = slices.Insert(q.vals, 0, rest...)
+		for _, v := range rest {
+			if q.weight != nil {
+				q.load += q.weight(v)
+			} else {
+				q.load++
+			}
+		}
+	}
+	wake := (len(q.vals) > 0 || q.err != nil) && !q.notified
+	q.notified = q.notified || wake
+	q.mu.Unlock()
+	if wake {
+		q.sched.Post(q.wakeFn)
+	}
+	return false
 }
 
 // Take suspends f until the inbox holds values, then returns all of them,
@@ -188,27 +323,31 @@ func (q *Inbox[T]) Take(f *fiber.Fiber, spare []T) ([]T, error) {
 	spare = spare[:0]
 	for {
 		q.mu.Lock()
-		if len(q.vals) > 0 {
+		if len(q.vals) > 0 && !q.handed {
 			vals := q.vals
-			q.vals, q.load, q.notified = spare, 0, false
+			q.vals, q.load, q.notified, q.waiting = spare, 0, false, false
 			q.mu.Unlock()
 			return vals, nil
 		}
 		err := q.err
-		q.mu.Unlock()
-		if err != nil && (err != ErrInboxFull || q.overran) {
+		if err != nil && !q.handed && (err != ErrInboxFull || q.overran) {
+			q.waiting = false
+			q.mu.Unlock()
 			return spare, err
 		}
-		// Empty and open, or overflowed with the notice still to come.
-		// A push from now on posts a wake-up that runs after the Wait
-		// below has suspended f: posted functions run only between the
-		// fibers' runs.
+		// Empty and open, or overflowed with the notice still to come,
+		// or handed off (InboxHandOff) until Release, which may give
+		// values back. A push from now on (or the Release) posts a
+		// wake-up that runs after the Wait below has suspended f: posted
+		// functions run only between the fibers' runs.
+		q.waiting = true
+		q.mu.Unlock()
 		q.ready.Reset()
 		if err := q.ready.Wait(f); err != nil {
 			// The next push posts a wake-up again: if f was cancelled
 			// because its actor stopped, that push finds it gone.
 			q.mu.Lock()
-			q.notified = false
+			q.notified, q.waiting = false, false
 			q.mu.Unlock()
 			return spare, err
 		}
@@ -239,6 +378,7 @@ func (q *Inbox[T]) ownerStopped() {
 	if q.err == nil {
 		q.err = ErrInboxClosed
 	}
+	q.parked = nil
 	q.mu.Unlock()
 }
 

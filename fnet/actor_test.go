@@ -19,6 +19,7 @@ import (
 // connection and reports serve's error on done.
 type serveActor struct {
 	nc    net.Conn
+	opts  []fnet.ConnOption
 	close bool // the fiber closes the connection itself
 	serve func(f *fiber.Fiber, c *fnet.Conn) error
 	done  chan<- error
@@ -28,7 +29,7 @@ func (serveActor) Receive(*actor.Self[ConnMsg], ConnMsg) {}
 
 func (a serveActor) Started(self *actor.Self[ConnMsg]) {
 	self.Go("serve", func(f *fiber.Fiber) error {
-		c, err := fnet.NewConn(f, a.nc)
+		c, err := fnet.NewConn(f, a.nc, a.opts...)
 		if err != nil {
 			a.done <- err
 			return err

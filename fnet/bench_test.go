@@ -27,7 +27,8 @@ type echoServer struct {
 
 // servers are the echo servers the benchmarks compare: a goroutine per
 // connection with a bufio.Reader (the baseline), fnet fibers of one
-// fiber.Run, and fnet inside an actor per connection.
+// fiber.Run, and fnet inside an actor per connection, with a reader
+// goroutine per connection or a shared Poller (Linux).
 var servers = []struct {
 	name  string
 	start func(tb testing.TB) echoServer
@@ -35,6 +36,7 @@ var servers = []struct {
 	{"goroutine", goroutineServer},
 	{"fnet-run", runServer},
 	{"fnet-actor", actorServer},
+	{"fnet-actor-poller", pollerServer},
 }
 
 func goroutineServer(testing.TB) echoServer {
@@ -73,8 +75,8 @@ func goroutineServer(testing.TB) echoServer {
 }
 
 // fnetEcho is the fnet server's loop on one connection.
-func fnetEcho(f *fiber.Fiber, nc net.Conn) error {
-	c, err := fnet.NewConn(f, nc)
+func fnetEcho(f *fiber.Fiber, nc net.Conn, opts ...fnet.ConnOption) error {
+	c, err := fnet.NewConn(f, nc, opts...)
 	if err != nil {
 		nc.Close()
 		return err
@@ -124,19 +126,22 @@ func runServer(tb testing.TB) echoServer {
 }
 
 // echoActor serves one connection with fnetEcho.
-type echoActor struct{ nc net.Conn }
+type echoActor struct {
+	nc   net.Conn
+	opts []fnet.ConnOption
+}
 
 func (echoActor) Receive(*actor.Self[ConnMsg], ConnMsg) {}
 
 func (a echoActor) Started(self *actor.Self[ConnMsg]) {
-	self.Go("echo", func(f *fiber.Fiber) error { return fnetEcho(f, a.nc) })
+	self.Go("echo", func(f *fiber.Fiber) error { return fnetEcho(f, a.nc, a.opts...) })
 }
 
 func actorServer(tb testing.TB) echoServer {
 	sys := actor.NewSystem()
 	return echoServer{
 		serve: func(nc net.Conn) {
-			if _, err := actor.Spawn(sys, "", func() actor.Behavior[ConnMsg] { return echoActor{nc} }); err != nil {
+			if _, err := actor.Spawn(sys, "", func() actor.Behavior[ConnMsg] { return echoActor{nc: nc} }); err != nil {
 				tb.Error(err)
 			}
 		},
@@ -144,6 +149,29 @@ func actorServer(tb testing.TB) echoServer {
 			if err := sys.Shutdown(context.Background()); err != nil {
 				tb.Error(err)
 			}
+		},
+	}
+}
+
+// pollerServer is actorServer with the connections in one Poller.
+func pollerServer(tb testing.TB) echoServer {
+	p, err := fnet.NewPoller()
+	if err != nil {
+		tb.Skip("no Poller:", err)
+	}
+	sys := actor.NewSystem()
+	opts := []fnet.ConnOption{fnet.WithPoller(p)}
+	return echoServer{
+		serve: func(nc net.Conn) {
+			if _, err := actor.Spawn(sys, "", func() actor.Behavior[ConnMsg] { return echoActor{nc: nc, opts: opts} }); err != nil {
+				tb.Error(err)
+			}
+		},
+		stop: func() {
+			if err := sys.Shutdown(context.Background()); err != nil {
+				tb.Error(err)
+			}
+			p.Close()
 		},
 	}
 }

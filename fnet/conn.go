@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,8 +22,9 @@ import (
 //
 // Reads and writes are first attempted directly, without blocking; only
 // when the socket would block does the fiber suspend. A Conn has one
-// long-lived reader goroutine, which waits for the socket to become
-// readable while a fiber waits to read (it holds no buffer meanwhile), and
+// long-lived reader goroutine (none with [WithPoller]: its [Poller] waits
+// instead), which waits for the socket to become readable while a fiber
+// waits to read (it holds no buffer meanwhile), and
 // a writer goroutine, started on the first write that would block, which
 // writes what the socket would not take at once. Both belong to the
 // scheduler: [fiber.Scheduler.Close] (an actor's stop, the end of
@@ -31,7 +34,8 @@ import (
 // The zero value is not usable and a Conn must not be copied. Its methods
 // must be called by its scheduler's owner (from its fibers, or from the
 // code driving the scheduler), like every fiber operation; the deadline
-// setters and the address getters may also be called from any goroutine.
+// setters, the address getters and [Conn.WriteDirect] may also be called
+// from any goroutine.
 // At most one fiber reads ([Conn.Read], [Conn.ReadLine]) and one writes
 // ([Conn.Write]) at a time: a second concurrent reader or writer panics.
 // The wrapped net.Conn must not be read or written by anyone else.
@@ -78,20 +82,63 @@ type Conn struct {
 	peekErr error         // the error its peek consumed
 	peeked  bool          // it has peeked since it was armed
 
+	// WriteDirect's, from any goroutine: wtok orders the writes (see
+	// tokFree); dp, dn and derr belong to the holder of tokDirect.
+	wtok atomic.Int32
+	dp   []byte
+	dn   int
+	derr error
+
+	// With a Poller (WithPoller), which replaces the reader goroutine.
+	poll   *Poller
+	ptok   uint32        // c's token in poll
+	padded bool          // the socket is in poll's epoll set; owned by the owner
+	ctlErr error         // ctlCallback's result
+	pev    pollEvent     // ctlCallback's argument
+	ctlFn  func(uintptr) // c.ctlCallback
+	dmu    sync.Mutex    // guards dtimer and rdl
+	dtimer *time.Timer   // reports the read deadline to a waiting reader (poller only)
+	rdl    time.Time     // the read deadline (poller only)
+
 	// Method values made once, so that I/O allocates no closure.
-	readFn, writeFn, peekFn, flushFn func(uintptr) bool
-	onReadable, onWritten            func()
+	readFn, writeFn, peekFn, flushFn, directFn func(uintptr) bool
+	onReadable, onWritten                      func()
+}
+
+// ConnOption configures a [Conn]; see [NewConn].
+type ConnOption func(*connConfig)
+
+type connConfig struct {
+	poll *Poller
+}
+
+// WithPoller makes the connection wait for its socket to become readable
+// in p, which waits for many connections on one goroutine, instead of in
+// a reader goroutine of its own: an idle connection then costs no
+// goroutine. Such a connection is not closed by its scheduler's Close:
+// close it (an actor's Stopping hook, a fiber's deferred Close), or close
+// p, which closes the connections still registered. A fiber of [fiber.Run]
+// that waits to read it counts as waiting for nothing (Run may report a
+// deadlock): use it with actors. A read deadline wakes a waiting reader
+// through a timer.
+func WithPoller(p *Poller) ConnOption {
+	return func(c *connConfig) { c.poll = p }
 }
 
 // NewConn wraps nc, a connection with a pollable file descriptor (one that
 // implements [syscall.Conn]: a [*net.TCPConn] or [*net.UnixConn]), for the
-// fibers of f's scheduler, and starts its reader goroutine. The Conn takes
-// nc over: close the Conn, not nc.
+// fibers of f's scheduler, and starts its reader goroutine (none with
+// [WithPoller]). The Conn takes nc over: close the Conn, not nc.
 //
 // It returns an error wrapping [ErrUnsupported] (and leaves nc open) for
-// other connections, and f's cancellation error if f is cancelled. It
-// does not suspend. It must be called from inside f.
-func NewConn(f *fiber.Fiber, nc net.Conn) (*Conn, error) {
+// other connections, an error matching [ErrClosed] for a closed Poller,
+// and f's cancellation error if f is cancelled. It does not suspend. It
+// must be called from inside f.
+func NewConn(f *fiber.Fiber, nc net.Conn, opts ...ConnOption) (*Conn, error) {
+	var cfg connConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok || !supported {
 		return nil, fmt.Errorf("%w: %T", ErrUnsupported, nc)
@@ -103,11 +150,31 @@ func NewConn(f *fiber.Fiber, nc net.Conn) (*Conn, error) {
 	if f.Cancelled() {
 		return nil, f.Yield() // the cancellation error, at once
 	}
-	c := &Conn{nc: nc, rc: rc, s: f.Scheduler(), rarm: make(chan struct{}, 1)}
-	c.readFn, c.writeFn, c.peekFn, c.flushFn = c.readCallback, c.writeCallback, c.peekCallback, c.flushCallback
+	c := &Conn{nc: nc, rc: rc, s: f.Scheduler()}
+	c.readFn, c.writeFn, c.peekFn, c.flushFn, c.directFn = c.readCallback, c.writeCallback, c.peekCallback, c.flushCallback, c.directCallback
 	c.onReadable, c.onWritten = c.readable, c.written
+	if cfg.poll != nil {
+		tok, err := cfg.poll.add(c)
+		if err != nil {
+			return nil, wrap("poll", nc.RemoteAddr(), err)
+		}
+		c.poll, c.ptok, c.ctlFn = cfg.poll, tok, c.ctlCallback
+		return c, nil
+	}
+	c.rarm = make(chan struct{}, 1)
 	c.s.Offload("fnet reader", c.readLoop)
 	return c, nil
+}
+
+// armRead asks for one report that the socket is readable (readable runs
+// on the owner then): from the reader goroutine, or from the poller.
+func (c *Conn) armRead() {
+	c.rarmed = true
+	if c.poll != nil {
+		c.poll.arm(c)
+		return
+	}
+	c.rarm <- struct{}{} // never blocks: sent only while disarmed
 }
 
 // readLoop is the reader goroutine: each time it is armed it waits until
@@ -172,9 +239,13 @@ func (c *Conn) readable() {
 // waitRead suspends f until the socket is readable, the connection closes
 // or f is cancelled, and returns the error to report (nil if readable).
 func (c *Conn) waitRead(f *fiber.Fiber) error {
+	if c.poll != nil && c.pastReadDeadline() {
+		// The deadline timer may run before the runtime's, whose expiry
+		// the read checks: the read may have found the socket empty.
+		return wrap("read", c.nc.RemoteAddr(), os.ErrDeadlineExceeded)
+	}
 	if !c.rarmed {
-		c.rarmed = true
-		c.rarm <- struct{}{} // never blocks: sent only while disarmed
+		c.armRead()
 	}
 	c.rwait = c.s.Waker(f)
 	err := c.s.Suspend(f, "fnet read")
@@ -208,8 +279,7 @@ func (c *Conn) NotifyReadable(fn func()) {
 	}
 	c.notify = fn
 	if !c.rarmed {
-		c.rarmed = true
-		c.rarm <- struct{}{} // never blocks: sent only while disarmed
+		c.armRead()
 	}
 }
 
@@ -231,8 +301,19 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
+	c.wtok.Store(tokClosed)
 	c.notify = nil
-	close(c.rarm)
+	if c.poll != nil {
+		c.poll.remove(c)
+		c.dmu.Lock()
+		if c.dtimer != nil {
+			c.dtimer.Stop()
+			c.dtimer = nil
+		}
+		c.dmu.Unlock()
+	} else {
+		close(c.rarm)
+	}
 	if c.warm != nil {
 		close(c.warm)
 	}
@@ -259,7 +340,11 @@ func (c *Conn) closedErr(op string) error {
 
 // SetDeadline sets the read and write deadlines, as [Conn.SetReadDeadline]
 // and [Conn.SetWriteDeadline] do.
-func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
+func (c *Conn) SetDeadline(t time.Time) error {
+	err := c.nc.SetDeadline(t)
+	c.pollDeadline(t)
+	return err
+}
 
 // SetReadDeadline sets the deadline of reads: once t has passed, a fiber
 // suspended in [Conn.Read] or [Conn.ReadLine] wakes, and later reads
@@ -267,7 +352,41 @@ func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
 // deadline. It may be changed at any time, also while a fiber is
 // suspended, and from any goroutine. The connection stays usable: extend
 // the deadline and read again.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	err := c.nc.SetReadDeadline(t)
+	c.pollDeadline(t)
+	return err
+}
+
+// pollDeadline arranges, for a connection with a Poller, for a readable
+// report at the read deadline t, so that a waiting reader wakes and meets
+// the deadline in its next read (the poller itself knows no deadlines).
+func (c *Conn) pollDeadline(t time.Time) {
+	if c.poll == nil {
+		return
+	}
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	if c.dtimer != nil {
+		c.dtimer.Stop()
+		c.dtimer = nil
+	}
+	c.rdl = t
+	if !t.IsZero() {
+		c.dtimer = time.AfterFunc(time.Until(t), c.deadlinePassed)
+	}
+}
+
+// pastReadDeadline reports whether the read deadline has passed (poller
+// only).
+func (c *Conn) pastReadDeadline() bool {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	return !c.rdl.IsZero() && !time.Now().Before(c.rdl)
+}
+
+// deadlinePassed runs on the deadline timer's goroutine.
+func (c *Conn) deadlinePassed() { c.s.Post(c.onReadable) }
 
 // SetWriteDeadline sets the deadline of writes: once t has passed, a fiber
 // suspended in [Conn.Write] wakes, and later writes return at once, with

@@ -581,3 +581,60 @@ func TestUnixSocket(t *testing.T) {
 		return nil
 	})
 }
+
+// TestWriteDirect writes from another goroutine: all of a short line; a
+// part of more than the socket takes, without breaking the stream (Write
+// sends the rest, in order); nothing while a Write waits; an error once
+// the connection is closed.
+func TestWriteDirect(t *testing.T) {
+	run(t, func(f *fiber.Fiber) error {
+		s, c := tcpPair(t)
+		c.SetReadBuffer(64 << 10)
+		s.SetWriteBuffer(4096)
+		srv, cli := mustWrap(t, f, s), mustWrap(t, f, c)
+		defer srv.Close()
+		defer cli.Close()
+		direct := func(p []byte) (int, error) { // on a goroutine of its own
+			type result struct {
+				n   int
+				err error
+			}
+			ch := make(chan result, 1)
+			go func() { n, err := srv.WriteDirect(p); ch <- result{n, err} }()
+			r := <-ch
+			return r.n, r.err
+		}
+		if n, err := direct([]byte("hi\n")); n != 3 || err != nil {
+			t.Fatalf("WriteDirect of a short line = %d, %v; want 3, nil", n, err)
+		}
+		if line, err := cli.ReadLine(f, 10); err != nil || string(line) != "hi" {
+			t.Errorf("ReadLine = %q, %v; want hi", line, err)
+		}
+		big := bytes.Repeat([]byte("y"), 8<<20)
+		big[len(big)-1] = '\n'
+		n, err := direct(big)
+		if err != nil || n <= 0 || n >= len(big) {
+			t.Fatalf("WriteDirect of 8 MiB to a peer that does not read = %d, %v; want a part, nil", n, err)
+		}
+		// The rest, by a fiber that suspends while the peer reads.
+		rest := f.Spawn("rest", func(f *fiber.Fiber) error {
+			_, err := srv.Write(f, big[n:])
+			return err
+		})
+		if m, err := direct([]byte("x")); m != 0 || err != nil {
+			t.Errorf("WriteDirect while a Write waits = %d, %v; want 0, nil", m, err)
+		}
+		line, err := cli.ReadLine(f, len(big))
+		if err != nil || len(line) != len(big)-1 {
+			t.Errorf("ReadLine = %d bytes, %v; want %d", len(line), err, len(big)-1)
+		}
+		if err := f.Join(rest); err != nil {
+			t.Errorf("Write of the rest = %v; want nil", err)
+		}
+		srv.Close()
+		if _, err := direct([]byte("x")); !errors.Is(err, fnet.ErrClosed) {
+			t.Errorf("WriteDirect on a closed connection = %v; want ErrClosed", err)
+		}
+		return nil
+	})
+}

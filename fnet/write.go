@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/weft-go/weft/fiber"
 )
@@ -33,7 +34,8 @@ import (
 // retained after Write returns.
 func (c *Conn) Write(f *fiber.Fiber, p []byte) (int, error) {
 	c.enter(f, &c.writer, "Write")
-	defer func() { c.writer = nil }()
+	defer c.leaveWrite()
+	c.holdWrites()
 	if c.wbusy && !c.closed {
 		// A piece whose fiber was cancelled is still going: it goes first.
 		if err := c.waitWrite(f); err != nil {
@@ -52,7 +54,7 @@ func (c *Conn) Write(f *fiber.Fiber, p []byte) (int, error) {
 		n += m
 		if err != nil {
 			if n > 0 {
-				c.werr = broken(err)
+				c.setBroken(broken(err))
 				return n, c.werr
 			}
 			return 0, err
@@ -63,7 +65,7 @@ func (c *Conn) Write(f *fiber.Fiber, p []byte) (int, error) {
 		if f.Cancelled() {
 			err := f.Yield() // the cancellation error, at once
 			if n > 0 {
-				c.werr = broken(err)
+				c.setBroken(broken(err))
 			}
 			return n, err
 		}
@@ -94,9 +96,10 @@ func (c *Conn) Write(f *fiber.Fiber, p []byte) (int, error) {
 // TryWrite does not suspend; it must be called by c's scheduler's owner
 // (a fiber or the code driving the scheduler).
 func (c *Conn) TryWrite(p []byte) bool {
-	if c.closed || c.werr != nil || c.wbusy || c.writer != nil {
+	if c.closed || c.werr != nil || c.wbusy || c.writer != nil || !c.wtok.CompareAndSwap(tokFree, tokOwner) {
 		return false
 	}
+	defer c.wtok.CompareAndSwap(tokOwner, tokFree)
 	for n := 0; n < len(p); {
 		m, err, again := c.writeSome(p[n:])
 		n += m
@@ -105,12 +108,109 @@ func (c *Conn) TryWrite(p []byte) bool {
 				if err == nil {
 					err = &opError{op: "write", addr: c.nc.RemoteAddr(), errs: []error{errPartial}}
 				}
-				c.werr = broken(err)
+				c.setBroken(broken(err))
 			}
 			return false
 		}
 	}
 	return true
+}
+
+// WriteDirect makes one non-blocking write of p and returns the number of
+// bytes the socket took: len(p), fewer, or 0 if the socket is full or
+// another write of c is in progress ([Conn.Write] or the writer goroutine
+// holding its bytes, [Conn.TryWrite], another WriteDirect), and then a nil
+// error; or 0 and an error if the connection is closed or broken (see
+// [ErrWriteFailed]) or the system call failed. It never suspends nor
+// blocks, and it does not break the stream: the bytes it did not write
+// are for the caller to write later, in order, with Write.
+//
+// Unlike the other methods, WriteDirect may be called from any goroutine.
+// It is for a queue of outgoing messages shared by several actors: the
+// one that finds the queue empty and its writing fiber idle writes its
+// message at once, from its own turn, rather than waking the connection's
+// fiber for it, and queues what the socket does not take. The caller must
+// keep the order of the stream: write nothing with WriteDirect while
+// bytes written earlier are still queued on its side. A Write that starts
+// during a WriteDirect waits (spinning) for its system call to return.
+func (c *Conn) WriteDirect(p []byte) (int, error) {
+	if !c.wtok.CompareAndSwap(tokFree, tokDirect) {
+		switch c.wtok.Load() {
+		case tokClosed:
+			return 0, c.closedErr("write")
+		case tokBroken:
+			return 0, wrap("write", c.nc.RemoteAddr(), ErrWriteFailed)
+		}
+		return 0, nil
+	}
+	c.dp = p
+	perr := c.rc.Write(c.directFn)
+	n, err := c.dn, c.derr
+	c.dp, c.derr = nil, nil
+	c.wtok.CompareAndSwap(tokDirect, tokFree) // fails once Close marked c closed
+	switch {
+	case perr != nil:
+		return 0, wrap("write", c.nc.RemoteAddr(), perr)
+	case err == nil:
+		return n, nil
+	case isAgain(err):
+		return 0, nil
+	default:
+		return 0, wrap("write", c.nc.RemoteAddr(), os.NewSyscallError("write", err))
+	}
+}
+
+// directCallback makes WriteDirect's write inside RawConn.Write.
+func (c *Conn) directCallback(fd uintptr) bool {
+	c.dn, c.derr = sysWrite(fd, c.dp)
+	if c.derr != nil {
+		c.dn = 0
+	}
+	return true
+}
+
+// The states of Conn.wtok, which orders the owner's writes with
+// WriteDirect's.
+const (
+	tokFree   int32 = iota // nobody writes
+	tokOwner               // the owner writes (Write, TryWrite) or the writer goroutine holds a job
+	tokDirect              // a WriteDirect is in its system call
+	tokClosed              // the connection is closed: nobody writes again
+	tokBroken              // the stream is broken (werr)
+)
+
+// holdWrites takes the write token for the owner, waiting for a
+// WriteDirect in its system call, if any.
+func (c *Conn) holdWrites() {
+	for {
+		switch c.wtok.Load() {
+		case tokFree:
+			if c.wtok.CompareAndSwap(tokFree, tokOwner) {
+				return
+			}
+		case tokDirect:
+			runtime.Gosched() // one non-blocking system call
+		default:
+			return // held already (a job of a cancelled Write), closed or broken
+		}
+	}
+}
+
+// leaveWrite ends a Write: the token is given back unless the writer
+// goroutine still holds a job (then written gives it back).
+func (c *Conn) leaveWrite() {
+	c.writer = nil
+	if !c.wbusy {
+		c.wtok.CompareAndSwap(tokOwner, tokFree)
+	}
+}
+
+// setBroken records the sticky error of a broken stream.
+func (c *Conn) setBroken(err error) {
+	c.werr = err
+	if !c.closed {
+		c.wtok.Store(tokBroken)
+	}
 }
 
 // errPartial is why TryWrite broke the stream.
@@ -209,7 +309,10 @@ func (c *Conn) written() {
 	}
 	c.wjob, c.wjobp = nil, nil
 	if c.wres != nil && c.werr == nil && !c.closed {
-		c.werr = broken(wrap("write", c.nc.RemoteAddr(), c.wres))
+		c.setBroken(broken(wrap("write", c.nc.RemoteAddr(), c.wres)))
+	}
+	if c.writer == nil {
+		c.wtok.CompareAndSwap(tokOwner, tokFree) // the job of a cancelled Write
 	}
 	if w := c.wwait; w.Fiber() != nil {
 		c.wwait = fiber.Waker{}

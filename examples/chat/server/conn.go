@@ -23,6 +23,11 @@ import (
 // connection is closing.
 var errClosing = errors.New("server: connection closing")
 
+// errIdle is the cancellation cause of a command loop's reader that waits
+// for a client silent for PingInterval: the fiber ends, and a new one
+// starts when the client sends more (see parkReader).
+var errIdle = errors.New("server: client idle")
+
 // errRegistered is the cause given to the registration timer's Cancel
 // once the client has registered.
 var errRegistered = errors.New("server: registered")
@@ -30,14 +35,15 @@ var errRegistered = errors.New("server: registered")
 // conn is the behavior of a connection actor: one per client. Its reader
 // fiber reads lines (fnet.Conn.ReadLine, which suspends only the fiber)
 // and carries the protocol (registration, then the command loop) as
-// sequential code; its writer fiber drains the outbound inbox to the
-// socket, several lines per write. The ping check and the registration
-// timeout are timers that send the actor a message, not fibers. The
-// registration's reader fiber ends after the welcome and the command
-// loop's starts once the client sends more (fnet.Conn.NotifyReadable): a
-// client idle since its welcome holds the writer fiber and the
-// fnet.Conn's reader goroutine, one that has sent commands the reader
-// fiber too.
+// sequential code; the flushers (flush.go) write the lines pushed to it
+// while it is idle, and its writer fiber, started when they leave lines
+// it must wait to write, drains the outbound inbox to the socket, several
+// lines per write. The ping check and the registration timeout are timers
+// that send the actor a message, not fibers. The registration's reader
+// fiber ends after the welcome and the command loop's starts once the
+// client sends more (fnet.Conn.NotifyReadable): a client idle since its
+// welcome holds no fiber and no goroutine (its socket waits in the
+// server's fnet.Poller), one that has sent commands the reader fiber.
 //
 // Every field but the immutable ones belongs to the actor's turns: the
 // behavior's hooks and the fibers.
@@ -50,15 +56,18 @@ type conn struct {
 	host  string     // the client's IP address
 	maxIn int        // the longest line read, terminator included
 
-	self      *actor.Self[connMsg]
-	registry  actor.Ref[registryMsg]
-	out       *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
-	reader    *fiber.Fiber         // nil while the client is idle (see commandLoop)
-	resume    func()               // sends the actor startCommands (made once)
-	idle      bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
-	regTimer  *timer               // until the client registers
-	pingTimer *timer               // the next ping check
-	pingedAt  time.Time
+	self          *actor.Self[connMsg]
+	registry      actor.Ref[registryMsg]
+	out           *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
+	startWriterFn func()               // c.startWriter, made once
+	reader        *fiber.Fiber         // nil while the client is idle (see commandLoop)
+	resume        func()               // sends the actor startCommands (made once)
+	idle          bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
+	inRead        bool                 // the reader fiber waits in readLine
+	parking       bool                 // the reader was cancelled with errIdle (see parkReader)
+	regTimer      *timer               // until the client registers
+	pingTimer     *timer               // the next ping check
+	pingedAt      time.Time
 
 	nick, user     string
 	pass           string
@@ -120,10 +129,11 @@ func lineWeight(line []byte) int { return len(line) }
 // disconnects a slow consumer when it overflows, and starts the fibers.
 func (c *conn) Started(self *actor.Self[connMsg]) {
 	c.self = self
-	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} }, actor.InboxWeight(lineWeight))
+	c.out = actor.NewInbox(self, c.cfg.Limits.MaxSendQ, func() connMsg { return sendQExceeded{} },
+		actor.InboxWeight(lineWeight), actor.InboxHandOff[[]byte](c.kickFlusher))
 	c.lastActive = time.Now()
 	c.log(slog.LevelInfo, "client connected")
-	self.Go("writer", c.writeLoop) // makes c.fc before its first suspension
+	self.Go("writer", c.writeLoop) // makes c.fc, then ends until there is something to write
 	if c.fc == nil {
 		return // the writer stopped the actor
 	}
@@ -243,26 +253,42 @@ func (c *conn) depart() {
 	c.registry.Send(departed{id: c.id, reason: c.reason, channels: chans})
 }
 
-// writeLoop is the writer fiber. It first wraps the socket in an
-// fnet.Conn (before its first suspension, so that the other fibers find
-// it). Then it takes everything queued in the outbound inbox at once and
-// writes it with as few fnet writes as it takes (one for up to
-// maxWriteBytes), through a pooled buffer: lines queued during a write go
-// out together in the next, and an idle connection holds no write buffer.
+// writeLoop is the writer fiber, which runs only while the outbound inbox
+// has lines for it: those the flusher could not write (see flushers), or
+// the last ones once the inbox is closed. The first one, started by
+// Started, wraps the socket in an fnet.Conn (before its first
+// suspension, so that the other fibers find it). A writer takes
+// everything queued at once and writes it with as few fnet writes as it
+// takes (one for up to maxWriteBytes), through a pooled buffer: lines
+// queued during a write go out together in the next, and an idle
+// connection holds no write buffer. When nothing is queued it parks the
+// inbox (actor.Inbox.Park) and ends: the inbox's next wake-up starts a new
+// writer (startWriter), and an idle connection holds no writer fiber.
 // Once the inbox is closed and drained (or has overflowed), it writes the
 // closing line, closes the socket and stops the actor.
 func (c *conn) writeLoop(f *fiber.Fiber) error {
-	fc, err := fnet.NewConn(f, c.nc)
-	if err != nil {
-		c.log(slog.LevelError, "connection not served", "error", err)
-		c.closing, c.reason = true, "Internal error"
-		_ = c.nc.Close()
-		c.self.Stop()
-		return nil
+	if c.fc == nil {
+		var opts []fnet.ConnOption
+		if c.srv.poller != nil {
+			opts = append(opts, fnet.WithPoller(c.srv.poller))
+		}
+		fc, err := fnet.NewConn(f, c.nc, opts...)
+		if err != nil {
+			c.log(slog.LevelError, "connection not served", "error", err)
+			c.closing, c.reason = true, "Internal error"
+			_ = c.nc.Close()
+			c.self.Stop()
+			return nil
+		}
+		c.fc = fc
+		c.startWriterFn = c.startWriter
 	}
-	c.fc = fc
 	var batch [][]byte // lines taken; shared read-only with other inboxes
 	for {
+		if c.out.Park(c.startWriterFn) {
+			return nil
+		}
+		var err error
 		batch, err = c.out.Take(f, batch)
 		if err != nil {
 			if f.Cancelled() {
@@ -286,6 +312,11 @@ func (c *conn) writeLoop(f *fiber.Fiber) error {
 	}
 	return nil
 }
+
+// startWriter starts a writer fiber; it is the function the writer parks
+// the outbound inbox with, which runs on the actor's turn when the inbox
+// has lines for a writer or closes.
+func (c *conn) startWriter() { c.self.Go("writer", c.writeLoop) }
 
 // maxWriteBytes is the most one write hands to the socket.
 const maxWriteBytes = 64 << 10
@@ -349,10 +380,25 @@ func (c *conn) pingCheck() {
 		c.close("Ping timeout: " + strconv.Itoa(int(time.Since(c.lastActive).Seconds())) + " seconds")
 		return
 	case !c.pingSent && time.Since(c.lastActive) >= every:
+		c.parkReader()
 		c.pingSent, c.pingedAt = true, time.Now()
 		c.send(c.appendMsg(nil, "", "PING", c.cfg.Name))
 	}
 	c.pingTimer.reset(every / 2)
+}
+
+// parkReader ends the command loop's reader fiber of a client silent for
+// PingInterval, if it waits for a line: a silent client holds no fiber
+// (its socket waits in the fnet.Conn, as after the welcome), and the next
+// line it sends starts a new one (startCommands). A partial line stays
+// buffered. Ending the fiber after every burst of lines instead cost a
+// fiber spawn per burst (see commandLoop).
+func (c *conn) parkReader() {
+	if c.reader == nil || !c.registered || !c.inRead || c.closing {
+		return
+	}
+	c.parking = true
+	c.reader.Cancel(errIdle)
 }
 
 // readLine returns the next line from the client, suspending the reader
@@ -362,7 +408,9 @@ func (c *conn) pingCheck() {
 func (c *conn) readLine(f *fiber.Fiber) (rawLine, error) {
 	// A copy, so that the fnet.Conn gives its buffer back before the line
 	// is handled (the handling suspends, in requests to other actors).
+	c.inRead = true
 	text, err := c.fc.ReadLineString(f, c.maxIn)
+	c.inRead = false
 	if errors.Is(err, fnet.ErrLineTooLong) {
 		return rawLine{tooLong: true}, nil
 	}
@@ -380,6 +428,9 @@ func (c *conn) next(f *fiber.Fiber) (irc.Message, bool) {
 	for !c.closing {
 		l, err := c.readLine(f)
 		if err != nil {
+			if c.parking && errors.Is(err, errIdle) {
+				break // the fiber ends (commandLoop)
+			}
 			if !c.closing {
 				c.close(readErrorReason(err))
 			}

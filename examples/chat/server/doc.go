@@ -20,8 +20,9 @@
 //     MOTD) is a loop at the top of the fiber, the command loop follows,
 //     one handler per command in a file per command family (register.go,
 //     cap.go, messaging.go, chanops.go, queries.go, serverinfo.go,
-//     oper.go). Its writer fiber drains the connection's outbound queue to
-//     the socket. A pinger fiber sends PING to silent clients and
+//     oper.go). Its writer fiber, while it has lines the socket would not
+//     take at once, drains the connection's outbound queue to the socket
+//     (see below). A pinger fiber sends PING to silent clients and
 //     disconnects dead ones; a timer fiber drops a connection that has not
 //     registered within Limits.RegistrationTimeout, so that it cannot hold
 //     a nickname.
@@ -60,9 +61,10 @@
 //
 // The reader fiber reads with [fnet.Conn.ReadLine]: a read the socket can
 // serve at once is a direct non-blocking system call in the actor's turn;
-// otherwise the fiber suspends while the connection's one reader
-// goroutine waits for the socket to become readable (holding no buffer),
-// and resumes in a later turn. Lines already buffered are taken without
+// otherwise the fiber suspends while the server's one [fnet.Poller]
+// (epoll; elsewhere the connection's own reader goroutine) waits for the
+// socket to become readable (holding no buffer), and resumes in a later
+// turn. Lines already buffered are taken without
 // any wait, so a client that sends many lines at once costs one read per
 // system call, not per line. Lines are limited to Limits.MaxLine bytes
 // (512 with CR LF) plus 4096 bytes of message tags: a longer one gets 417
@@ -77,13 +79,21 @@
 // Each connection's outbound queue is an [actor.Inbox] of lines, bounded
 // by weight to Limits.MaxSendQ bytes. Any actor (the connection itself, a
 // channel, the registry) pushes complete lines into it with
-// [actor.Inbox.TryPush], which never blocks; the first push after the
-// writer fiber emptied it wakes the writer through the connection's
-// mailbox. The writer's [actor.Inbox.Take] takes everything queued at
-// once; it copies the lines into a pooled buffer and writes that with
-// one [fnet.Conn.Write] per 64 KiB (one system call when the socket takes
-// it all; the fiber suspends only when it would block), so lines queued
-// during a write are batched into the next. A push that does not fit overflows the inbox: it closes and drops
+// [actor.Inbox.TryPush], which never blocks. A push into the empty inbox
+// of a connection whose writer is idle hands the inbox off
+// ([actor.InboxHandOff]) to a flusher, a goroutine shared by many
+// connections (one per four cores), and costs the connection's actor no
+// turn: the flusher drains the inbox, writes its lines (several copied
+// into one buffer) with one non-blocking [fnet.Conn.WriteDirect], and
+// gives back what the socket did not take; lines pushed meanwhile are
+// batched into its next write. Only then does a writer fiber start
+// ([actor.Inbox.Park] ends it when the inbox is empty): its
+// [actor.Inbox.Take] takes everything queued at once; it copies the lines
+// into a pooled buffer and writes that with one [fnet.Conn.Write] per 64
+// KiB (the fiber suspends only while the socket is full), so lines queued
+// during a write are batched into the next. An idle connection thus holds
+// no goroutine and no fiber: its socket is in the Poller, its lines go
+// out through a flusher. A push that does not fit overflows the inbox: it closes and drops
 // what it held, and the connection actor gets its overflow notice in one
 // of its turns and disconnects the client as a slow consumer ("ERROR
 // :Closing Link: <host> (SendQ exceeded)"), even while the writer is
@@ -106,8 +116,9 @@
 // line in a slice of its own that nobody modifies afterwards, and the
 // channel pushes that one slice into every member's inbox, where the
 // members' writers only read it. Fanning a line out to N members costs N
-// pushes (a lock and an append each, a wake-up for idle writers), not N
-// copies; each writer copies the lines it takes into its own write buffer.
+// pushes (a lock and an append each, a hand-off to a flusher for idle
+// connections), not N copies; each flusher or writer copies the lines it
+// takes into its own write buffer.
 //
 // # Flood control
 //
@@ -238,6 +249,9 @@
 // # Concurrency
 //
 // A [Server]'s methods are safe for concurrent use. [Server.Serve] owns
-// its accept goroutine; every connection's goroutines (fnet's reader and
-// writer) belong to its actor's fiber scheduler; [Server.Shutdown] waits for all of them.
+// its accept goroutine and its Poller's goroutine; the flushers' goroutines
+// run while lines are handed off to them; every connection's goroutines
+// (fnet's writer, and its reader where there is no Poller) belong to its
+// actor's fiber scheduler; [Server.Shutdown] waits for the connections
+// and closes the Poller.
 package server

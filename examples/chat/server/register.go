@@ -42,6 +42,13 @@ func (c *conn) commandLoop(f *fiber.Fiber) error {
 	for {
 		m, ok := c.next(f)
 		if !ok {
+			if c.parking { // parkReader: the client is silent
+				c.parking = false
+				if !c.closing {
+					c.reader, c.idle = nil, true
+					c.fc.NotifyReadable(c.resume)
+				}
+			}
 			return nil
 		}
 		c.handle(f, m, c.dispatch)

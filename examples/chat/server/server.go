@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/fnet"
 	"github.com/weft-go/weft/supervision"
 	"github.com/weft-go/weft/top"
 )
@@ -39,6 +40,8 @@ type Server struct {
 	connsGone    chan struct{} // closed when closed is set and conns is empty
 	shutdownErr  error
 	shutdownEnd  chan struct{} // closed when the first Shutdown has finished
+	flush        flushers      // write the lines pushed to idle connections (flush.go)
+	poller       *fnet.Poller  // waits for the connections' sockets; nil where unsupported (conn.go)
 }
 
 // connHandle is the server's view of a live connection.
@@ -131,6 +134,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.net = n
 		s.cfg.Logger.Info("node joined the network", "addr", n.here(), "cluster", s.cfg.Cluster.Name)
 	}
+	s.poller, _ = fnet.NewPoller() // nil: each connection waits in a goroutine of its own
 	s.acceptDone = make(chan struct{})
 	s.mu.Unlock()
 	s.cfg.Logger.Info("listening", "addr", ln.Addr().String(), "name", s.cfg.Name)
@@ -343,6 +347,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		if err := sys.Shutdown(context.WithoutCancel(ctx)); err != nil {
 			errs = append(errs, err)
+		}
+		if s.poller != nil {
+			_ = s.poller.Close()
 		}
 		s.cfg.Logger.Info("server stopped")
 	}

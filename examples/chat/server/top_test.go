@@ -11,9 +11,10 @@ import (
 
 // TestTopHandler registers a client that joins a channel and checks that
 // the server's actor table lists the registry, the channel and the
-// connection with its writer fiber (an idle client has no reader fiber:
-// its fnet.Conn waits for the socket); before the server serves
-// and after it has shut down, the handler answers 503.
+// connection with its reader fiber, waiting for the client's next line
+// (a connection has no writer fiber while the socket takes its lines: the
+// flusher writes them); before the server serves and after it has shut
+// down, the handler answers 503.
 func TestTopHandler(t *testing.T) {
 	idle := server.New(server.Config{})
 	w := httptest.NewRecorder()
@@ -31,7 +32,7 @@ func TestTopHandler(t *testing.T) {
 	w = httptest.NewRecorder()
 	srv.TopHandler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/debug/weft/top", nil))
 	body := w.Body.String()
-	for _, want := range []string{"nonhost/registry", "*server.channel", "*server.conn", `"writer"`} {
+	for _, want := range []string{"nonhost/registry", "*server.channel", "*server.conn", `"reader"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("top =\n%s\nwant it to contain %q", body, want)
 		}
