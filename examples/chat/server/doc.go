@@ -250,8 +250,9 @@
 //
 // A [Server]'s methods are safe for concurrent use. [Server.Serve] owns
 // its accept goroutine and its Poller's goroutine; the flushers' goroutines
-// run while lines are handed off to them; every connection's goroutines
-// (fnet's writer, and its reader where there is no Poller) belong to its
-// actor's fiber scheduler; [Server.Shutdown] waits for the connections
-// and closes the Poller.
+// run while lines are handed off to them (and a little after), owned by
+// the server; every connection's goroutines (fnet's writer, and its reader
+// where there is no Poller) belong to its actor's fiber scheduler;
+// [Server.Shutdown] waits for the connections, then for the flushers, the
+// network's member, the actors, and closes the Poller.
 package server

@@ -22,11 +22,31 @@ import (
 // A flusher's goroutine runs while connections are handed off to it and
 // ends when it has had none for flusherLinger: it belongs to the work
 // queued, and an idle server has none (a goroutine that carries on costs
-// less than a new one per fan-out, whose stack grows again). The zero
-// value is ready to use.
+// less than a new one per fan-out, whose stack grows again). The
+// flushers own their goroutines: close ends the idle ones at once and
+// waits for all of them. The zero value is ready to use.
 type flushers struct {
 	n      atomic.Int32 // the shards in use (0 until the first add; see add)
 	shards [maxFlushers]flusher
+	wg     sync.WaitGroup // the goroutines running
+}
+
+// close ends the flushers' goroutines once they have flushed what is
+// handed off to them, and waits for them. Server.Shutdown calls it once
+// every connection has closed (nothing is handed off after that).
+func (fs *flushers) close() {
+	for i := range fs.shards {
+		f := &fs.shards[i]
+		f.mu.Lock()
+		f.closed = true
+		wake := f.sleeping
+		f.sleeping = false
+		f.mu.Unlock()
+		if wake {
+			f.wake <- struct{}{}
+		}
+	}
+	fs.wg.Wait()
 }
 
 // maxFlushers bounds the flushers' goroutines.
@@ -46,7 +66,7 @@ func (fs *flushers) add(c *conn) {
 		n = int32(min((runtime.GOMAXPROCS(0)+3)/4, maxFlushers))
 		fs.n.Store(n)
 	}
-	fs.shards[c.id%uint64(n)].add(c)
+	fs.shards[c.id%uint64(n)].add(c, &fs.wg)
 }
 
 // flusher is one shard of the flushers.
@@ -55,6 +75,7 @@ type flusher struct {
 	list     []*conn // the connections handed off, to flush
 	running  bool    // a goroutine flushes list
 	sleeping bool    // the goroutine waits for wake (list is empty)
+	closed   bool    // see flushers.close: the goroutine ends once list is empty
 	wake     chan struct{}
 }
 
@@ -62,8 +83,12 @@ type flusher struct {
 // before it ends.
 const flusherLinger = 100 * time.Millisecond
 
-func (f *flusher) add(c *conn) {
+func (f *flusher) add(c *conn, wg *sync.WaitGroup) {
 	f.mu.Lock()
+	if f.closed && !f.running {
+		f.mu.Unlock() // the server is down: its connections are closed
+		return
+	}
 	f.list = append(f.list, c)
 	if f.running {
 		wake := f.sleeping
@@ -79,7 +104,11 @@ func (f *flusher) add(c *conn) {
 		f.wake = make(chan struct{}, 1)
 	}
 	f.mu.Unlock()
-	go f.run()
+	wg.Add(1)
+	go func() { // owned by the flushers, whose close waits for it
+		defer wg.Done()
+		f.run()
+	}()
 }
 
 // run is the flusher's goroutine: it flushes the connections handed off
@@ -92,6 +121,11 @@ func (f *flusher) run() {
 	var linger *time.Timer
 	for {
 		f.mu.Lock()
+		if len(f.list) == 0 && f.closed {
+			f.running = false
+			f.mu.Unlock()
+			return
+		}
 		if len(f.list) == 0 {
 			// Wait for more work a while: a goroutine that carries on
 			// costs less than a new one, whose stack grows again.

@@ -348,6 +348,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if err := sys.Shutdown(context.WithoutCancel(ctx)); err != nil {
 			errs = append(errs, err)
 		}
+		s.flush.close()
 		if s.poller != nil {
 			_ = s.poller.Close()
 		}
