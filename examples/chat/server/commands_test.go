@@ -152,6 +152,25 @@ func TestLusers(t *testing.T) {
 			r(irc.RplGlobalUsers, "2", "2", "Current global users 2, max 2"),
 		}},
 	})
+	// The counts follow mode changes and departures.
+	b.send("MODE bob -i")
+	b.expectCmd("MODE", "bob", "-i")
+	a.send("LUSERS")
+	a.expectExact(irc.RplLuserClient, "There are 2 users and 0 invisible on 1 servers")
+	b.send("QUIT")
+	b.expectClosed()
+	// The registry hears of the departure after the socket closes: ask
+	// until it has.
+	for i := 0; ; i++ {
+		a.send("LUSERS")
+		if a.expectNumeric(irc.RplLuserClient).Param(1) == "There are 1 users and 0 invisible on 1 servers" {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("LUSERS never counted bob's departure")
+		}
+	}
+	a.expectExact(irc.RplLuserOp, "0", "operator(s) online")
 }
 
 func TestOperKillWallops(t *testing.T) {

@@ -41,6 +41,7 @@ func (c *conn) cmdOper(_ *fiber.Fiber, m irc.Message) {
 	changed := c.st.setMode(umodeOper, true)
 	c.numeric(irc.RplYoureOper, "You are now an IRC operator")
 	if changed {
+		c.registry.Send(modesChanged{id: c.id})
 		c.reply(c.appendMsg(nil, c.prefix, "MODE", c.nick, "+o"))
 	}
 }
@@ -149,10 +150,12 @@ func (c *conn) userMode(f *fiber.Fiber, m irc.Message) {
 			}
 			if c.st.setMode(bit, on) {
 				mc.add(sign, ch, "")
+				c.registry.Send(modesChanged{id: c.id})
 			}
 		case 'o':
 			if !on && c.st.setMode(umodeOper, false) {
 				mc.add(sign, ch, "")
+				c.registry.Send(modesChanged{id: c.id})
 			}
 		default:
 			unknown = true

@@ -36,6 +36,10 @@ type claimReply struct{ ok bool }
 // userRegistered completes a connection's registration (one-way).
 type userRegistered struct{ who member }
 
+// modesChanged tells the registry that a user's modes changed (one-way),
+// for its counts (LUSERS).
+type modesChanged struct{ id uint64 }
+
 // sendTo delivers a PRIVMSG or NOTICE line to a registered nickname. The
 // line is pushed as it is into the recipient's inbox: it must not be
 // modified afterwards.
@@ -173,6 +177,7 @@ type statsQuery struct {
 
 func (claimNick) registryMsg()      {}
 func (userRegistered) registryMsg() {}
+func (modesChanged) registryMsg()   {}
 func (sendTo) registryMsg()         {}
 func (whois) registryMsg()          {}
 func (channelFor) registryMsg()     {}

@@ -22,20 +22,22 @@ import (
 // fiber per departed user relays its QUIT to its channels.
 type registry struct {
 	*info
-	nicks    map[string]*entry  // by folded nickname
-	byID     map[uint64]*entry  // by connection ID
-	channels map[string]chanRef // by folded channel name (a single server's)
-	lastChan uint64
-	users    int           // registered users
-	maxUsers int           // the most registered users at once
-	history  []whowasEntry // departed nicknames, oldest first, at most Limits.Whowas
-	nodes    []string      // a network's members, as last heard
+	nicks            map[string]*entry  // by folded nickname
+	byID             map[uint64]*entry  // by connection ID
+	channels         map[string]chanRef // by folded channel name (a single server's)
+	lastChan         uint64
+	users            int           // registered users
+	invisible, opers int           // among them, with +i, with +o (see count)
+	maxUsers         int           // the most registered users at once
+	history          []whowasEntry // departed nicknames, oldest first, at most Limits.Whowas
+	nodes            []string      // a network's members, as last heard
 }
 
 // entry is a connection that holds a nickname.
 type entry struct {
 	member
 	registered bool
+	counted    uint32             // its modes as the counts have them (see registry.count)
 	chans      map[string]chanRef // the channels it is on, by folded name
 }
 
@@ -134,6 +136,11 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 			e.user, e.registered = m.who.user, true
 			r.users++
 			r.maxUsers = max(r.maxUsers, r.users)
+			r.count(e)
+		}
+	case modesChanged:
+		if e := r.byID[m.id]; e != nil && e.registered {
+			r.count(e)
 		}
 	case whois:
 		if e := r.nicks[irc.Fold(m.nick)]; e != nil && e.registered {
@@ -243,6 +250,7 @@ func (r *registry) depart(self *actor.Self[registryMsg], m departed) {
 	}
 	if e.registered {
 		r.users--
+		r.addModes(e.counted, -1)
 		r.remember(whowasEntry{nick: e.nick, user: e.user, host: e.host, realname: e.st.realName(), at: time.Now()})
 	}
 	if len(m.channels) == 0 && r.net == nil {
@@ -422,20 +430,31 @@ func (r *registry) who(m whoUsers) {
 
 // lusers counts the users, operators, unregistered connections and
 // channels.
+//
+// The counts are kept as users register, change modes and leave, so that
+// the LUSERS of every registration costs the same however many users
+// there are (a connect storm would be quadratic otherwise).
 func (r *registry) lusers() luserCounts {
-	n := luserCounts{channels: len(r.channels), maxUsers: r.maxUsers}
-	for _, e := range r.byID {
-		if !e.registered {
-			n.unknown++
-			continue
-		}
-		n.users++
-		if e.st.mode(umodeInvisible) {
-			n.invisible++
-		}
-		if e.st.mode(umodeOper) {
-			n.opers++
-		}
+	return luserCounts{users: r.users, invisible: r.invisible, opers: r.opers, unknown: len(r.byID) - r.users,
+		channels: len(r.channels), maxUsers: r.maxUsers}
+}
+
+// count brings the counts of invisible users and operators up to date
+// with e's modes (its userState's, which only its connection writes: it
+// sends modesChanged after each change).
+func (r *registry) count(e *entry) {
+	now := e.st.modes.Load() & (umodeInvisible | umodeOper)
+	r.addModes(e.counted, -1)
+	r.addModes(now, 1)
+	e.counted = now
+}
+
+// addModes adds d to the counts of the modes in m.
+func (r *registry) addModes(m uint32, d int) {
+	if m&umodeInvisible != 0 {
+		r.invisible += d
 	}
-	return n
+	if m&umodeOper != 0 {
+		r.opers += d
+	}
 }
