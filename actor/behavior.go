@@ -332,7 +332,12 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 			return mb
 		}))
 	}
-	return pa.PropsFromProducer(producer, popts...), cell
+	p := pa.PropsFromProducer(producer, popts...)
+	if pool, ok := sys.disp.(*dispatcher); ok && !c.reusable {
+		cell.sched.pool = pool
+		p.Configure(pa.WithDispatcher(&cell.sched))
+	}
+	return p, cell
 }
 
 // plainProtocol reports whether M is a protocol of one message type that
@@ -354,6 +359,21 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 		}
 	}
 	s.host.Receive(c, s.receive)
+}
+
+// weftCell returns the actor's cell (see cellOf).
+func (a hostedActor[M]) weftCell() *actorCell { return a.s.cell }
+
+// cellOf returns the cell of the Weft actor that f lives in, or nil.
+func cellOf(f *fiber.Fiber) *actorCell {
+	turn := bridge.HostOf(f).Turn()
+	if turn == nil {
+		return nil
+	}
+	if a, ok := turn.Actor().(interface{ weftCell() *actorCell }); ok {
+		return a.weftCell()
+	}
+	return nil
 }
 
 // fibersGone is the host's stop hook: the incarnation's fibers are gone,

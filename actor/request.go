@@ -80,6 +80,7 @@ type replyState struct {
 	handed   atomic.Bool             // handed on with Forward by an actor that received it
 	holder   atomic.Pointer[openSet] // the actor that received the request last; nil in transit
 	answer   func(any)               // BindReply's: takes the reply instead of proc; nil for Ask and Call
+	asker    *actorCell              // Ask's: the asking actor, when it shares the responder's worker pool; dropped by deliver
 }
 
 // openSet is the set of requests an actor has received and not answered:
@@ -184,7 +185,7 @@ func (r Reply[R]) answer(msg any) error {
 	if !r.st.answered.CompareAndSwap(false, true) {
 		return ErrAnswered
 	}
-	r.st.deliver(msg)
+	r.st.deliverSoon(msg)
 	return nil
 }
 
@@ -240,7 +241,19 @@ func waitOpts(opts []WaitOption) []bridge.WaitOption {
 func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...WaitOption) (R, error) {
 	pid := to.pidOrPanic("Ask")
 	st, msg := bind[P](req)
+	var soon *actorCell // the target, if its run is marked (see cellDispatcher)
+	if to.cell != nil && to.cell.sched.pool != nil {
+		if me := cellOf(f); me != nil && me.sched.pool == to.cell.sched.pool {
+			st.asker = me
+			if to.cell.markSoon(me.sched.pool) {
+				soon = to.cell
+			}
+		}
+	}
 	reply, err := bridge.RequestRaw(f, pid, msg, st, waitOpts(opts)...)
+	if soon != nil {
+		soon.clearSoon() // a post that found the target scheduled left it
+	}
 	return decode[R](reply, err, pid, req)
 }
 
@@ -322,6 +335,7 @@ func (st *replyState) SetReplyProcess(p pa.Process) { st.proc = p }
 // the process: the state may stay in its holder's open set until the next
 // sweep, and must not keep the asker (its host, its fibers) reachable.
 func (st *replyState) deliver(msg any) {
+	st.asker = nil
 	if st.answer != nil {
 		st.answer(msg)
 		return
@@ -329,6 +343,19 @@ func (st *replyState) deliver(msg any) {
 	proc := st.proc
 	st.proc = nil
 	proc.SendUserMessage(&st.pid, msg)
+}
+
+// deliverSoon is deliver for a reply given by its responder, most likely
+// in one of its turns: the asker's next run is then queued for the worker
+// of that turn (see cellDispatcher).
+func (st *replyState) deliverSoon(msg any) {
+	a := st.asker
+	if a == nil || !a.sched.soon.CompareAndSwap(false, true) {
+		st.deliver(msg)
+		return
+	}
+	st.deliver(msg)
+	a.clearSoon()
 }
 
 // HandedOn implements [bridge.Addressee]: once an actor has sent the
