@@ -22,7 +22,17 @@ func Within(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.timeout = d }
 }
 
+// waitOptions applies opts. Without any it allocates nothing: the config
+// that the options write to moves to the heap, so it lives in a function
+// of its own.
 func waitOptions(opts []WaitOption) waitConfig {
+	if len(opts) == 0 {
+		return waitConfig{}
+	}
+	return applyWaitOptions(opts)
+}
+
+func applyWaitOptions(opts []WaitOption) waitConfig {
 	var c waitConfig
 	for _, o := range opts {
 		o(&c)
