@@ -358,6 +358,12 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 			s.take(rc)
 		}
 	}
+	if s.cell.sched.pool == nil {
+		s.host.Receive(c, s.receive)
+		return
+	}
+	s.cell.sched.inTurn.Store(true)
+	defer s.cell.sched.inTurn.Store(false)
 	s.host.Receive(c, s.receive)
 }
 

@@ -62,8 +62,9 @@ func (c *actorCell) markStopped() {
 // a post that found the actor already scheduled is cleared by its poster,
 // and at worst makes one run wait for the sentry.
 type cellDispatcher struct {
-	pool *dispatcher
-	soon atomic.Bool
+	pool   *dispatcher
+	soon   atomic.Bool
+	inTurn atomic.Bool // the actor is running a turn (see Reply.answer)
 }
 
 // Schedule implements protoactor's Dispatcher.

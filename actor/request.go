@@ -145,6 +145,7 @@ type failure struct{ err error }
 // belongs to no request: its methods return [ErrNoAsker].
 type Reply[R any] struct {
 	st *replyState
+	by *actorCell // the responder's: a reply given in one of its turns marks the asker (see replyState.deliverSoon)
 }
 
 // ReplyTo returns the handle that answers req, a request the actor self
@@ -159,7 +160,7 @@ func ReplyTo[Q RequestOf[M, R], M, R any](self *Self[M], req Q) Reply[R] {
 	if st.holder.Load() != &self.open {
 		self.open.add(st) // a request that reached the actor inside another message
 	}
-	return Reply[R]{st: st}
+	return Reply[R]{st: st, by: self.cell}
 }
 
 // Send answers the request with v. It returns nil once the reply is on its
@@ -185,7 +186,11 @@ func (r Reply[R]) answer(msg any) error {
 	if !r.st.answered.CompareAndSwap(false, true) {
 		return ErrAnswered
 	}
-	r.st.deliverSoon(msg)
+	if r.by != nil && r.by.sched.inTurn.Load() {
+		r.st.deliverSoon(msg)
+	} else {
+		r.st.deliver(msg)
+	}
 	return nil
 }
 
@@ -345,9 +350,9 @@ func (st *replyState) deliver(msg any) {
 	proc.SendUserMessage(&st.pid, msg)
 }
 
-// deliverSoon is deliver for a reply given by its responder, most likely
-// in one of its turns: the asker's next run is then queued for the worker
-// of that turn (see cellDispatcher).
+// deliverSoon is deliver for a reply given while its responder runs a
+// turn, most likely from that turn: the asker's next run is then queued
+// for the worker of that turn (see cellDispatcher).
 func (st *replyState) deliverSoon(msg any) {
 	a := st.asker
 	if a == nil || !a.sched.soon.CompareAndSwap(false, true) {
