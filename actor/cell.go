@@ -69,7 +69,11 @@ type cellDispatcher struct {
 
 // Schedule implements protoactor's Dispatcher.
 func (c *cellDispatcher) Schedule(fn func()) {
-	c.pool.schedule(fn, c.soon.Load() && c.soon.Swap(false))
+	if c.soon.Load() && c.soon.Swap(false) {
+		c.pool.scheduleSoon(fn)
+	} else {
+		c.pool.Schedule(fn)
+	}
 }
 
 // Throughput implements protoactor's Dispatcher.

@@ -3,6 +3,7 @@ package actor
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,37 +13,40 @@ import (
 // goroutine's stack growing through protoactor's call chain; a worker's
 // stack has grown once and stays grown.
 //
-// Schedule hands a mailbox run to an idle worker (through one FIFO queue),
-// or, when every worker is busy, runs it on a goroutine of its own, so that
-// turns blocked in a call never hold others up. A turn that is about to
-// end (a fiber's Ask, which suspends it; a reply given in the turn) marks
-// the actor it posts to (see cellDispatcher): that actor's run is queued
-// without waking anyone, and the worker takes it itself when its run ends,
-// so that a request and its reply usually run on one goroutine, without a
-// goroutine switch or a wake-up of another thread (about half the cost of
-// a round trip otherwise). A worker that takes a run from the queue and
-// leaves more behind wakes another. The worker may be slow to come back
-// (the turn goes on longer than it meant, its mailbox never empties, it
-// blocks in a call): the sentry, a goroutine of the dispatcher that looks
-// every sentryTick while runs are queued, then wakes an idle worker if the
-// queue has not moved for a tick, or runs the oldest run on a goroutine of
-// its own (owned by the dispatcher) if every worker is busy. A queued run
+// Schedule hands a mailbox run to an idle worker (over an unbuffered
+// channel) or, when every worker is busy, runs it on a goroutine of its
+// own, so that turns blocked in a call never hold others up. A turn that
+// is about to end (a fiber's Ask, which suspends it; a reply given in the
+// turn) marks the actor it posts to (see cellDispatcher): that actor's run
+// is queued instead, without waking anyone, and the worker takes it itself
+// when its run ends, so that a request and its reply usually run on one
+// goroutine, without a goroutine switch or a wake-up of another thread. A
+// worker that takes a queued run and leaves more behind signals an idle
+// worker. The worker may be slow to come back (the turn goes on longer
+// than it meant, its mailbox never empties, it blocks in a call): the
+// sentry, a goroutine of the dispatcher that looks every sentryTick while
+// runs are queued, then hands the oldest to an idle worker or to a
+// goroutine of its own if the queue has not moved for a tick. A queued run
 // therefore waits at most about two ticks behind a stuck worker; the
 // sentry sleeps while the queue is empty.
 type dispatcher struct {
 	workers int
-	mu      sync.Mutex // guards the fields below it
-	queue   []func()   // scheduled mailbox runs, oldest first from head
-	head    int
-	idle    int    // workers parked on wake, not yet signalled
-	pops    uint64 // mailbox runs taken from the queue so far
-	armed   bool   // the sentry is ticking (or has been signalled to)
-	closed  bool
-	wake    chan struct{}  // buffered (workers): one token per signalled worker
-	arm     chan struct{}  // buffered (1): starts the sentry ticking
-	stop    chan struct{}  // closed by close: the sentry returns
-	wg      sync.WaitGroup // workers, the sentry and overflow goroutines
-	once    sync.Once
+	work    chan func()   // unbuffered: a send succeeds only if a worker waits; nil stops a worker
+	wake    chan struct{} // buffered (workers): tells an idle worker to look at the queue
+	idle    atomic.Int32  // workers waiting on work and wake
+	queued  atomic.Int32  // len of the queue, readable without the lock
+
+	mu     sync.Mutex // guards the fields below it
+	queue  []func()   // runs queued by turns about to end, oldest first from head
+	head   int
+	pops   uint64 // runs taken from the queue so far
+	armed  bool   // the sentry is ticking (or has been signalled to)
+	closed bool   // close has begun: scheduleSoon no longer queues
+
+	arm  chan struct{}  // buffered (1): starts the sentry ticking
+	stop chan struct{}  // closed by close: the sentry returns
+	wg   sync.WaitGroup // workers, the sentry and overflow goroutines
+	once sync.Once
 }
 
 // throughput is how many messages a turn batch handles before the mailbox
@@ -56,7 +60,7 @@ func newDispatcher(workers int) *dispatcher {
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
-	d := &dispatcher{workers: workers, wake: make(chan struct{}, workers),
+	d := &dispatcher{workers: workers, work: make(chan func()), wake: make(chan struct{}, workers),
 		arm: make(chan struct{}, 1), stop: make(chan struct{})}
 	d.wg.Add(workers + 1)
 	for range workers {
@@ -66,102 +70,107 @@ func newDispatcher(workers int) *dispatcher {
 	return d
 }
 
-// queuedLocked returns how many mailbox runs wait in the queue.
-func (d *dispatcher) queuedLocked() int { return len(d.queue) - d.head }
-
-// wakeLocked signals one idle worker if runs are still queued after a
-// worker took one. It reports whether it did; the caller sends the token
-// after unlocking.
-func (d *dispatcher) wakeLocked() bool {
-	if d.idle > 0 && d.queuedLocked() > 0 {
-		d.idle--
-		return true
-	}
-	return false
-}
-
-// popLocked removes and returns the oldest queued run; the queue must not
-// be empty.
+// popLocked removes and returns the oldest queued run, nil if there is
+// none.
 func (d *dispatcher) popLocked() func() {
+	if d.head == len(d.queue) {
+		return nil
+	}
 	fn := d.queue[d.head]
 	d.queue[d.head] = nil
 	d.head++
 	if d.head == len(d.queue) {
 		d.queue, d.head = d.queue[:0], 0
 	}
+	d.queued.Add(-1)
 	d.pops++
 	return fn
 }
 
-func (d *dispatcher) worker() {
-	defer d.wg.Done()
-	d.mu.Lock()
-	for {
-		if d.queuedLocked() == 0 {
-			if d.closed {
-				d.mu.Unlock()
-				return
-			}
-			d.idle++
-			d.mu.Unlock()
-			<-d.wake
-			d.mu.Lock()
-			continue
-		}
+// drain runs the queued runs until the queue is empty, signalling an idle
+// worker whenever it leaves some behind.
+func (d *dispatcher) drain() {
+	for d.queued.Load() > 0 {
+		d.mu.Lock()
 		fn := d.popLocked()
-		wake := d.wakeLocked()
 		d.mu.Unlock()
-		if wake {
-			d.wake <- struct{}{}
+		if fn == nil {
+			return
+		}
+		if d.queued.Load() > 0 && d.idle.Load() > 0 {
+			select {
+			case d.wake <- struct{}{}:
+			default:
+			}
 		}
 		fn()
-		fn = nil // keep no stopped actor's mailbox reachable while parked
-		d.mu.Lock()
 	}
+}
+
+func (d *dispatcher) worker() {
+	defer d.wg.Done()
+	for d.run() {
+	}
+}
+
+// run runs the queued runs, then waits for one run or a signal and runs
+// it; it reports whether the worker goes on. The run's function lives in
+// run's frame only, so that an idle worker keeps no stopped actor's
+// mailbox (and state) reachable.
+func (d *dispatcher) run() bool {
+	d.drain()
+	d.idle.Add(1)
+	select {
+	case fn := <-d.work:
+		d.idle.Add(-1)
+		if fn == nil {
+			d.drain()
+			return false
+		}
+		fn()
+	case <-d.wake:
+		d.idle.Add(-1)
+	}
+	return true
 }
 
 // Schedule runs fn, a mailbox run, on an idle worker, or on a goroutine of
 // its own if every worker is busy.
-func (d *dispatcher) Schedule(fn func()) { d.schedule(fn, false) }
-
-// schedule runs fn as Schedule does or, if soon (the caller is a turn on
-// one of the workers, about to end), queues it for the next worker that
-// comes back, usually the caller's: see dispatcher.
-func (d *dispatcher) schedule(fn func(), soon bool) {
-	d.mu.Lock()
-	if d.closed {
-		// Every actor has stopped; a late run (a stray post) gets a
-		// goroutine of its own.
-		d.wg.Add(1)
-		d.mu.Unlock()
-		go d.overflow(fn)
-		return
-	}
-	switch {
-	case soon:
-		d.queue = append(d.queue, fn)
-		arm := !d.armed
-		d.armed = true
-		d.mu.Unlock()
-		if arm {
-			d.arm <- struct{}{} // never blocks: armed was false, so the buffer is empty
-		}
-	case d.idle > 0:
-		d.queue = append(d.queue, fn)
-		d.idle--
-		d.mu.Unlock()
-		d.wake <- struct{}{}
+func (d *dispatcher) Schedule(fn func()) {
+	select {
+	case d.work <- fn:
 	default:
 		d.wg.Add(1)
-		d.mu.Unlock()
 		go d.overflow(fn)
 	}
 }
 
-// overflow runs fn on a goroutine of its own.
+// scheduleSoon queues fn, a mailbox run scheduled by a turn on one of the
+// workers that is about to end, for the next worker that comes back to the
+// queue, usually the caller's: see dispatcher.
+func (d *dispatcher) scheduleSoon(fn func()) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		d.Schedule(fn)
+		return
+	}
+	d.queue = append(d.queue, fn)
+	d.queued.Add(1)
+	arm := !d.armed
+	d.armed = true
+	d.mu.Unlock()
+	if arm {
+		d.arm <- struct{}{} // never blocks: armed was false, so the buffer is empty
+	}
+}
+
+// overflow runs fn on a goroutine of its own, then what fn's turns
+// queued (see drain).
 func (d *dispatcher) overflow(fn func()) {
 	defer d.wg.Done()
 	fn()
+	d.drain()
 }
 
 // sentry makes sure that queued runs do not wait behind workers that do not
@@ -188,27 +197,16 @@ func (d *dispatcher) sentry() {
 			}
 			d.mu.Lock()
 			switch {
-			case d.queuedLocked() == 0:
+			case d.head == len(d.queue):
 				d.armed, ticking = false, false
 				d.mu.Unlock()
 			case seen && d.pops == last:
-				// The oldest run has waited a whole tick: the running
-				// workers are not coming back soon.
-				var fn func()
-				wake := d.idle > 0
-				if wake {
-					d.idle--
-				} else {
-					fn = d.popLocked()
-					d.wg.Add(1)
-				}
+				// The oldest run has waited a whole tick: the workers
+				// are not coming back soon.
+				fn := d.popLocked()
 				last = d.pops
 				d.mu.Unlock()
-				if wake {
-					d.wake <- struct{}{}
-				} else {
-					go d.overflow(fn)
-				}
+				d.Schedule(fn)
 			default:
 				seen, last = true, d.pops
 				d.mu.Unlock()
@@ -220,17 +218,18 @@ func (d *dispatcher) sentry() {
 // Throughput implements protoactor's Dispatcher.
 func (d *dispatcher) Throughput() int { return throughput }
 
-// close stops the workers (once the queue is empty) and the sentry, and
-// waits for every goroutine of the dispatcher. It is idempotent.
+// close stops the workers (each runs what is queued first) and the
+// sentry, and waits for every goroutine of the dispatcher. It is
+// idempotent.
 func (d *dispatcher) close() {
 	d.once.Do(func() {
+		// Runs queued before this are run by the workers before they
+		// return; later ones get a goroutine of their own.
 		d.mu.Lock()
 		d.closed = true
-		n := d.idle
-		d.idle = 0
 		d.mu.Unlock()
-		for range n {
-			d.wake <- struct{}{}
+		for range d.workers {
+			d.work <- nil
 		}
 		close(d.stop)
 	})
