@@ -69,6 +69,7 @@ type Self[M any] struct {
 	top        bool           // a top-level actor (next to the other flags, to save space)
 	escalate   bool           // EscalateFiberErrors
 	plain      bool           // M is one type and not a request: no request can reach the actor
+	answers    bool           // the actor has taken a Reply (ReplyTo): its turns mark the cell's inTurn
 	restarting bool           // the incarnation is being restarted
 	open       openSet        // requests received and not answered
 	watches    map[pidKey]func(Terminated) M
@@ -358,13 +359,24 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 			s.take(rc)
 		}
 	}
-	if s.cell.sched.pool == nil {
+	if !s.answers {
+		// Most actors never answer a request: their turns skip the flag
+		// (ReplyTo sets it in the turn that first takes a Reply).
+		defer s.turnEnded()
 		s.host.Receive(c, s.receive)
 		return
 	}
 	s.cell.sched.inTurn.Store(true)
 	defer s.cell.sched.inTurn.Store(false)
 	s.host.Receive(c, s.receive)
+}
+
+// turnEnded clears the cell's inTurn flag if ReplyTo set it during the
+// turn of an actor that had not answered before.
+func (s *Self[M]) turnEnded() {
+	if s.answers {
+		s.cell.sched.inTurn.Store(false)
+	}
 }
 
 // weftCell returns the actor's cell (see cellOf).

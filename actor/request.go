@@ -160,6 +160,10 @@ func ReplyTo[Q RequestOf[M, R], M, R any](self *Self[M], req Q) Reply[R] {
 	if st.holder.Load() != &self.open {
 		self.open.add(st) // a request that reached the actor inside another message
 	}
+	if !self.answers && self.cell.sched.pool != nil {
+		self.answers = true
+		self.cell.sched.inTurn.Store(true) // until the end of this turn (see hostedActor.Receive)
+	}
 	return Reply[R]{st: st, by: self.cell}
 }
 
