@@ -22,22 +22,21 @@ func Within(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.timeout = d }
 }
 
-// waitOptions applies opts. Without any it allocates nothing: the config
-// that the options write to moves to the heap, so it lives in a function
-// of its own.
-func waitOptions(opts []WaitOption) waitConfig {
+// waitOptions applies opts for a wait of a fiber of h. The options write
+// to a config through a pointer, which would move a local config to the
+// heap at every wait: they write to the host's scratch config instead
+// (fibers of one host run one at a time), so that a wait allocates nothing
+// for its options.
+func (h *Host) waitOptions(opts []WaitOption) waitConfig {
 	if len(opts) == 0 {
 		return waitConfig{}
 	}
-	return applyWaitOptions(opts)
-}
-
-func applyWaitOptions(opts []WaitOption) waitConfig {
-	var c waitConfig
+	c := &h.more().waitScratch
+	*c = waitConfig{}
 	for _, o := range opts {
-		o(&c)
+		o(c)
 	}
-	return c
+	return *c
 }
 
 // suspendWithin suspends f (whose Waker w was filed where the awaited event
