@@ -69,6 +69,7 @@ type Self[M any] struct {
 	top        bool           // a top-level actor (next to the other flags, to save space)
 	escalate   bool           // EscalateFiberErrors
 	plain      bool           // M is one type and not a request: no request can reach the actor
+	answers    bool           // the actor has taken a Reply (ReplyTo): its turns mark the cell's inTurn
 	restarting bool           // the incarnation is being restarted
 	open       openSet        // requests received and not answered
 	watches    map[pidKey]func(Terminated) M
@@ -332,7 +333,12 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 			return mb
 		}))
 	}
-	return pa.PropsFromProducer(producer, popts...), cell
+	p := pa.PropsFromProducer(producer, popts...)
+	if pool, ok := sys.disp.(*dispatcher); ok && !c.reusable {
+		cell.sched.pool = pool
+		p.Configure(pa.WithDispatcher(&cell.sched))
+	}
+	return p, cell
 }
 
 // plainProtocol reports whether M is a protocol of one message type that
@@ -353,7 +359,39 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 			s.take(rc)
 		}
 	}
+	if !s.answers {
+		// Most actors never answer a request: their turns skip the flag
+		// (ReplyTo sets it in the turn that first takes a Reply).
+		defer s.turnEnded()
+		s.host.Receive(c, s.receive)
+		return
+	}
+	s.cell.sched.inTurn.Store(true)
+	defer s.cell.sched.inTurn.Store(false)
 	s.host.Receive(c, s.receive)
+}
+
+// turnEnded clears the cell's inTurn flag if ReplyTo set it during the
+// turn of an actor that had not answered before.
+func (s *Self[M]) turnEnded() {
+	if s.answers {
+		s.cell.sched.inTurn.Store(false)
+	}
+}
+
+// weftCell returns the actor's cell (see cellOf).
+func (a hostedActor[M]) weftCell() *actorCell { return a.s.cell }
+
+// cellOf returns the cell of the Weft actor that f lives in, or nil.
+func cellOf(f *fiber.Fiber) *actorCell {
+	turn := bridge.HostOf(f).Turn()
+	if turn == nil {
+		return nil
+	}
+	if a, ok := turn.Actor().(interface{ weftCell() *actorCell }); ok {
+		return a.weftCell()
+	}
+	return nil
 }
 
 // fibersGone is the host's stop hook: the incarnation's fibers are gone,

@@ -2,6 +2,7 @@ package actor
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/weft-go/weft/mailbox"
 )
@@ -15,6 +16,7 @@ import (
 // Shutdown. The channel that says so is made only when someone waits for
 // it, so that an idle actor does not carry one.
 type actorCell struct {
+	sched  cellDispatcher // the actor's dispatcher; unused (nil pool) with PropsOf and WithSerialTurns
 	mb     *mailbox.Mailbox
 	mu     sync.Mutex
 	done   bool          // the actor has stopped
@@ -49,5 +51,48 @@ func (c *actorCell) markStopped() {
 	c.done = true
 	if c.doneCh != nil {
 		close(c.doneCh)
+	}
+}
+
+// cellDispatcher is the dispatcher of one actor, in front of the system's
+// worker pool: it lets a turn that posts to the actor and is about to end
+// say so (soon), so that the pool queues the actor's run for the worker
+// that runs that turn instead of waking another (see dispatcher). The mark
+// is taken by the actor's next Schedule, whoever calls it; a mark left by
+// a post that found the actor already scheduled is cleared by its poster,
+// and at worst makes one run wait for the sentry.
+type cellDispatcher struct {
+	pool   *dispatcher
+	soon   atomic.Bool
+	inTurn atomic.Bool // the actor is running a turn (see Reply.answer)
+}
+
+// Schedule implements protoactor's Dispatcher.
+func (c *cellDispatcher) Schedule(fn func()) {
+	if c.soon.Load() && c.soon.Swap(false) {
+		c.pool.scheduleSoon(fn)
+	} else {
+		c.pool.Schedule(fn)
+	}
+}
+
+// Throughput implements protoactor's Dispatcher.
+func (c *cellDispatcher) Throughput() int { return throughput }
+
+// markSoon marks the next run of the actor of c as scheduled by a turn
+// about to end on a worker of pool; it reports whether it did (c is one of
+// pool's).
+func (c *actorCell) markSoon(pool *dispatcher) bool {
+	if c == nil || c.sched.pool == nil || c.sched.pool != pool {
+		return false
+	}
+	c.sched.soon.Store(true)
+	return true
+}
+
+// clearSoon clears a mark that markSoon set and no Schedule took.
+func (c *actorCell) clearSoon() {
+	if c.sched.soon.Load() {
+		c.sched.soon.Store(false)
 	}
 }

@@ -80,6 +80,7 @@ type replyState struct {
 	handed   atomic.Bool             // handed on with Forward by an actor that received it
 	holder   atomic.Pointer[openSet] // the actor that received the request last; nil in transit
 	answer   func(any)               // BindReply's: takes the reply instead of proc; nil for Ask and Call
+	asker    *actorCell              // Ask's: the asking actor, when it shares the responder's worker pool; dropped by deliver
 }
 
 // openSet is the set of requests an actor has received and not answered:
@@ -144,6 +145,7 @@ type failure struct{ err error }
 // belongs to no request: its methods return [ErrNoAsker].
 type Reply[R any] struct {
 	st *replyState
+	by *actorCell // the responder's: a reply given in one of its turns marks the asker (see replyState.deliverSoon)
 }
 
 // ReplyTo returns the handle that answers req, a request the actor self
@@ -158,7 +160,11 @@ func ReplyTo[Q RequestOf[M, R], M, R any](self *Self[M], req Q) Reply[R] {
 	if st.holder.Load() != &self.open {
 		self.open.add(st) // a request that reached the actor inside another message
 	}
-	return Reply[R]{st: st}
+	if !self.answers && self.cell.sched.pool != nil {
+		self.answers = true
+		self.cell.sched.inTurn.Store(true) // until the end of this turn (see hostedActor.Receive)
+	}
+	return Reply[R]{st: st, by: self.cell}
 }
 
 // Send answers the request with v. It returns nil once the reply is on its
@@ -184,7 +190,11 @@ func (r Reply[R]) answer(msg any) error {
 	if !r.st.answered.CompareAndSwap(false, true) {
 		return ErrAnswered
 	}
-	r.st.deliver(msg)
+	if r.by != nil && r.by.sched.inTurn.Load() {
+		r.st.deliverSoon(msg)
+	} else {
+		r.st.deliver(msg)
+	}
 	return nil
 }
 
@@ -240,7 +250,19 @@ func waitOpts(opts []WaitOption) []bridge.WaitOption {
 func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...WaitOption) (R, error) {
 	pid := to.pidOrPanic("Ask")
 	st, msg := bind[P](req)
+	var soon *actorCell // the target, if its run is marked (see cellDispatcher)
+	if to.cell != nil && to.cell.sched.pool != nil {
+		if me := cellOf(f); me != nil && me.sched.pool == to.cell.sched.pool {
+			st.asker = me
+			if to.cell.markSoon(me.sched.pool) {
+				soon = to.cell
+			}
+		}
+	}
 	reply, err := bridge.RequestRaw(f, pid, msg, st, waitOpts(opts)...)
+	if soon != nil {
+		soon.clearSoon() // a post that found the target scheduled left it
+	}
 	return decode[R](reply, err, pid, req)
 }
 
@@ -322,6 +344,7 @@ func (st *replyState) SetReplyProcess(p pa.Process) { st.proc = p }
 // the process: the state may stay in its holder's open set until the next
 // sweep, and must not keep the asker (its host, its fibers) reachable.
 func (st *replyState) deliver(msg any) {
+	st.asker = nil
 	if st.answer != nil {
 		st.answer(msg)
 		return
@@ -329,6 +352,19 @@ func (st *replyState) deliver(msg any) {
 	proc := st.proc
 	st.proc = nil
 	proc.SendUserMessage(&st.pid, msg)
+}
+
+// deliverSoon is deliver for a reply given while its responder runs a
+// turn, most likely from that turn: the asker's next run is then queued
+// for the worker of that turn (see cellDispatcher).
+func (st *replyState) deliverSoon(msg any) {
+	a := st.asker
+	if a == nil || !a.sched.soon.CompareAndSwap(false, true) {
+		st.deliver(msg)
+		return
+	}
+	st.deliver(msg)
+	a.clearSoon()
 }
 
 // HandedOn implements [bridge.Addressee]: once an actor has sent the

@@ -76,6 +76,8 @@ type hostCold struct {
 	stopCtx    context.Context // the stop's bounded context, once asked for (see stopContext)
 	stopEnd    context.CancelFunc
 	probe      probeState // deadlock detection state (deadlock.go), once the host requests or serves
+	// what the options of the current wait write to (see waitOptions)
+	waitScratch waitConfig
 }
 
 // more returns the host's cold state, making it on first use.

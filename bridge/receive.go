@@ -121,7 +121,7 @@ func receive(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (any, *act
 //go:noinline
 func fileReceiver(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (*Host, *receiveWait, time.Duration) {
 	h := HostOf(f)
-	cfg := waitOptions(opts)
+	cfg := h.waitOptions(opts)
 	if f.Cancelled() {
 		return h, nil, 0
 	}

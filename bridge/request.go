@@ -258,7 +258,7 @@ func RequestRaw(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts .
 // reply.
 func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []WaitOption) (any, error) {
 	h := HostOf(f)
-	cfg := waitOptions(opts)
+	cfg := h.waitOptions(opts)
 	if f.Cancelled() {
 		return nil, h.sched.Suspend(f, "request") // fails at once with the cancellation error
 	}

@@ -22,12 +22,21 @@ func Within(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.timeout = d }
 }
 
-func waitOptions(opts []WaitOption) waitConfig {
-	var c waitConfig
-	for _, o := range opts {
-		o(&c)
+// waitOptions applies opts for a wait of a fiber of h. The options write
+// to a config through a pointer, which would move a local config to the
+// heap at every wait: they write to the host's scratch config instead
+// (fibers of one host run one at a time), so that a wait allocates nothing
+// for its options.
+func (h *Host) waitOptions(opts []WaitOption) waitConfig {
+	if len(opts) == 0 {
+		return waitConfig{}
 	}
-	return c
+	c := &h.more().waitScratch
+	*c = waitConfig{}
+	for _, o := range opts {
+		o(c)
+	}
+	return *c
 }
 
 // suspendWithin suspends f (whose Waker w was filed where the awaited event
