@@ -60,6 +60,11 @@ type conn struct {
 	registry      actor.Ref[registryMsg]
 	out           *actor.Inbox[[]byte] // lines queued for the client; any actor pushes
 	startWriterFn func()               // c.startWriter, made once
+	// cut is the rest of a line the flusher began and could not finish,
+	// given back with the inbox (see writeLoop); set by the flusher while
+	// it holds the hand-off, read and cleared by the writer fiber once the
+	// inbox is back (the inbox's lock orders the two).
+	cut []byte
 	reader        *fiber.Fiber         // nil while the client is idle (see commandLoop)
 	resume        func()               // sends the actor startCommands (made once)
 	idle          bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
@@ -299,11 +304,21 @@ func (c *conn) writeLoop(f *fiber.Fiber) error {
 			}
 			break
 		}
+		c.cut = nil // the lines given back, the cut one first, are in batch
 		if !c.writeLines(f, batch) {
 			return nil
 		}
 		if cap(batch) > 1024 {
 			batch = nil // a burst's slice is not kept for the idle connection
+		}
+	}
+	// A line the flusher had begun when the inbox overflowed (which drops
+	// what it holds) is finished first, so that the closing line starts a
+	// line of its own.
+	if cut := c.cut; cut != nil {
+		c.cut = nil
+		if !c.write(f, cut) {
+			return nil
 		}
 	}
 	if c.write(f, c.closingLine()) {

@@ -174,7 +174,10 @@ func (f *flusher) run() {
 // bp are the flusher's: a batch slice and a write buffer.
 func (c *conn) flush(spare *[][]byte, bp *[]byte) bool {
 	vals := c.out.Drain(*spare)
-	rest := c.writeNow(vals, bp)
+	rest, cut := c.writeNow(vals, bp)
+	if cut {
+		c.cut = rest[0] // a line begun: see writeLoop
+	}
 	again := c.out.Release(rest)
 	clear(vals)
 	if cap(vals) > 1024 {
@@ -186,9 +189,10 @@ func (c *conn) flush(spare *[][]byte, bp *[]byte) bool {
 
 // writeNow writes lines with non-blocking system calls, copying several
 // into *bp (at most maxWriteBytes per call), and returns those the socket
-// did not take, the first one cut where the socket stopped; all of them
-// after an error, which the writer fiber meets again.
-func (c *conn) writeNow(lines [][]byte, bp *[]byte) [][]byte {
+// did not take, the first one cut where the socket stopped (cut reports
+// whether it was begun); all of them after an error, which the writer
+// fiber meets again.
+func (c *conn) writeNow(lines [][]byte, bp *[]byte) (rest [][]byte, cut bool) {
 	for i := 0; i < len(lines); {
 		start := i
 		data := lines[i]
@@ -207,7 +211,7 @@ func (c *conn) writeNow(lines [][]byte, bp *[]byte) [][]byte {
 		}
 		n, err := c.fc.WriteDirect(data)
 		if err != nil {
-			return lines[start:]
+			return lines[start:], false
 		}
 		if n < len(data) {
 			j := start
@@ -216,10 +220,10 @@ func (c *conn) writeNow(lines [][]byte, bp *[]byte) [][]byte {
 				j++
 			}
 			lines[j] = lines[j][n:]
-			return lines[j:]
+			return lines[j:], n > 0
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // kickFlusher hands c's outbound inbox to its flusher (see flushers).
