@@ -64,15 +64,15 @@ type conn struct {
 	// given back with the inbox (see writeLoop); set by the flusher while
 	// it holds the hand-off, read and cleared by the writer fiber once the
 	// inbox is back (the inbox's lock orders the two).
-	cut []byte
-	reader        *fiber.Fiber         // nil while the client is idle (see commandLoop)
-	resume        func()               // sends the actor startCommands (made once)
-	idle          bool                 // no reader fiber: the fnet.Conn will have one started (see commandLoop)
-	inRead        bool                 // the reader fiber waits in readLine
-	parking       bool                 // the reader was cancelled with errIdle (see parkReader)
-	regTimer      *timer               // until the client registers
-	pingTimer     *timer               // the next ping check
-	pingedAt      time.Time
+	cut       []byte
+	reader    *fiber.Fiber // nil while the client is idle (see commandLoop)
+	resume    func()       // sends the actor startCommands (made once)
+	idle      bool         // no reader fiber: the fnet.Conn will have one started (see commandLoop)
+	inRead    bool         // the reader fiber waits in readLine
+	parking   bool         // the reader was cancelled with errIdle (see parkReader)
+	regTimer  *timer       // until the client registers
+	pingTimer *timer       // the next ping check
+	pingedAt  time.Time
 
 	nick, user     string
 	pass           string
