@@ -293,7 +293,8 @@ type netChannel struct {
 
 	waiting map[string]bool // the nodes yet to answer
 	synced  fiber.Event     // set when the members are gathered
-	timer   *fiber.Fiber    // ends the gathering at the bound
+	timer   *fiber.Fiber    // fails the waiting requests at each bound
+	parked  []*fiber.Fiber  // the requests waiting for the members
 
 	// inFiber is the fiber handling the request, if one is (a request
 	// that waited for the members); what the channel spawns meanwhile is
@@ -362,13 +363,13 @@ func (nc *netChannel) Receive(self *actor.Self[proto.Message], msg proto.Message
 		nc.answer(self, nil, c.ChanRequest, reply)
 		return
 	}
-	self.Go("wait for members", func(f *fiber.Fiber) error {
+	nc.parked = append(nc.parked, self.Go("wait for members", func(f *fiber.Fiber) error {
 		if err := nc.synced.Wait(f); err != nil {
-			return reply.Fail(err)
+			return reply.Fail(context.Cause(f.Context()))
 		}
 		nc.answer(self, f, c.ChanRequest, reply)
 		return nil
-	})
+	}))
 }
 
 // start names the channel after its first request and asks every node
@@ -392,14 +393,26 @@ func (nc *netChannel) start(self *actor.Self[proto.Message], w *chatpb.ChanReque
 		bound = 5 * time.Second
 	}
 	nc.timer = self.Go("members bound", func(f *fiber.Fiber) error {
-		if err := f.Sleep(bound); err != nil {
-			return nil // gathered in time
+		// Each bound that passes fails the requests waiting then: the
+		// channel does not go on without the members of a node that has
+		// not answered (it may be slow, or stopped and not yet dropped
+		// from the membership, which ends the wait too).
+		for {
+			if err := f.Sleep(bound); err != nil {
+				return nil // gathered
+			}
+			ch.cfg.Logger.Warn("channel: nodes did not say who is on it in time", "channel", ch.name, "nodes", len(nc.waiting))
+			for _, p := range nc.parked {
+				p.Cancel(errGathering)
+			}
+			nc.parked = nc.parked[:0]
 		}
-		ch.cfg.Logger.Warn("channel: nodes did not say who is on it in time", "channel", ch.name, "nodes", len(nc.waiting))
-		nc.gathered(self, f)
-		return nil
 	})
 }
+
+// errGathering fails the requests to a channel that still waits for the
+// members of a node (see netChannel): the asker gets a timeout.
+var errGathering = fmt.Errorf("%w: the nodes did not all say in time who is on the channel", actor.ErrTimeout)
 
 // sync adds a node's members and ends the gathering once every node has
 // answered.
@@ -424,6 +437,7 @@ func (nc *netChannel) gathered(self *actor.Self[proto.Message], f *fiber.Fiber) 
 		nc.timer.Cancel(nil)
 		nc.timer = nil
 	}
+	nc.parked = nil
 	nc.synced.Set()
 	if len(nc.ch.members) > 0 {
 		nc.list(self, f)

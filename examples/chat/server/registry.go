@@ -371,9 +371,15 @@ func (r *registry) syncChannel(self *actor.Self[registryMsg], name string) {
 	}
 	ref := r.net.channel(name)
 	self.Go("sync "+name, func(f *fiber.Fiber) error {
-		if _, err := askChan(f, ref, chanSync{members: on}); err != nil {
-			r.cfg.Logger.Warn("cannot tell a channel who is on it", "channel", name, "error", err)
+		// Until it is through: this node's view of the membership may lag
+		// (the request then goes to a node that is gone, and times out).
+		var err error
+		for range 3 {
+			if _, err = askChan(f, ref, chanSync{members: on}); err == nil || f.Cancelled() {
+				return nil
+			}
 		}
+		r.cfg.Logger.Warn("cannot tell a channel who is on it", "channel", name, "error", err)
 		return nil
 	})
 }
