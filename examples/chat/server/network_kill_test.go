@@ -278,19 +278,20 @@ func TestNetworkNodeJoins(t *testing.T) {
 		bob.join(ch)
 	}
 	c := node(2)
-	carol := c.registered(t, "carol")
 	// Until both old nodes count three servers, the move may not be done.
+	// (The new node joins within Serve: about a second.)
 	for _, cl := range []*client{alice, bob} {
-		for i := 0; ; i++ {
+		for deadline := time.Now().Add(2 * timeout); ; {
 			cl.send("LUSERS")
 			if strings.HasSuffix(cl.expectNumeric(irc.RplLuserClient).Param(1), "on 3 servers") {
 				break
 			}
-			if i == 1000 {
+			if time.Now().After(deadline) {
 				t.Fatalf("%s's node never saw the third", cl.nick)
 			}
 		}
 	}
+	carol := c.registered(t, "carol")
 	for i := range channels {
 		ch := fmt.Sprintf("#j%d", i)
 		for attempt := 0; ; attempt++ {
