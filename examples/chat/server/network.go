@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -380,13 +381,13 @@ func (nc *netChannel) start(self *actor.Self[proto.Message], w *chatpb.ChanReque
 	ch.key = irc.Fold(ch.name)
 	ch.ref = ch.net.channel(ch.name)
 	nc.waiting = make(map[string]bool)
-	for _, node := range ch.net.member().Members() {
-		nc.waiting[node] = true
-		ch.net.deliver(node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_SYNC, Channel: []byte(ch.name)})
-	}
-	if len(nc.waiting) == 0 {
-		nc.synced.Set()
-		return
+	nodes := ch.net.member().Members()
+	if slices.Contains(nodes, ch.net.here()) {
+		nc.ask(nodes)
+	} else {
+		// This node has not heard of the membership yet (it is joining):
+		// the first NodesChanged that has it says whom to ask.
+		nc.waiting[ch.net.here()] = true
 	}
 	bound := ch.cfg.Cluster.RequestTimeout
 	if bound <= 0 {
@@ -406,8 +407,21 @@ func (nc *netChannel) start(self *actor.Self[proto.Message], w *chatpb.ChanReque
 				p.Cancel(errGathering)
 			}
 			nc.parked = nc.parked[:0]
+			// Ask them again: an answer may have gone to a former
+			// activation, through a node whose view of the membership
+			// lagged.
+			nc.ask(slices.Collect(maps.Keys(nc.waiting)))
 		}
 	})
+}
+
+// ask asks these nodes' registries which of their clients are on the
+// channel, and waits for their answers.
+func (nc *netChannel) ask(nodes []string) {
+	for _, node := range nodes {
+		nc.waiting[node] = true
+		nc.ch.net.deliver(node, &chatpb.Deliver_Item{Kind: chatpb.Deliver_Item_KIND_SYNC, Channel: []byte(nc.ch.name)})
+	}
 }
 
 // errGathering fails the requests to a channel that still waits for the
@@ -498,6 +512,13 @@ func (nc *netChannel) answer(self *actor.Self[proto.Message], f *fiber.Fiber, w 
 func (nc *netChannel) nodesChanged(self *actor.Self[proto.Message], nodes []string) {
 	ch := nc.ch
 	if ch.name == "" || ch.closed {
+		return
+	}
+	if nc.waiting[ch.net.here()] && !nc.synced.IsSet() && slices.Contains(nodes, ch.net.here()) && len(nc.waiting) == 1 {
+		// The membership this node waited for (see start): ask every node,
+		// this one included.
+		delete(nc.waiting, ch.net.here())
+		nc.ask(nodes)
 		return
 	}
 	for node := range nc.waiting {
