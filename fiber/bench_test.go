@@ -53,7 +53,8 @@ func BenchmarkYield(b *testing.B) {
 
 // BenchmarkSpawn measures spawning a fiber that finishes at once and
 // joining it; the Goroutine sub-benchmark (go + WaitGroup) is the in-run
-// baseline (bar: ≤ 1.5×).
+// baseline (bar: ≤ 1.5×). The other sub-benchmarks show what profile
+// labels cost.
 func BenchmarkSpawn(b *testing.B) {
 	b.Run("Goroutine", func(b *testing.B) {
 		b.ReportAllocs()
@@ -103,6 +104,9 @@ func BenchmarkSpawn(b *testing.B) {
 	yield := func(f *fiber.Fiber) error { return f.Yield() }
 	b.Run("Outliving", func(b *testing.B) { fibers(b, yield) })
 	b.Run("OutlivingLabelled", func(b *testing.B) { fibers(b, yield, labels) })
+	// Labelled spawns under a monitor (an actor's slice watchdog), which
+	// labels every fiber before its first run.
+	b.Run("Monitored", func(b *testing.B) { fibers(b, nil, labels, fiber.WithMonitor(fiber.NewMonitor())) })
 }
 
 // liveBytes returns the heap and stack memory in use after a full GC.

@@ -120,8 +120,10 @@ func (s *Scheduler) fiberLabels(f *Fiber) context.Context {
 }
 
 // funcSite returns the name of function fn. Unlike spawnSite it walks no
-// stack and builds no string: it looks up one code address. Function names
-// have no spaces, which tells them from spawnSite's "function file:line".
+// stack and looks up no line: it finds one code address's function (the
+// name of a generic instantiation is built: one allocation). Function
+// names have no spaces, which tells them from spawnSite's "function
+// file:line".
 func funcSite(fn func(*Fiber) error) string {
 	if rf := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()); rf != nil {
 		return rf.Name()
