@@ -53,7 +53,8 @@ func BenchmarkYield(b *testing.B) {
 
 // BenchmarkSpawn measures spawning a fiber that finishes at once and
 // joining it; the Goroutine sub-benchmark (go + WaitGroup) is the in-run
-// baseline (bar: ≤ 1.5×).
+// baseline (bar: ≤ 1.5×). The other sub-benchmarks show what profile
+// labels cost.
 func BenchmarkSpawn(b *testing.B) {
 	b.Run("Goroutine", func(b *testing.B) {
 		b.ReportAllocs()
@@ -68,10 +69,20 @@ func BenchmarkSpawn(b *testing.B) {
 			b.Fatalf("ran %d; want %d", n, b.N)
 		}
 	})
-	fibers := func(b *testing.B, opts ...fiber.Option) {
+	// fibers spawns and joins b.N children that run first (if not nil),
+	// then count themselves.
+	fibers := func(b *testing.B, first func(*fiber.Fiber) error, opts ...fiber.Option) {
 		b.ReportAllocs()
 		n := 0
-		child := func(*fiber.Fiber) error { n++; return nil }
+		child := func(f *fiber.Fiber) error {
+			if first != nil {
+				if err := first(f); err != nil {
+					return err
+				}
+			}
+			n++
+			return nil
+		}
 		err := fiber.Run(context.Background(), func(f *fiber.Fiber) error {
 			for i := 0; i < b.N; i++ {
 				if err := f.Join(f.Spawn("", child)); err != nil {
@@ -84,9 +95,18 @@ func BenchmarkSpawn(b *testing.B) {
 			b.Fatalf("Run = %v after %d spawns; want nil after %d", err, n, b.N)
 		}
 	}
-	b.Run("Fiber", func(b *testing.B) { fibers(b) })
+	b.Run("Fiber", func(b *testing.B) { fibers(b, nil) })
 	// Labelled spawns as an actor's fibers do: with profile labels on.
-	b.Run("Labelled", func(b *testing.B) { fibers(b, fiber.WithProfileLabels("weft.actor", "bench")) })
+	labels := fiber.WithProfileLabels("weft.actor", "bench")
+	b.Run("Labelled", func(b *testing.B) { fibers(b, nil, labels) })
+	// Fibers that outlive their first run (they yield once), as a
+	// connection's reader does: the spawns whose labels cost something.
+	yield := func(f *fiber.Fiber) error { return f.Yield() }
+	b.Run("Outliving", func(b *testing.B) { fibers(b, yield) })
+	b.Run("OutlivingLabelled", func(b *testing.B) { fibers(b, yield, labels) })
+	// Labelled spawns under a monitor (an actor's slice watchdog), which
+	// labels every fiber before its first run.
+	b.Run("Monitored", func(b *testing.B) { fibers(b, nil, labels, fiber.WithMonitor(fiber.NewMonitor())) })
 }
 
 // liveBytes returns the heap and stack memory in use after a full GC.

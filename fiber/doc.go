@@ -88,8 +88,9 @@
 // fiber of a scheduler, and [Run] uses it to report deadlocks. A [Monitor]
 // publishes the fiber running now to other goroutines, for a watchdog that
 // reports code running too long without suspending. With
-// [WithProfileLabels], fibers carry pprof labels (their name, ID and spawn
-// site) that CPU profiles and goroutine dumps show.
+// [WithProfileLabels], fibers carry pprof labels (their name, ID and
+// function, or with [WithSpawnSites] their spawn site) that CPU profiles
+// and goroutine dumps show.
 //
 // # Owners
 //
@@ -97,7 +98,7 @@
 // turns, [Run] for the calling goroutine, and waits built outside this
 // package, such as package actor's SendWait. [NewScheduler] makes one from
 // a [SchedulerConfig] (owner value, base context, clock, wake and idle
-// hooks, monitor). The owner spawns top-level fibers ([Scheduler.Spawn],
+// hooks, monitor, spawn sites). The owner spawns top-level fibers ([Scheduler.Spawn],
 // [Scheduler.SpawnTagged]), runs them ([Scheduler.RunReady]), feeds it
 // events from other goroutines ([Scheduler.Post]), runs blocking calls of
 // its own machinery ([Scheduler.Offload]), parks and wakes fibers in waits

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Option configures [Run]. The options are [WithClock], [WithMonitor] and
-// [WithProfileLabels]; later options override earlier ones. An Option is an
+// Option configures [Run]. The options are [WithClock], [WithMonitor],
+// [WithProfileLabels] and [WithSpawnSites]; later options override earlier ones. An Option is an
 // immutable value: it may be copied and reused, by any goroutine.
 //
 // Owners that drive a [Scheduler] themselves configure it with a
@@ -44,9 +44,10 @@ func WithMonitor(m *Monitor) Option {
 
 // WithProfileLabels gives every fiber of Run pprof goroutine labels: the
 // given key/value pairs, "weft.fiber" (the fiber's name), "weft.fiber.id"
-// and "weft.spawned" (the function and line that spawned it, outside
-// Weft), so that CPU profiles, goroutine dumps (debug=1) and leak reports
-// (package leakcheck) name the fiber. Labels cost about a microsecond and
+// and "weft.spawned" (the fiber's function, or with [WithSpawnSites] the
+// function and line that spawned it: see [Scheduler.SetProfileLabels]), so
+// that CPU profiles, goroutine dumps (debug=1) and leak reports (package
+// leakcheck) name the fiber. Labels cost about a microsecond and
 // 300 bytes per spawn of a fiber that outlives its first run, so they are
 // off by default. The labels also mark
 // goroutines started by [Await]. It panics if kv has an odd length.
@@ -56,6 +57,14 @@ func WithProfileLabels(kv ...string) Option {
 	}
 	kv = append([]string(nil), kv...)
 	return optionFunc(func(rc *runConfig) { rc.labels, rc.labelsOn = kv, true })
+}
+
+// WithSpawnSites makes the "weft.spawned" profile label of Run's fibers
+// name the function and line that spawned each, outside Weft, instead of
+// the function it runs (see [SchedulerConfig.SpawnSites]). It matters only
+// with [WithProfileLabels].
+func WithSpawnSites() Option {
+	return optionFunc(func(rc *runConfig) { rc.sched.SpawnSites = true })
 }
 
 // Run runs fn as the fiber "main" of a new scheduler driven by the calling

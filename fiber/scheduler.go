@@ -62,6 +62,7 @@ type Scheduler struct {
 	mu      sync.Mutex // guards the fields below, but closing
 	closing bool       // owned by the owner (next to closed to save space)
 	closed  bool
+	sites   bool  // SchedulerConfig.SpawnSites; owned by the owner, kept here to save space
 	awaits  int32 // running Await goroutines
 	inbox   []func()
 	drained chan struct{} // closed when awaits drops to 0 after Close asked
@@ -147,13 +148,22 @@ type SchedulerConfig struct {
 	// [Monitor]); a monitor serves one scheduler. The owner brackets its
 	// own code with [Monitor.Begin] and [Monitor.End].
 	Monitor *Monitor
+
+	// SpawnSites makes the "weft.spawned" profile label of each fiber (see
+	// [Scheduler.SetProfileLabels]) name the function and line that
+	// spawned it, outside Weft, instead of the function the fiber runs.
+	// Finding the spawn site walks the spawner's stack, about a
+	// microsecond per spawn of a fiber that outlives its first run, so it
+	// is off by default: turn it on to trace leaked or long-lived fibers
+	// to their spawners (package leakcheck reports the label).
+	SpawnSites bool
 }
 
 // NewScheduler returns a scheduler with no fibers, configured by cfg.
 // Profile labels, off by default, are turned on with
 // [Scheduler.SetProfileLabels].
 func NewScheduler(cfg SchedulerConfig) *Scheduler {
-	s := &Scheduler{clock: cfg.Clock, owner: cfg.Owner, wakeHook: cfg.Wake, idleHook: cfg.Idle, mon: cfg.Monitor}
+	s := &Scheduler{clock: cfg.Clock, owner: cfg.Owner, wakeHook: cfg.Wake, idleHook: cfg.Idle, mon: cfg.Monitor, sites: cfg.SpawnSites}
 	if cfg.Context != nil {
 		s.more().ctx = cfg.Context
 	}
@@ -177,14 +187,16 @@ func (s *Scheduler) lifeContext() context.Context {
 
 // SetProfileLabels gives the fibers spawned from now on pprof goroutine
 // labels: the given key/value pairs, "weft.fiber" (the fiber's name),
-// "weft.fiber.id" (its ID) and "weft.spawned" (the function and line that
-// spawned it, outside Weft), so that CPU profiles, goroutine dumps
-// (debug=1) and leak reports (package leakcheck) name the fiber; the
-// labels also mark goroutines started by [Await]. With no arguments,
-// fibers get only the labels of their own. Labels cost about a microsecond
-// and 300 bytes per spawn of a fiber that outlives its first run (a fiber
-// that finishes in its first run gets only kv, at no cost), so they are
-// off until the first call; the actor
+// "weft.fiber.id" (its ID) and "weft.spawned", so that CPU profiles,
+// goroutine dumps (debug=1) and leak reports (package leakcheck) name the
+// fiber; the labels also mark goroutines started by [Await].
+// "weft.spawned" is the name of the function the fiber runs (a function
+// literal is named after the function it is written in), or, with
+// [SchedulerConfig.SpawnSites] (or [WithSpawnSites]), "function file:line"
+// of the code that spawned the fiber, outside Weft. With no arguments, fibers get only the labels of their
+// own. Labels cost about a microsecond and 300 bytes per spawn of a fiber
+// that outlives its first run (a fiber that finishes in its first run gets
+// only kv, at no cost), so they are off until the first call; the actor
 // bridge turns them on, with the actor's ID, when its actor starts. Run's
 // equivalent is [WithProfileLabels]. It must be called by the owner; it
 // panics if kv has an odd length.

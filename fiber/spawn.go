@@ -2,6 +2,7 @@ package fiber
 
 import (
 	"context"
+	"reflect"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -83,13 +84,14 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg
 	}
 	newCoroutine(f)
 	s.resume(f)
-	if s.labels != nil && s.mon == nil && f.state != StateDone {
+	if s.labels != nil && s.mon == nil && s.sites && f.state != StateDone {
 		// Labels are lazy: a fiber that finishes in its first run (the
 		// common short-lived child) carries only its scheduler's labels,
-		// and costs neither a label set nor a stack walk. One that
-		// outlives its first run gets its own labels now, while the
-		// spawner's stack still shows the spawn site, and sets them on
-		// itself in a short resumption that is not a wake-up.
+		// and costs neither a label set nor a stack walk. Without spawn
+		// sites, one that outlives its first run labels itself as it
+		// first suspends (see Fiber.park); with them, it gets its labels
+		// now, while the spawner's stack still shows the spawn site, and
+		// sets them on itself in a short resumption that is not a wake-up.
 		f.labels = s.fiberLabels(f)
 		prev := s.current
 		s.current = nil // the fiber runs no code of its own
@@ -102,13 +104,31 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg
 	return f
 }
 
-// fiberLabels returns f's profile labels. It must be called by spawn
-// itself: spawnSite counts the frames above it.
+// fiberLabels returns f's profile labels. With spawn sites on, it must be
+// called by spawn itself: spawnSite counts the frames above it.
 func (s *Scheduler) fiberLabels(f *Fiber) context.Context {
+	var site string
+	if s.sites {
+		site = spawnSite()
+	} else {
+		site = funcSite(f.fn)
+	}
 	return pprof.WithLabels(s.labels, pprof.Labels(
 		"weft.fiber", f.Name(),
 		"weft.fiber.id", strconv.FormatUint(f.id, 10),
-		"weft.spawned", spawnSite()))
+		"weft.spawned", site))
+}
+
+// funcSite returns the name of function fn. Unlike spawnSite it walks no
+// stack and looks up no line: it finds one code address's function (the
+// name of a generic instantiation is built: one allocation). Function
+// names have no spaces, which tells them from spawnSite's "function
+// file:line".
+func funcSite(fn func(*Fiber) error) string {
+	if rf := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()); rf != nil {
+		return rf.Name()
+	}
+	return "unknown"
 }
 
 // spawnSite returns "function file:line" of the first caller outside Weft's

@@ -17,15 +17,18 @@
 // the raw stacks of every leaked goroutine:
 //
 //	leaked Weft resources:
-//		fiber "reader" of actor gateway suspended in fiber.(*Chan[...]).Recv, called from example.com/chat.(*conn).read (conn.go:42); spawned by example.com/chat.(*conn).Started conn.go:30
+//		fiber "reader" of actor gateway suspended in fiber.(*Chan[...]).Recv, called from example.com/chat.(*conn).read (conn.go:42); runs example.com/chat.(*conn).readLoop-fm (for its spawn site, turn on fiber.SchedulerConfig.SpawnSites)
 //		Await call of fiber "db" of actor users still running: example.com/store.(*DB).Query (db.go:88)
 //		an actor.System was not shut down: 4 worker goroutine(s) alive (call System.Shutdown)
 //
-// Fiber names, actors and spawn sites come from the pprof labels that
+// Fiber names, actors and functions come from the pprof labels that
 // package fiber sets when labels are on ([fiber.WithProfileLabels] for
 // [fiber.Run], [fiber.Scheduler.SetProfileLabels] for other owners; the
 // actor bridge turns them on for every actor); without them a fiber is
-// still found and reported by what it waits on and who called it.
+// still found and reported by what it waits on and who called it. With
+// spawn sites on as well ([fiber.SchedulerConfig.SpawnSites],
+// [fiber.WithSpawnSites]), a fiber's line names the function and line that
+// spawned it ("spawned by ...") instead of the function it runs.
 //
 // Known background goroutines of protoactor-go are handled by
 // configuration, not ignore lists: [actor.NewSystem] shortens the dead-letter

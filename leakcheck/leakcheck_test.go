@@ -58,7 +58,12 @@ func TestRawGoroutine(t *testing.T) {
 // leakedScheduler returns a scheduler with fibers left suspended, and a
 // function that cleans them up.
 func leakedScheduler(t *testing.T, labels bool, spawn func(s *fiber.Scheduler)) (cleanup func()) {
-	s := fiber.NewScheduler(fiber.SchedulerConfig{})
+	return leakedSchedulerOf(t, fiber.SchedulerConfig{}, labels, spawn)
+}
+
+// leakedSchedulerOf is leakedScheduler with a scheduler configured by cfg.
+func leakedSchedulerOf(t *testing.T, cfg fiber.SchedulerConfig, labels bool, spawn func(s *fiber.Scheduler)) (cleanup func()) {
+	s := fiber.NewScheduler(cfg)
 	if labels {
 		s.SetProfileLabels("weft.actor", "test-actor")
 	}
@@ -76,7 +81,17 @@ func TestLeakedFiber(t *testing.T) {
 		s.Spawn("reader", func(f *fiber.Fiber) error { return ev.Wait(f) })
 	})
 	check(t, `fiber "reader" of actor test-actor suspended in fiber.(*Event).Wait`,
-		"spawned by github.com/weft-go/weft/leakcheck_test.TestLeakedFiber.func1 ")
+		"; runs github.com/weft-go/weft/leakcheck_test.TestLeakedFiber.func1.1 (for its spawn site, turn on fiber.SchedulerConfig.SpawnSites)")
+	cleanup()
+}
+
+func TestLeakedFiberSpawnSite(t *testing.T) {
+	var ev fiber.Event
+	cleanup := leakedSchedulerOf(t, fiber.SchedulerConfig{SpawnSites: true}, true, func(s *fiber.Scheduler) {
+		s.Spawn("reader", func(f *fiber.Fiber) error { return ev.Wait(f) })
+	})
+	check(t, `fiber "reader" of actor test-actor suspended in fiber.(*Event).Wait`,
+		"; spawned by github.com/weft-go/weft/leakcheck_test.TestLeakedFiberSpawnSite.func1 ")
 	cleanup()
 }
 

@@ -118,7 +118,11 @@ func weftReport() string {
 			w, u := g.wait()
 			line := fmt.Sprintf("%s suspended%s in %s, called from %s (%s)", g.owner(), g.times(), short(w.Func), u.Func, u.Pos)
 			if site, ok := g.Labels["weft.spawned"]; ok {
-				line += "; spawned by " + site
+				if !strings.Contains(site, " ") { // a function, not "function file:line"
+					line += "; runs " + site + " (for its spawn site, turn on fiber.SchedulerConfig.SpawnSites)"
+				} else {
+					line += "; spawned by " + site
+				}
 			}
 			lines = append(lines, line)
 		case g.has(weftPrefix+"actor.(*dispatcher).worker") || g.has(weftPrefix+"actor.(*serialDispatcher).worker"):
