@@ -183,7 +183,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			h.Stopping(s)
 		}
 		s.closeInboxes()
-		s.host.Scheduler().Cancel(ErrStopped)
+		s.host.Cancel(ErrStopped)
 	case *pa.Stopped:
 		s.sys.unregister(s.host)
 		if h, ok := s.behavior.(Stopper[M]); ok {
@@ -203,7 +203,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			h.Restarting(s)
 		}
 		s.closeInboxes()
-		s.host.Scheduler().Cancel(ErrRestarted)
+		s.host.Cancel(ErrRestarted)
 	case M:
 		s.behavior.Receive(s, m)
 	case *pa.Terminated:

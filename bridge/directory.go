@@ -166,7 +166,7 @@ func (h *Host) info() HostInfo {
 		Turns:    h.turns,
 		Requests: len(h.requests),
 		Receives: len(h.receivers),
-		Fibers:   h.sched.Fibers(),
+		Fibers:   h.scheduler().Fibers(),
 	}
 	if len(h.requests) > 0 {
 		targets := make(map[uint64]pidKey, len(h.requests))
@@ -208,7 +208,7 @@ func InspectAll(ctx context.Context, hosts []*Host) []Inspection {
 	for i, h := range hosts {
 		out[i].Host = h
 		ch := make(chan HostInfo, 1)
-		if h.sched.Post(func() { ch <- h.info() }) {
+		if h.post(func() { ch <- h.info() }) {
 			answers[i] = ch
 		} else {
 			out[i].Err = ErrNotRunning
