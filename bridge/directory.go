@@ -13,11 +13,14 @@ import (
 
 // Directory is a set of hosts that know of each other, usually the hosts of
 // one actor system (package actor keeps one per System). A host joins the
-// directory given with [WithDirectory] when its actor starts and leaves it
-// when the actor stops. The directory makes two things possible:
+// directory given with [WithDirectory] when its actor makes its first
+// [Request] (every actor of a wait cycle has one pending; an actor that
+// never requests costs the directory nothing) and leaves it when the actor
+// stops. The directory makes two things possible:
 //
-//   - introspection: [Directory.Hosts] lists the running hosts, and
-//     [Host.Inspect] describes one of them, fibers included;
+//   - introspection: [Directory.Hosts] lists the running hosts that have
+//     made requests, and [Host.Inspect] describes one of them, fibers
+//     included;
 //   - deadlock detection: a [Request] between two hosts of the directory
 //     that stays pending is checked for a wait cycle (see [DeadlockError]).
 //
@@ -71,8 +74,8 @@ func (d *Directory) release(req servingTag) {
 	delete(d.failing, req)
 }
 
-// WithDirectory makes the host join d when its actor starts (and leave it
-// when the actor stops or restarts).
+// WithDirectory makes the host join d when its actor makes its first
+// [Request] (and leave it when the actor stops or restarts).
 func WithDirectory(d *Directory) Option {
 	return func(h *Host) {
 		h.dir = d
@@ -106,8 +109,9 @@ func (d *Directory) lookup(key pidKey) *Host {
 	return d.hosts[key].h
 }
 
-// Hosts returns the hosts of the running actors of d, in the order they
-// joined (the order their actors started).
+// Hosts returns the hosts of the running actors of d (those that have made
+// a request), in the order they joined (the order of their first
+// requests).
 func (d *Directory) Hosts() []*Host {
 	d.mu.Lock()
 	entries := make([]dirEntry, 0, len(d.hosts))

@@ -354,9 +354,6 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			pprof.SetGoroutineLabels(c.turnLabels)
 		}
 		h.running = true
-		if h.dir != nil {
-			h.dir.add(h)
-		}
 		handler(c)
 	case *actor.Stopping, *actor.Restarting:
 		handler(c)
@@ -421,7 +418,7 @@ func (h *Host) stop() {
 	}
 	h.receivers = nil
 	h.stopProbes()
-	if h.dir != nil {
+	if h.dir != nil && h.replyPID != nil { // it joined at its first request
 		h.dir.remove(h)
 	}
 	if h.turn != nil {
@@ -445,12 +442,17 @@ func (h *Host) log() *slog.Logger {
 }
 
 // replyAddr returns the PID of the host's reply process, registering the
-// process at the first request of the actor's run. It must be called
-// while the actor runs.
+// process at the first request of the actor's run; the host joins its
+// directory then (only hosts with requests can be part of a wait cycle,
+// so an actor that never requests costs the directory nothing). It must
+// be called while the actor runs.
 func (h *Host) replyAddr() *actor.PID {
 	if h.replyPID == nil {
 		reg := h.sys.ProcessRegistry
 		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
+		if h.dir != nil {
+			h.dir.add(h)
+		}
 	}
 	return h.replyPID
 }
