@@ -71,6 +71,7 @@ type Self[M any] struct {
 	plain      bool           // M is one type and not a request: no request can reach the actor
 	answers    bool           // the actor has taken a Reply (ReplyTo): its turns mark the cell's inTurn
 	restarting bool           // the incarnation is being restarted
+	gone       bool           // its fibers are gone and fibersGone has run (see turnEnded)
 	open       openSet        // requests received and not answered
 	watches    map[pidKey]func(Terminated) M
 	log        *slog.Logger                  // the system's logger with the actor's name; made by Logger
@@ -305,16 +306,17 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	}
 	cell := &actorCell{}
 	plain := plainProtocol[M]()
+	escalate, reusable := c.escalate, c.reusable // copies: the producer keeps no spawnConfig
 	producer := func() pa.Actor {
 		cell := cell
-		if c.reusable { // PropsOf: each actor spawned from the props (and each incarnation) has a cell of its own
+		if reusable { // PropsOf: each actor spawned from the props (and each incarnation) has a cell of its own
 			cell = &actorCell{}
 		}
-		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate, plain: plain}
-		hopts := append(sys.hostOpts[:len(sys.hostOpts):len(sys.hostOpts)], bridge.WithStopHook(s.fibersGone))
+		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: escalate, plain: plain}
+		hopts := sys.hostOpts // shared: no per-actor option unless watched
 		if sys.watching() {
 			s.mon = fiber.NewMonitor()
-			hopts = append(hopts, bridge.WithMonitor(s.mon))
+			hopts = append(hopts[:len(hopts):len(hopts)], bridge.WithMonitor(s.mon))
 		}
 		s.host = bridge.NewHost(hopts...)
 		return hostedActor[M]{s}
@@ -367,15 +369,23 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 		return
 	}
 	s.cell.sched.inTurn.Store(true)
-	defer s.cell.sched.inTurn.Store(false)
+	defer s.turnEnded()
 	s.host.Receive(c, s.receive)
 }
 
-// turnEnded clears the cell's inTurn flag if ReplyTo set it during the
-// turn of an actor that had not answered before.
+// turnEnded clears the cell's inTurn flag if the actor answers requests
+// (ReplyTo may set it during the turn of an actor that had not answered
+// before). After the turn in which the host stopped the incarnation's
+// fibers (Stopping or Restarting), it fails the requests the incarnation
+// still holds (fibersGone), once: the host's stop hook, without a
+// per-actor closure.
 func (s *Self[M]) turnEnded() {
 	if s.answers {
 		s.cell.sched.inTurn.Store(false)
+	}
+	if !s.gone && s.host.Stopped() {
+		s.gone = true
+		s.fibersGone()
 	}
 }
 
@@ -394,9 +404,9 @@ func cellOf(f *fiber.Fiber) *actorCell {
 	return nil
 }
 
-// fibersGone is the host's stop hook: the incarnation's fibers are gone,
-// their cleanups run, so the requests it still holds will not be
-// answered.
+// fibersGone runs after the turn that stopped the host (see turnEnded):
+// the incarnation's fibers are gone, their cleanups run, so the requests
+// it still holds will not be answered.
 func (s *Self[M]) fibersGone() {
 	if len(s.open.held) == 0 {
 		s.open.held, s.open.sweep = nil, 0
