@@ -64,15 +64,15 @@ type Self[M any] struct {
 	ref        Ref[M]
 	behavior   Behavior[M]
 	cell       *actorCell
-	mon        *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
-	seq        uint64         // incarnation order, for System.Top
-	top        bool           // a top-level actor (next to the other flags, to save space)
-	escalate   bool           // EscalateFiberErrors
-	plain      bool           // M is one type and not a request: no request can reach the actor
-	answers    bool           // the actor has taken a Reply (ReplyTo): its turns mark the cell's inTurn
-	restarting bool           // the incarnation is being restarted
-	gone       bool           // its fibers are gone and fibersGone has run (see turnEnded)
-	open       openSet        // requests received and not answered
+	watch      *watchState // the watchdog's view of the actor; nil: no watchdog
+	seq        uint64      // incarnation order, for System.Top
+	top        bool        // a top-level actor (next to the other flags, to save space)
+	escalate   bool        // EscalateFiberErrors
+	plain      bool        // M is one type and not a request: no request can reach the actor
+	answers    bool        // the actor has taken a Reply (ReplyTo): its turns mark the cell's inTurn
+	restarting bool        // the incarnation is being restarted
+	gone       bool        // its fibers are gone and fibersGone has run (see turnEnded)
+	open       openSet     // requests received and not answered
 	watches    map[pidKey]func(Terminated) M
 	log        *slog.Logger                  // the system's logger with the actor's name; made by Logger
 	inboxes    []interface{ ownerStopped() } // NewInbox's, closed when this incarnation ends
@@ -82,6 +82,11 @@ type Self[M any] struct {
 type pidKey struct{ addr, id string }
 
 func keyOf(pid *pa.PID) pidKey { return pidKey{pid.GetAddress(), pid.GetId()} }
+
+// entry describes the actor for Top and the watchdog (see registered).
+func (s *Self[M]) entry() entry {
+	return entry{seq: s.seq, pid: s.ref.pid, behavior: reflect.TypeOf(s.behavior), host: s.host, mb: s.cell.mb, watch: s.watch}
+}
 
 // Ref returns the actor's own typed reference.
 func (s *Self[M]) Ref() Ref[M] { return s.ref }
@@ -175,7 +180,7 @@ func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
 		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), cell: s.cell}
-		s.sys.register(&entry{seq: s.seq, pid: s.ref.pid, behavior: reflect.TypeOf(s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
+		s.sys.register(s.host, s)
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
 		}
@@ -315,8 +320,8 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: escalate, plain: plain}
 		hopts := sys.hostOpts // shared: no per-actor option unless watched
 		if sys.watching() {
-			s.mon = fiber.NewMonitor()
-			hopts = append(hopts[:len(hopts):len(hopts)], bridge.WithMonitor(s.mon))
+			s.watch = &watchState{mon: fiber.NewMonitor()}
+			hopts = append(hopts[:len(hopts):len(hopts)], bridge.WithMonitor(s.watch.mon))
 		}
 		s.host = bridge.NewHost(hopts...)
 		return hostedActor[M]{s}

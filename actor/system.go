@@ -43,7 +43,7 @@ type System struct {
 	mu       sync.Mutex          // guards the fields below
 	top      map[string]topActor // live actors spawned by Spawn, by ID
 	topSeq   uint64              // top-level actors tracked so far
-	actors   map[*bridge.Host]*entry
+	actors   map[*bridge.Host]registered
 	seq      uint64 // actor incarnations produced so far
 	shutdown bool
 	overruns []error       // actors that stopped with Await calls still running
@@ -141,7 +141,7 @@ func NewSystem(opts ...Option) *System {
 		done:        make(chan struct{}),
 		dir:         bridge.NewDirectory(c.detect),
 		clock:       c.clock,
-		actors:      make(map[*bridge.Host]*entry),
+		actors:      make(map[*bridge.Host]registered),
 		top:         make(map[string]topActor),
 	}
 	s.hostOpts = []bridge.Option{bridge.WithLogger(s.logger), bridge.WithStopWait(s.stopTimeout), bridge.WithDirectory(s.dir)}
