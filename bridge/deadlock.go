@@ -96,7 +96,7 @@ type probeLink struct {
 // tagServer records, when the current turn's message is a request (its
 // sender carries a RequestId), that f serves it.
 func (h *Host) tagServer(f *fiber.Fiber, sender *actor.PID) {
-	if h.detect > 0 && sender != nil && sender.RequestId != 0 {
+	if h.detect() > 0 && sender != nil && sender.RequestId != 0 {
 		tag := servingTag{sender.Id, sender.RequestId}
 		h.scheduler().SetTag(f, tag)
 		h.indexServer(tag, f)
@@ -132,7 +132,7 @@ func (h *Host) armProbes() {
 	if pr.alarm == nil {
 		pr.alarm = &probeAlarm{h: h}
 	}
-	pr.timer = h.scheduler().Clock().AfterFunc(h.detect, pr.alarm.ring)
+	pr.timer = h.scheduler().Clock().AfterFunc(h.detect(), pr.alarm.ring)
 }
 
 // stopProbes stops the probe timer; the host calls it when it stops.

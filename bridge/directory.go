@@ -79,7 +79,6 @@ func (d *Directory) release(req servingTag) {
 func WithDirectory(d *Directory) Option {
 	return func(h *Host) {
 		h.dir = d
-		h.detect = d.detect
 	}
 }
 

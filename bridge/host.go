@@ -50,22 +50,17 @@ type Host struct {
 	userWatched map[pidKey]bool        // actors watched with Host.Watch
 	replyPID    *actor.PID             // the host's reply process, from the first request while the actor runs
 	watcherPID  *actor.PID             // the actor's PID as a watcher, from its first watch: see Host.watch
-	// loaders with queued keys, dispatched when every fiber is suspended
-	pendingLoads []interface{ dispatch() }
-	wakeMsg      *wakeUp
-	logger       *slog.Logger // nil: discard (see log)
-	stopWait     time.Duration
-	running      bool // between Started and the stop
-	stopped      bool
-	labelled     bool        // the scheduler has the actor's profile labels (owned by the turns)
-	gone         atomic.Bool // the stop has begun: post makes no scheduler any more
+	logger      *slog.Logger           // nil: discard (see log)
+	stopWait    time.Duration
+	running     bool // between Started and the stop
+	stopped     bool
+	labelled    bool        // the scheduler has the actor's profile labels (owned by the turns)
+	gone        atomic.Bool // the stop has begun: post makes no scheduler any more
 	// a stopped deadline timer for the next bounded wait (wait.go)
 	spareDeadline *deadline
 
 	mon     *fiber.Monitor        // WithMonitor; nil: none
-	onStop  func()                // WithStopHook; nil: none
 	dir     *Directory            // WithDirectory; nil: none
-	detect  time.Duration         // deadlock probes after requests pend this long; 0: off
 	turns   uint64                // turns run so far
 	started time.Time             // when the actor started, by the scheduler's clock
 	aborted atomic.Pointer[error] // set by Abort from any goroutine
@@ -80,7 +75,10 @@ type hostCold struct {
 	stopErr    error           // what closing the scheduler reported
 	stopCtx    context.Context // the stop's bounded context, once asked for (see stopContext)
 	stopEnd    context.CancelFunc
-	probe      probeState // deadlock detection state (deadlock.go), once the host requests or serves
+	onStop     func() // WithStopHook; nil: none
+	// loaders with queued keys, dispatched when every fiber is suspended
+	pendingLoads []interface{ dispatch() }
+	probe        probeState // deadlock detection state (deadlock.go), once the host requests or serves
 	// what the options of the current wait write to (see waitOptions)
 	waitScratch waitConfig
 }
@@ -126,7 +124,7 @@ func WithClock(c fiber.Clock) Option { return func(h *Host) { h.more().clock = c
 // the fibers' cleanups have run and before the turn of the Stopping or
 // Restarting message ends. Package actor fails the requests the actor
 // still held there.
-func WithStopHook(fn func()) Option { return func(h *Host) { h.onStop = fn } }
+func WithStopHook(fn func()) Option { return func(h *Host) { h.more().onStop = fn } }
 
 // WithMonitor makes the host record in m what its actor runs: each turn of
 // its handler and each run of a fiber, so that a watchdog on another
@@ -139,7 +137,7 @@ func WithMonitor(m *fiber.Monitor) Option { return func(h *Host) { h.mon = m } }
 
 // NewHost returns a host for one actor instance.
 func NewHost(opts ...Option) *Host {
-	h := &Host{wakeMsg: &wakeUp{}, stopWait: 5 * time.Second}
+	h := &Host{stopWait: 5 * time.Second}
 	for _, o := range opts {
 		o(h)
 	}
@@ -228,11 +226,11 @@ func (h *Host) Cancel(cause error) {
 // idle is the scheduler's idle hook: every fiber is suspended, so the
 // loaders send what they have collected.
 func (h *Host) idle() {
-	if len(h.pendingLoads) == 0 || h.stopped {
+	if h.cold == nil || len(h.cold.pendingLoads) == 0 || h.stopped {
 		return
 	}
-	pending := h.pendingLoads
-	h.pendingLoads = nil
+	pending := h.cold.pendingLoads
+	h.cold.pendingLoads = nil
 	for _, l := range pending {
 		l.dispatch()
 	}
@@ -241,7 +239,7 @@ func (h *Host) idle() {
 // wake is the scheduler's wake hook: it may run on any goroutine.
 func (h *Host) wake() {
 	if h.self != nil {
-		h.sys.Root.Send(h.self, h.wakeMsg)
+		h.sys.Root.Send(h.self, &wakeUp{}) // zero size: no allocation
 	}
 }
 
@@ -279,7 +277,7 @@ func (h *Host) Turn() actor.Context { return h.turn }
 // sender is a [Request]'s reply address) is taken to serve it, for
 // deadlock detection (see [DeadlockError]).
 func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
-	if h.detect > 0 && h.turn != nil {
+	if h.detect() > 0 && h.turn != nil {
 		if sender := h.turn.Sender(); sender != nil && sender.RequestId != 0 {
 			return h.spawnServing(sender, name, fn, opts)
 		}
@@ -428,9 +426,18 @@ func (h *Host) stop() {
 		h.sys.ProcessRegistry.Remove(h.replyPID)
 		h.replyPID = nil
 	}
-	if h.onStop != nil {
-		h.onStop()
+	if h.cold != nil && h.cold.onStop != nil {
+		h.cold.onStop()
 	}
+}
+
+// detect returns how long the host's requests pend before deadlock
+// probes start (its directory's period); 0: off.
+func (h *Host) detect() time.Duration {
+	if h.dir == nil {
+		return 0
+	}
+	return h.dir.detect
 }
 
 // log returns the host's logger.

@@ -79,7 +79,8 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 	if c == nil {
 		c = &loadCall[V]{}
 		if len(l.queued) == 0 {
-			l.h.pendingLoads = append(l.h.pendingLoads, l)
+			hc := l.h.more()
+			hc.pendingLoads = append(hc.pendingLoads, l)
 		}
 		l.queued[key] = c
 		l.keys = append(l.keys, key)

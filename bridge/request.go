@@ -287,7 +287,7 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 		h.requests = make(map[uint32]*pendingRequest)
 	}
 	h.requests[id] = r
-	if h.detect > 0 {
+	if h.detect() > 0 {
 		r.gen = h.more().probe.gen
 		h.armProbes()
 	}
