@@ -312,7 +312,7 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	cell := &actorCell{}
 	plain := plainProtocol[M]()
 	escalate, reusable := c.escalate, c.reusable // copies: the producer keeps no spawnConfig
-	producer := func() pa.Actor {
+	producer := func(*pa.ActorSystem) pa.Actor {
 		cell := cell
 		if reusable { // PropsOf: each actor spawned from the props (and each incarnation) has a cell of its own
 			cell = &actorCell{}
@@ -340,7 +340,7 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 			return mb
 		}))
 	}
-	p := pa.PropsFromProducer(producer, popts...)
+	p := pa.PropsFromProducerWithActorSystem(producer, popts...) // no wrapper closure
 	if pool, ok := sys.disp.(*dispatcher); ok && !c.reusable {
 		cell.sched.pool = pool
 		p.Configure(pa.WithDispatcher(&cell.sched))
