@@ -199,7 +199,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			s.sys.stopFailed(c.Self(), err)
 		}
 		if s.top {
-			s.sys.untrack(s.ref.pid)
+			s.sys.untrack(s.cell, s.ref.pid)
 		}
 		s.cell.markStopped()
 	case *pa.Restarting:
