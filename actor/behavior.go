@@ -64,14 +64,15 @@ type Self[M any] struct {
 	ref        Ref[M]
 	behavior   Behavior[M]
 	cell       *actorCell
-	mon        *fiber.Monitor // the watchdog's view of the actor; nil: no watchdog
-	seq        uint64         // incarnation order, for System.Top
-	top        bool           // a top-level actor (next to the other flags, to save space)
-	escalate   bool           // EscalateFiberErrors
-	plain      bool           // M is one type and not a request: no request can reach the actor
-	answers    bool           // the actor has taken a Reply (ReplyTo): its turns mark the cell's inTurn
-	restarting bool           // the incarnation is being restarted
-	open       openSet        // requests received and not answered
+	watch      *watchState // the watchdog's view of the actor; nil: no watchdog
+	seq        uint64      // incarnation order, for System.Top
+	top        bool        // a top-level actor (next to the other flags, to save space)
+	escalate   bool        // EscalateFiberErrors
+	plain      bool        // M is one type and not a request: no request can reach the actor
+	answers    bool        // the actor has taken a Reply (ReplyTo): its turns mark the cell's inTurn
+	restarting bool        // the incarnation is being restarted
+	gone       bool        // its fibers are gone and fibersGone has run (see turnEnded)
+	open       openSet     // requests received and not answered
 	watches    map[pidKey]func(Terminated) M
 	log        *slog.Logger                  // the system's logger with the actor's name; made by Logger
 	inboxes    []interface{ ownerStopped() } // NewInbox's, closed when this incarnation ends
@@ -81,6 +82,11 @@ type Self[M any] struct {
 type pidKey struct{ addr, id string }
 
 func keyOf(pid *pa.PID) pidKey { return pidKey{pid.GetAddress(), pid.GetId()} }
+
+// entry describes the actor for Top and the watchdog (see registered).
+func (s *Self[M]) entry() entry {
+	return entry{seq: s.seq, pid: s.ref.pid, behavior: reflect.TypeOf(s.behavior), host: s.host, mb: s.cell.mb, watch: s.watch}
+}
 
 // Ref returns the actor's own typed reference.
 func (s *Self[M]) Ref() Ref[M] { return s.ref }
@@ -174,7 +180,7 @@ func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
 		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), cell: s.cell}
-		s.sys.register(&entry{seq: s.seq, pid: s.ref.pid, behavior: reflect.TypeOf(s.behavior), host: s.host, mb: s.cell.mb, mon: s.mon})
+		s.sys.register(s.host, s)
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
 		}
@@ -183,7 +189,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			h.Stopping(s)
 		}
 		s.closeInboxes()
-		s.host.Scheduler().Cancel(ErrStopped)
+		s.host.Cancel(ErrStopped)
 	case *pa.Stopped:
 		s.sys.unregister(s.host)
 		if h, ok := s.behavior.(Stopper[M]); ok {
@@ -193,7 +199,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			s.sys.stopFailed(c.Self(), err)
 		}
 		if s.top {
-			s.sys.untrack(s.ref.pid)
+			s.sys.untrack(s.cell, s.ref.pid)
 		}
 		s.cell.markStopped()
 	case *pa.Restarting:
@@ -203,7 +209,7 @@ func (s *Self[M]) receive(c pa.Context) {
 			h.Restarting(s)
 		}
 		s.closeInboxes()
-		s.host.Scheduler().Cancel(ErrRestarted)
+		s.host.Cancel(ErrRestarted)
 	case M:
 		s.behavior.Receive(s, m)
 	case *pa.Terminated:
@@ -305,16 +311,17 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 	}
 	cell := &actorCell{}
 	plain := plainProtocol[M]()
-	producer := func() pa.Actor {
+	escalate, reusable := c.escalate, c.reusable // copies: the producer keeps no spawnConfig
+	producer := func(*pa.ActorSystem) pa.Actor {
 		cell := cell
-		if c.reusable { // PropsOf: each actor spawned from the props (and each incarnation) has a cell of its own
+		if reusable { // PropsOf: each actor spawned from the props (and each incarnation) has a cell of its own
 			cell = &actorCell{}
 		}
-		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: c.escalate, plain: plain}
-		hopts := append(sys.hostOpts[:len(sys.hostOpts):len(sys.hostOpts)], bridge.WithStopHook(s.fibersGone))
+		s := &Self[M]{sys: sys, behavior: produce(), top: top, cell: cell, seq: sys.nextSeq(), escalate: escalate, plain: plain}
+		hopts := sys.hostOpts // shared: no per-actor option unless watched
 		if sys.watching() {
-			s.mon = fiber.NewMonitor()
-			hopts = append(hopts, bridge.WithMonitor(s.mon))
+			s.watch = &watchState{mon: fiber.NewMonitor()}
+			hopts = append(hopts[:len(hopts):len(hopts)], bridge.WithMonitor(s.watch.mon))
 		}
 		s.host = bridge.NewHost(hopts...)
 		return hostedActor[M]{s}
@@ -333,7 +340,7 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 			return mb
 		}))
 	}
-	p := pa.PropsFromProducer(producer, popts...)
+	p := pa.PropsFromProducerWithActorSystem(producer, popts...) // no wrapper closure
 	if pool, ok := sys.disp.(*dispatcher); ok && !c.reusable {
 		cell.sched.pool = pool
 		p.Configure(pa.WithDispatcher(&cell.sched))
@@ -367,15 +374,23 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 		return
 	}
 	s.cell.sched.inTurn.Store(true)
-	defer s.cell.sched.inTurn.Store(false)
+	defer s.turnEnded()
 	s.host.Receive(c, s.receive)
 }
 
-// turnEnded clears the cell's inTurn flag if ReplyTo set it during the
-// turn of an actor that had not answered before.
+// turnEnded clears the cell's inTurn flag if the actor answers requests
+// (ReplyTo may set it during the turn of an actor that had not answered
+// before). After the turn in which the host stopped the incarnation's
+// fibers (Stopping or Restarting), it fails the requests the incarnation
+// still holds (fibersGone), once: the host's stop hook, without a
+// per-actor closure.
 func (s *Self[M]) turnEnded() {
 	if s.answers {
 		s.cell.sched.inTurn.Store(false)
+	}
+	if !s.gone && s.host.Stopped() {
+		s.gone = true
+		s.fibersGone()
 	}
 }
 
@@ -394,9 +409,9 @@ func cellOf(f *fiber.Fiber) *actorCell {
 	return nil
 }
 
-// fibersGone is the host's stop hook: the incarnation's fibers are gone,
-// their cleanups run, so the requests it still holds will not be
-// answered.
+// fibersGone runs after the turn that stopped the host (see turnEnded):
+// the incarnation's fibers are gone, their cleanups run, so the requests
+// it still holds will not be answered.
 func (s *Self[M]) fibersGone() {
 	if len(s.open.held) == 0 {
 		s.open.held, s.open.sweep = nil, 0

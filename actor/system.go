@@ -40,10 +40,10 @@ type System struct {
 	watchStop chan struct{}             // closed to stop the watchdog goroutine; nil: no watchdog
 	watchDone chan struct{}             // closed when it has returned
 
-	mu       sync.Mutex          // guards the fields below
-	top      map[string]topActor // live actors spawned by Spawn, by ID
-	topSeq   uint64              // top-level actors tracked so far
-	actors   map[*bridge.Host]*entry
+	mu       sync.Mutex              // guards the fields below
+	top      map[*actorCell]topEntry // live actors spawned by Spawn, by cell
+	topSeq   uint64                  // top-level actors tracked so far
+	actors   map[*bridge.Host]registered
 	seq      uint64 // actor incarnations produced so far
 	shutdown bool
 	overruns []error       // actors that stopped with Await calls still running
@@ -141,8 +141,8 @@ func NewSystem(opts ...Option) *System {
 		done:        make(chan struct{}),
 		dir:         bridge.NewDirectory(c.detect),
 		clock:       c.clock,
-		actors:      make(map[*bridge.Host]*entry),
-		top:         make(map[string]topActor),
+		actors:      make(map[*bridge.Host]registered),
+		top:         make(map[*actorCell]topEntry),
 	}
 	s.hostOpts = []bridge.Option{bridge.WithLogger(s.logger), bridge.WithStopWait(s.stopTimeout), bridge.WithDirectory(s.dir)}
 	if s.clock != nil {
@@ -198,6 +198,14 @@ type topActor struct {
 	cell *actorCell // its stopped channel is closed once the actor has handled Stopped
 }
 
+// topEntry is what the system keeps of a live top-level actor, by its
+// cell: 24 B a map slot, where a key of the actor's ID and the cell in the
+// value took 40.
+type topEntry struct {
+	seq uint64
+	pid *pa.PID
+}
+
 // track records a top-level actor; it reports false once shutdown began.
 // It and untrack cost a map operation, so that many actors that come and
 // go, and Shutdown, stay linear.
@@ -208,18 +216,17 @@ func (s *System) track(pid *pa.PID, cell *actorCell) bool {
 		return false
 	}
 	s.topSeq++
-	s.top[pid.Id] = topActor{seq: s.topSeq, pid: pid, cell: cell}
+	s.top[cell] = topEntry{seq: s.topSeq, pid: pid}
 	return true
 }
 
-// untrack forgets a top-level actor that stopped. pid is the PID value
-// protoactor gave both Spawn and the actor's context, so it tells this
-// actor from a later one of the same name.
-func (s *System) untrack(pid *pa.PID) {
+// untrack forgets a top-level actor that stopped, given its cell and the
+// PID value protoactor gave both Spawn and the actor's context.
+func (s *System) untrack(cell *actorCell, pid *pa.PID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if a, ok := s.top[pid.Id]; ok && a.pid == pid {
-		delete(s.top, pid.Id)
+	if a, ok := s.top[cell]; ok && a.pid == pid {
+		delete(s.top, cell)
 	}
 }
 
@@ -258,8 +265,8 @@ func (s *System) Shutdown(ctx context.Context) error {
 	if !s.shutdown {
 		s.shutdown = true
 		top := make([]topActor, 0, len(s.top))
-		for _, a := range s.top {
-			top = append(top, a)
+		for cell, a := range s.top {
+			top = append(top, topActor{seq: a.seq, pid: a.pid, cell: cell})
 		}
 		slices.SortFunc(top, func(a, b topActor) int { return cmp.Compare(b.seq, a.seq) }) // newest first
 		go s.stopAll(top)

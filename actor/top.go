@@ -14,17 +14,37 @@ import (
 	"github.com/weft-go/weft/mailbox"
 )
 
-// entry is the system's record of a running actor (one incarnation).
+// entry describes a running actor (one incarnation) for Top and the
+// watchdog. It is built on demand from the actor's Self (see registered),
+// so that the system's record of an actor costs no allocation of its own.
 type entry struct {
 	seq      uint64 // incarnation order
 	pid      *pa.PID
 	behavior reflect.Type // nil for a nil behavior
 	host     *bridge.Host
 	mb       *mailbox.Mailbox // nil: not one of package mailbox's
-	mon      *fiber.Monitor   // nil: no watchdog
+	watch    *watchState      // nil: no watchdog
+}
+
+// registered is the system's record of a running actor: its *Self, whose
+// fields that entry reads are set before it registers and not written
+// afterwards.
+type registered interface{ entry() entry }
+
+// watchState is what the slice watchdog keeps of an actor.
+type watchState struct {
+	mon *fiber.Monitor // what the actor runs
 
 	// Owned by the watchdog goroutine.
 	warned, failed uint64 // the Seq of the last slice reported at each level
+}
+
+// mon returns the monitor of e's actor, or nil without a watchdog.
+func (e *entry) mon() *fiber.Monitor {
+	if e.watch == nil {
+		return nil
+	}
+	return e.watch.mon
 }
 
 // typeName returns the name of t as fmt's %T prints it.
@@ -36,10 +56,10 @@ func typeName(t reflect.Type) string {
 }
 
 // register records a started actor; unregister forgets it.
-func (s *System) register(e *entry) {
+func (s *System) register(h *bridge.Host, r registered) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.actors[e.host] = e
+	s.actors[h] = r
 }
 
 // nextSeq numbers an actor incarnation as its producer runs (protoactor
@@ -59,14 +79,14 @@ func (s *System) unregister(h *bridge.Host) {
 
 // entries returns the running actors, in the order they were spawned (a
 // restarted actor counts from its restart).
-func (s *System) entries() []*entry {
+func (s *System) entries() []entry {
 	s.mu.Lock()
-	es := make([]*entry, 0, len(s.actors))
-	for _, e := range s.actors {
-		es = append(es, e)
+	es := make([]entry, 0, len(s.actors))
+	for _, r := range s.actors {
+		es = append(es, r.entry())
 	}
 	s.mu.Unlock()
-	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
 	return es
 }
 
@@ -129,8 +149,8 @@ func (s *System) Top(ctx context.Context) []ActorInfo {
 		if a.Err == nil {
 			in.Started, in.Turns, in.Fibers = a.Info.Started, a.Info.Turns, a.Info.Fibers
 		}
-		if e.mon != nil {
-			if sl, ok := e.mon.Running(); ok {
+		if mon := e.mon(); mon != nil {
+			if sl, ok := mon.Running(); ok {
 				in.Running = &sl
 			}
 		}

@@ -129,28 +129,28 @@ func (s *System) watch(w Watchdog) {
 // inspectSlices reports the slices running past a limit.
 func (s *System) inspectSlices(w Watchdog, report func(Stall)) {
 	type found struct {
-		e  *entry
+		e  entry
 		st Stall
 		at uint64 // the slice's Seq
 	}
 	var stalls []found
 	now := time.Now()
 	for _, e := range s.entries() {
-		if e.mon == nil {
+		if e.watch == nil {
 			continue
 		}
-		sl, ok := e.mon.Running()
+		sl, ok := e.watch.mon.Running()
 		if !ok {
 			continue
 		}
 		ran := now.Sub(sl.Start)
 		st := Stall{Actor: pids.String(e.pid), Fiber: sl.Fiber, FiberID: sl.FiberID, Running: ran}
 		switch {
-		case w.Fail > 0 && ran >= w.Fail && e.failed != sl.Seq:
-			e.failed, e.warned = sl.Seq, sl.Seq
+		case w.Fail > 0 && ran >= w.Fail && e.watch.failed != sl.Seq:
+			e.watch.failed, e.watch.warned = sl.Seq, sl.Seq
 			st.Fail = true
-		case w.Warn > 0 && ran >= w.Warn && e.warned != sl.Seq:
-			e.warned = sl.Seq
+		case w.Warn > 0 && ran >= w.Warn && e.watch.warned != sl.Seq:
+			e.watch.warned = sl.Seq
 		default:
 			continue
 		}
@@ -167,7 +167,7 @@ func (s *System) inspectSlices(w Watchdog, report func(Stall)) {
 		}
 		// The stack is the stalled slice's only if the slice still ran
 		// after the profile was taken.
-		if sl, ok := f.e.mon.Running(); ok && sl.Seq == f.at {
+		if sl, ok := f.e.watch.mon.Running(); ok && sl.Seq == f.at {
 			f.st.Stack = stacks[code]
 		}
 		report(f.st)

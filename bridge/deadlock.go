@@ -96,9 +96,9 @@ type probeLink struct {
 // tagServer records, when the current turn's message is a request (its
 // sender carries a RequestId), that f serves it.
 func (h *Host) tagServer(f *fiber.Fiber, sender *actor.PID) {
-	if h.detect > 0 && sender != nil && sender.RequestId != 0 {
+	if h.detect() > 0 && sender != nil && sender.RequestId != 0 {
 		tag := servingTag{sender.Id, sender.RequestId}
-		h.sched.SetTag(f, tag)
+		h.scheduler().SetTag(f, tag)
 		h.indexServer(tag, f)
 	}
 }
@@ -113,9 +113,9 @@ func (h *Host) indexServer(tag servingTag, f *fiber.Fiber) {
 		pr.servers = make(map[servingTag]*fiber.Fiber)
 	}
 	pr.servers[tag] = f
-	if len(pr.servers) > 2*h.sched.Live()+64 {
+	if len(pr.servers) > 2*h.scheduler().Live()+64 {
 		for t, g := range pr.servers {
-			if g.State() == fiber.StateDone || h.sched.Tag(g) != t {
+			if g.State() == fiber.StateDone || h.scheduler().Tag(g) != t {
 				delete(pr.servers, t)
 			}
 		}
@@ -132,7 +132,7 @@ func (h *Host) armProbes() {
 	if pr.alarm == nil {
 		pr.alarm = &probeAlarm{h: h}
 	}
-	pr.timer = h.sched.Clock().AfterFunc(h.detect, pr.alarm.ring)
+	pr.timer = h.scheduler().Clock().AfterFunc(h.detect(), pr.alarm.ring)
 }
 
 // stopProbes stops the probe timer; the host calls it when it stops.
@@ -153,7 +153,7 @@ func (h *Host) stopProbes() {
 // reaches the host only through the alarm, which stopProbes clears.
 type probeAlarm struct{ h *Host }
 
-func (a *probeAlarm) ring() { a.h.sched.Post(a.h.probeTick) }
+func (a *probeAlarm) ring() { a.h.post(a.h.probeTick) }
 
 // probeTick runs in a turn, detectAfter after the timer was armed: it
 // probes the requests whose age (in ticks) is due (probeDue), and re-arms
@@ -206,7 +206,7 @@ func (h *Host) forward(p *probe, f *fiber.Fiber, id uint32, r *pendingRequest) {
 		return // not a host of the directory (remote, plain protoactor): unknown
 	}
 	tag := servingTag{h.replyPID.Id, id}
-	t.sched.Post(func() { t.probeAt(p, tag) })
+	t.post(func() { t.probeAt(p, tag) })
 }
 
 // probeAt runs in a turn of the probed host: it finds the fiber serving
@@ -218,7 +218,7 @@ func (h *Host) probeAt(p *probe, tag servingTag) {
 	if h.cold == nil {
 		return
 	}
-	if f := h.cold.probe.servers[tag]; f != nil && f.State() != fiber.StateDone && h.sched.Tag(f) == tag {
+	if f := h.cold.probe.servers[tag]; f != nil && f.State() != fiber.StateDone && h.scheduler().Tag(f) == tag {
 		h.follow(p, f)
 	}
 }
@@ -284,7 +284,7 @@ func (h *Host) confirm(p *probe, i int) {
 	if i < len(p.links) {
 		next = p.links[i].h
 	}
-	next.sched.Post(func() {
+	next.post(func() {
 		if i < len(p.links) {
 			next.confirm(p, i)
 		} else {
@@ -344,7 +344,7 @@ func (h *Host) deadlock(p *probe) {
 			h.failRequest(l.req, l.f, err)
 			continue
 		}
-		if !l.h.sched.Post(func() { l.h.failRequest(l.req, l.f, err) }) {
+		if !l.h.post(func() { l.h.failRequest(l.req, l.f, err) }) {
 			h.dir.release(servingTag{l.replyID, l.req}) // that actor has stopped
 		}
 	}
@@ -439,7 +439,7 @@ func (e *DeadlockError) Unwrap() []error { return []error{ErrDeadlock, fiber.Err
 // functions, which do not run during a spawn).
 func (h *Host) spawnServing(sender *actor.PID, name string, fn func(*fiber.Fiber) error, opts []fiber.SpawnOption) *fiber.Fiber {
 	tag := servingTag{sender.Id, sender.RequestId}
-	f := h.sched.SpawnTagged(name, tag, fn, opts...)
+	f := h.scheduler().SpawnTagged(name, tag, fn, opts...)
 	h.indexServer(tag, f)
 	return f
 }

@@ -13,11 +13,14 @@ import (
 
 // Directory is a set of hosts that know of each other, usually the hosts of
 // one actor system (package actor keeps one per System). A host joins the
-// directory given with [WithDirectory] when its actor starts and leaves it
-// when the actor stops. The directory makes two things possible:
+// directory given with [WithDirectory] when its actor makes its first
+// [Request] (every actor of a wait cycle has one pending; an actor that
+// never requests costs the directory nothing) and leaves it when the actor
+// stops. The directory makes two things possible:
 //
-//   - introspection: [Directory.Hosts] lists the running hosts, and
-//     [Host.Inspect] describes one of them, fibers included;
+//   - introspection: [Directory.Hosts] lists the running hosts that have
+//     made requests, and [Host.Inspect] describes one of them, fibers
+//     included;
 //   - deadlock detection: a [Request] between two hosts of the directory
 //     that stays pending is checked for a wait cycle (see [DeadlockError]).
 //
@@ -71,12 +74,11 @@ func (d *Directory) release(req servingTag) {
 	delete(d.failing, req)
 }
 
-// WithDirectory makes the host join d when its actor starts (and leave it
-// when the actor stops or restarts).
+// WithDirectory makes the host join d when its actor makes its first
+// [Request] (and leave it when the actor stops or restarts).
 func WithDirectory(d *Directory) Option {
 	return func(h *Host) {
 		h.dir = d
-		h.detect = d.detect
 	}
 }
 
@@ -106,8 +108,9 @@ func (d *Directory) lookup(key pidKey) *Host {
 	return d.hosts[key].h
 }
 
-// Hosts returns the hosts of the running actors of d, in the order they
-// joined (the order their actors started).
+// Hosts returns the hosts of the running actors of d (those that have made
+// a request), in the order they joined (the order of their first
+// requests).
 func (d *Directory) Hosts() []*Host {
 	d.mu.Lock()
 	entries := make([]dirEntry, 0, len(d.hosts))
@@ -166,7 +169,7 @@ func (h *Host) info() HostInfo {
 		Turns:    h.turns,
 		Requests: len(h.requests),
 		Receives: len(h.receivers),
-		Fibers:   h.sched.Fibers(),
+		Fibers:   h.scheduler().Fibers(),
 	}
 	if len(h.requests) > 0 {
 		targets := make(map[uint64]pidKey, len(h.requests))
@@ -208,7 +211,7 @@ func InspectAll(ctx context.Context, hosts []*Host) []Inspection {
 	for i, h := range hosts {
 		out[i].Host = h
 		ch := make(chan HostInfo, 1)
-		if h.sched.Post(func() { ch <- h.info() }) {
+		if h.post(func() { ch <- h.info() }) {
 			answers[i] = ch
 		} else {
 			out[i].Err = ErrNotRunning

@@ -36,7 +36,8 @@
 //
 // # Introspection and deadlock detection
 //
-// Hosts that share a [Directory] know of each other. [Directory.Hosts]
+// Hosts that share a [Directory] know of each other once they have made a
+// [Request] (only those can be part of a wait cycle). [Directory.Hosts]
 // lists them and [Host.Inspect] (or [InspectAll]) has each describe
 // itself from inside one of its turns: turns run, pending requests, and
 // every fiber with what it waits on. A [Request] between two hosts of a

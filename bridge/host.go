@@ -34,7 +34,10 @@ import (
 // Host must not be copied. Its methods must be called from the actor's own
 // turns, like the actor's state; fibers and handlers run there too.
 type Host struct {
-	sched     *fiber.Scheduler
+	// the actor's fiber scheduler, made on first use (see scheduler and
+	// post), so that an actor that never runs a fiber, requests or sleeps
+	// carries none; written once, read from any goroutine
+	sched     atomic.Pointer[fiber.Scheduler]
 	sys       *actor.ActorSystem
 	self      *actor.PID
 	turn      actor.Context // the current turn's context; nil between turns
@@ -47,20 +50,17 @@ type Host struct {
 	userWatched map[pidKey]bool        // actors watched with Host.Watch
 	replyPID    *actor.PID             // the host's reply process, from the first request while the actor runs
 	watcherPID  *actor.PID             // the actor's PID as a watcher, from its first watch: see Host.watch
-	// loaders with queued keys, dispatched when every fiber is suspended
-	pendingLoads []interface{ dispatch() }
-	wakeMsg      *wakeUp
-	logger       *slog.Logger // nil: discard (see log)
-	stopWait     time.Duration
-	running      bool // between Started and the stop
-	stopped      bool
+	logger      *slog.Logger           // nil: discard (see log)
+	stopWait    time.Duration
+	running     bool // between Started and the stop
+	stopped     bool
+	labelled    bool        // the scheduler has the actor's profile labels (owned by the turns)
+	gone        atomic.Bool // the stop has begun: post makes no scheduler any more
 	// a stopped deadline timer for the next bounded wait (wait.go)
 	spareDeadline *deadline
 
 	mon     *fiber.Monitor        // WithMonitor; nil: none
-	onStop  func()                // WithStopHook; nil: none
 	dir     *Directory            // WithDirectory; nil: none
-	detect  time.Duration         // deadlock probes after requests pend this long; 0: off
 	turns   uint64                // turns run so far
 	started time.Time             // when the actor started, by the scheduler's clock
 	aborted atomic.Pointer[error] // set by Abort from any goroutine
@@ -70,12 +70,15 @@ type Host struct {
 // hostCold is the state of a [Host] that most actors never use, kept out
 // of the Host so that an idle actor costs less memory.
 type hostCold struct {
-	clock      fiber.Clock     // WithClock, until NewHost builds the scheduler; nil: the real clock
+	clock      fiber.Clock     // WithClock; nil: the real clock
 	turnLabels context.Context // pprof labels of the turn goroutine while monitored
 	stopErr    error           // what closing the scheduler reported
 	stopCtx    context.Context // the stop's bounded context, once asked for (see stopContext)
 	stopEnd    context.CancelFunc
-	probe      probeState // deadlock detection state (deadlock.go), once the host requests or serves
+	onStop     func() // WithStopHook; nil: none
+	// loaders with queued keys, dispatched when every fiber is suspended
+	pendingLoads []interface{ dispatch() }
+	probe        probeState // deadlock detection state (deadlock.go), once the host requests or serves
 	// what the options of the current wait write to (see waitOptions)
 	waitScratch waitConfig
 }
@@ -121,7 +124,7 @@ func WithClock(c fiber.Clock) Option { return func(h *Host) { h.more().clock = c
 // the fibers' cleanups have run and before the turn of the Stopping or
 // Restarting message ends. Package actor fails the requests the actor
 // still held there.
-func WithStopHook(fn func()) Option { return func(h *Host) { h.onStop = fn } }
+func WithStopHook(fn func()) Option { return func(h *Host) { h.more().onStop = fn } }
 
 // WithMonitor makes the host record in m what its actor runs: each turn of
 // its handler and each run of a fiber, so that a watchdog on another
@@ -134,26 +137,100 @@ func WithMonitor(m *fiber.Monitor) Option { return func(h *Host) { h.mon = m } }
 
 // NewHost returns a host for one actor instance.
 func NewHost(opts ...Option) *Host {
-	h := &Host{wakeMsg: &wakeUp{}, stopWait: 5 * time.Second}
+	h := &Host{stopWait: 5 * time.Second}
 	for _, o := range opts {
 		o(h)
 	}
+	return h
+}
+
+// scheduler returns the host's scheduler, making it on first use. It is
+// called from the actor's turns (and NewHost's caller before the actor
+// starts); other goroutines use post.
+func (h *Host) scheduler() *fiber.Scheduler {
+	if s := h.sched.Load(); s != nil && h.labelled {
+		return s
+	}
+	return h.firstScheduler()
+}
+
+// firstScheduler is scheduler's slow path: it makes the scheduler (or
+// takes the one post made), gives it the actor's profile labels once the
+// actor has started, and closes at once one made after the stop.
+func (h *Host) firstScheduler() *fiber.Scheduler {
+	s := h.loadScheduler()
+	if !h.labelled && h.self != nil {
+		s.SetProfileLabels("weft.actor", h.self.Id)
+		h.labelled = true
+	}
+	if h.stopped {
+		_ = s.Close(context.Background()) // no fiber: returns at once; idempotent
+	}
+	return s
+}
+
+// loadScheduler returns the scheduler, making it if there is none yet. It
+// is safe for concurrent use.
+func (h *Host) loadScheduler() *fiber.Scheduler {
+	if s := h.sched.Load(); s != nil {
+		return s
+	}
 	var clock fiber.Clock
 	if h.cold != nil {
-		clock, h.cold.clock = h.cold.clock, nil
+		clock = h.cold.clock
 	}
-	h.sched = fiber.NewScheduler(fiber.SchedulerConfig{Owner: h, Clock: clock, Wake: h.wake, Idle: h.idle, Monitor: h.mon})
-	return h
+	s := fiber.NewScheduler(fiber.SchedulerConfig{Owner: h, Clock: clock, Wake: h.wake, Idle: h.idle, Monitor: h.mon})
+	if !h.sched.CompareAndSwap(nil, s) {
+		s = h.sched.Load()
+	}
+	return s
+}
+
+// post queues fn in the host's scheduler, as [fiber.Scheduler.Post] does,
+// making the scheduler if the actor has none yet; it reports false once the
+// actor has stopped. It is safe for concurrent use. The stop sets gone
+// before it looks for a scheduler to close, and post looks at gone after
+// it has made one, so that a scheduler the stop does not close takes no
+// function.
+func (h *Host) post(fn func()) bool {
+	s := h.sched.Load()
+	if s == nil {
+		if h.gone.Load() {
+			return false
+		}
+		s = h.loadScheduler()
+		if h.gone.Load() {
+			return false
+		}
+	}
+	return s.Post(fn)
+}
+
+// now returns the time by the clock of the host's scheduler (the one of
+// WithClock, or the real one), without making the scheduler.
+func (h *Host) now() time.Time {
+	if h.cold != nil && h.cold.clock != nil {
+		return h.cold.clock.Now()
+	}
+	return time.Now()
+}
+
+// Cancel cancels every fiber of the host's actor with cause, as
+// [fiber.Scheduler.Cancel] does; an actor without a scheduler has none.
+func (h *Host) Cancel(cause error) {
+	if s := h.sched.Load(); s != nil {
+		s.Cancel(cause)
+	}
 }
 
 // idle is the scheduler's idle hook: every fiber is suspended, so the
 // loaders send what they have collected.
 func (h *Host) idle() {
-	if len(h.pendingLoads) == 0 || h.stopped {
+	if h.cold == nil || len(h.cold.pendingLoads) == 0 || h.stopped {
 		return
 	}
-	pending := h.pendingLoads
-	h.pendingLoads = nil
+	pending := h.cold.pendingLoads
+	h.cold.pendingLoads = nil
 	for _, l := range pending {
 		l.dispatch()
 	}
@@ -162,7 +239,7 @@ func (h *Host) idle() {
 // wake is the scheduler's wake hook: it may run on any goroutine.
 func (h *Host) wake() {
 	if h.self != nil {
-		h.sys.Root.Send(h.self, h.wakeMsg)
+		h.sys.Root.Send(h.self, &wakeUp{}) // zero size: no allocation
 	}
 }
 
@@ -176,8 +253,10 @@ func HostOf(f *fiber.Fiber) *Host {
 	return h
 }
 
-// Scheduler returns the host's fiber scheduler.
-func (h *Host) Scheduler() *fiber.Scheduler { return h.sched }
+// Scheduler returns the host's fiber scheduler, making it on first use
+// (an actor that never runs a fiber has none). Call it from the actor's
+// turns.
+func (h *Host) Scheduler() *fiber.Scheduler { return h.scheduler() }
 
 // Self returns the PID of the host's actor, once it has started.
 func (h *Host) Self() *actor.PID { return h.self }
@@ -198,12 +277,12 @@ func (h *Host) Turn() actor.Context { return h.turn }
 // sender is a [Request]'s reply address) is taken to serve it, for
 // deadlock detection (see [DeadlockError]).
 func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
-	if h.detect > 0 && h.turn != nil {
+	if h.detect() > 0 && h.turn != nil {
 		if sender := h.turn.Sender(); sender != nil && sender.RequestId != 0 {
 			return h.spawnServing(sender, name, fn, opts)
 		}
 	}
-	return h.sched.Spawn(name, fn, opts...)
+	return h.scheduler().Spawn(name, fn, opts...)
 }
 
 // Receive runs one turn of the actor for the message of c; handler is the
@@ -246,7 +325,7 @@ func (h *Host) monitoredReceive(c actor.Context, handler func(actor.Context)) {
 // It wakes the actor, so that an idle actor fails too.
 func (h *Host) Abort(err error) {
 	if h.aborted.CompareAndSwap(nil, &err) {
-		h.sched.Post(func() {})
+		h.post(func() {})
 	}
 }
 
@@ -262,17 +341,17 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			panic("bridge: Host reused after its actor stopped or restarted; create the Host in the actor's producer")
 		}
 		h.self, h.sys = c.Self(), c.ActorSystem()
-		h.started = h.sched.Clock().Now()
-		h.sched.SetProfileLabels("weft.actor", h.self.Id)
+		h.started = h.now()
+		if s := h.sched.Load(); s != nil {
+			s.SetProfileLabels("weft.actor", h.self.Id)
+			h.labelled = true
+		}
 		if h.mon != nil {
 			c := h.more()
 			c.turnLabels = pprof.WithLabels(context.Background(), pprof.Labels("weft.actor", h.self.Id, "weft.turn", "handler"))
 			pprof.SetGoroutineLabels(c.turnLabels)
 		}
 		h.running = true
-		if h.dir != nil {
-			h.dir.add(h)
-		}
 		handler(c)
 	case *actor.Stopping, *actor.Restarting:
 		handler(c)
@@ -302,7 +381,9 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 	if h.stopped {
 		return
 	}
-	if err := h.sched.RunReady(); err != nil {
+	if s := h.sched.Load(); s == nil {
+		// No fiber, timer or request ever: nothing can be ready.
+	} else if err := s.RunReady(); err != nil {
 		// RunReady stopped early: fibers may still be ready, or loads
 		// queued. If the supervisor resumes the actor, this wake-up gives
 		// them a turn; after a restart or a stop it is harmless.
@@ -323,16 +404,19 @@ func (h *Host) stop() {
 		return
 	}
 	h.stopped, h.running = true, false
+	h.gone.Store(true)
 	ctx := (*stopContext)(h)
 	defer ctx.cancel()
-	if err := h.sched.Close(ctx); err != nil {
+	if s := h.sched.Load(); s == nil {
+		// No fiber ever: nothing to stop.
+	} else if err := s.Close(ctx); err != nil {
 		h.more().stopErr = err
 		h.log().Error("weft: problem while stopping the fibers of an actor",
 			slog.String("actor", pids.String(h.self)), slog.Any("error", err))
 	}
 	h.receivers = nil
 	h.stopProbes()
-	if h.dir != nil {
+	if h.dir != nil && h.replyPID != nil { // it joined at its first request
 		h.dir.remove(h)
 	}
 	if h.turn != nil {
@@ -342,9 +426,18 @@ func (h *Host) stop() {
 		h.sys.ProcessRegistry.Remove(h.replyPID)
 		h.replyPID = nil
 	}
-	if h.onStop != nil {
-		h.onStop()
+	if h.cold != nil && h.cold.onStop != nil {
+		h.cold.onStop()
 	}
+}
+
+// detect returns how long the host's requests pend before deadlock
+// probes start (its directory's period); 0: off.
+func (h *Host) detect() time.Duration {
+	if h.dir == nil {
+		return 0
+	}
+	return h.dir.detect
 }
 
 // log returns the host's logger.
@@ -356,12 +449,17 @@ func (h *Host) log() *slog.Logger {
 }
 
 // replyAddr returns the PID of the host's reply process, registering the
-// process at the first request of the actor's run. It must be called
-// while the actor runs.
+// process at the first request of the actor's run; the host joins its
+// directory then (only hosts with requests can be part of a wait cycle,
+// so an actor that never requests costs the directory nothing). It must
+// be called while the actor runs.
 func (h *Host) replyAddr() *actor.PID {
 	if h.replyPID == nil {
 		reg := h.sys.ProcessRegistry
 		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
+		if h.dir != nil {
+			h.dir.add(h)
+		}
 	}
 	return h.replyPID
 }

@@ -69,9 +69,9 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 	}
 	if f.Cancelled() {
 		var zero V
-		return zero, l.h.sched.Suspend(f, "load "+l.name) // fails at once: ask for nothing
+		return zero, l.h.scheduler().Suspend(f, "load "+l.name) // fails at once: ask for nothing
 	}
-	w := l.h.sched.Waker(f) // first: inside fiber.Critical it panics before anything is queued
+	w := l.h.scheduler().Waker(f) // first: inside fiber.Critical it panics before anything is queued
 	c := l.inflight[key]
 	if c == nil {
 		c = l.queued[key]
@@ -79,13 +79,14 @@ func (l *Loader[K, V]) Load(f *fiber.Fiber, key K) (V, error) {
 	if c == nil {
 		c = &loadCall[V]{}
 		if len(l.queued) == 0 {
-			l.h.pendingLoads = append(l.h.pendingLoads, l)
+			hc := l.h.more()
+			hc.pendingLoads = append(hc.pendingLoads, l)
 		}
 		l.queued[key] = c
 		l.keys = append(l.keys, key)
 	}
 	c.waiters = append(c.waiters, w)
-	if err := l.h.sched.Suspend(f, "load "+l.name); err != nil {
+	if err := l.h.scheduler().Suspend(f, "load "+l.name); err != nil {
 		var zero V
 		return zero, err
 	}
@@ -107,7 +108,7 @@ func (l *Loader[K, V]) dispatch() {
 		l.inflight[k] = c
 	}
 	l.calls++
-	l.h.sched.Offload(l.name, func(ctx context.Context) func() {
+	l.h.scheduler().Offload(l.name, func(ctx context.Context) func() {
 		values, err, pe := l.call(ctx, keys)
 		return func() {
 			for _, k := range keys {

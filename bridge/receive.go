@@ -98,11 +98,11 @@ func ReceiveFrom[T any](f *fiber.Fiber, opts ...WaitOption) (T, *actor.PID, erro
 func receive(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (any, *actor.PID, error) {
 	h, r, timeout := fileReceiver(f, match, opts)
 	if r == nil {
-		return nil, nil, h.sched.Suspend(f, "receive") // fails at once with the cancellation error
+		return nil, nil, h.scheduler().Suspend(f, "receive") // fails at once with the cancellation error
 	}
 	var err error
 	if timeout <= 0 {
-		err = h.sched.Suspend(f, "receive")
+		err = h.scheduler().Suspend(f, "receive")
 	} else {
 		err = suspendBounded(f, h, r.waker, "receive", timeout)
 	}
@@ -125,7 +125,7 @@ func fileReceiver(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (*Hos
 	if f.Cancelled() {
 		return h, nil, 0
 	}
-	r := &receiveWait{waker: h.sched.Waker(f), match: match}
+	r := &receiveWait{waker: h.scheduler().Waker(f), match: match}
 	h.receivers = append(h.receivers, r)
 	return h, r, cfg.timeout
 }

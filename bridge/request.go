@@ -26,7 +26,7 @@ type replyProcess struct{ h *Host }
 func (p replyProcess) SendUserMessage(pid *actor.PID, message any) {
 	id, msg := pid.RequestId, actor.UnwrapEnvelopeMessage(message)
 	h := p.h
-	h.sched.Post(func() {
+	h.post(func() {
 		if r := h.requests[id]; r != nil {
 			delete(h.requests, id)
 			r.reply = msg
@@ -260,13 +260,13 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	h := HostOf(f)
 	cfg := h.waitOptions(opts)
 	if f.Cancelled() {
-		return nil, h.sched.Suspend(f, "request") // fails at once with the cancellation error
+		return nil, h.scheduler().Suspend(f, "request") // fails at once with the cancellation error
 	}
 	if !h.running {
 		return nil, ErrNotRunning
 	}
 	reply := h.replyAddr()
-	w := h.sched.Waker(f) // first: inside fiber.Critical it panics before anything is sent
+	w := h.scheduler().Waker(f) // first: inside fiber.Critical it panics before anything is sent
 	h.lastRequest++
 	if h.lastRequest == 0 { // 0 means "no request": skip it when wrapping
 		h.lastRequest++
@@ -287,7 +287,7 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 		h.requests = make(map[uint32]*pendingRequest)
 	}
 	h.requests[id] = r
-	if h.detect > 0 {
+	if h.detect() > 0 {
 		r.gen = h.more().probe.gen
 		h.armProbes()
 	}

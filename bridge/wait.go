@@ -44,7 +44,7 @@ func (h *Host) waitOptions(opts []WaitOption) waitConfig {
 // timeout if that is positive.
 func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout time.Duration) error {
 	if timeout <= 0 {
-		return h.sched.Suspend(f, what)
+		return h.scheduler().Suspend(f, what)
 	}
 	return suspendBounded(f, h, w, what, timeout)
 }
@@ -61,15 +61,15 @@ func suspendBounded(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout
 	if c == nil {
 		c = &deadline{}
 	}
-	c.s, c.w = h.sched, w
+	c.s, c.w = h.scheduler(), w
 	if c.t == nil {
-		c.t = h.sched.Clock().AfterFunc(timeout, c.expire)
+		c.t = h.scheduler().Clock().AfterFunc(timeout, c.expire)
 	} else {
 		// A spare's timer was stopped before it fired: Reset schedules
 		// expire again (and reports false, as for any inactive timer).
 		c.t.(resetter).Reset(timeout)
 	}
-	err := h.sched.Suspend(f, what)
+	err := h.scheduler().Suspend(f, what)
 	if c.t.Stop() {
 		// The stopped timer never calls expire: the deadline (and its
 		// timer, if it can be reset) serves the next bounded wait.
