@@ -240,8 +240,8 @@ func TestNetworkNodeStopsAnswering(t *testing.T) {
 		})
 		took := time.Since(start)
 		slowest = max(slowest, took)
-		if took > 3*requestTimeout {
-			t.Errorf("%s: the answer took %v; want it within about the request timeout %v", ch, took, requestTimeout)
+		if took > 5*requestTimeout { // the bound, retries and a loaded machine
+			t.Errorf("%s: the answer took %v; want it within a few request timeouts (%v)", ch, took, requestTimeout)
 		}
 		if failed {
 			reported++
