@@ -284,16 +284,12 @@ func (f *Fiber) Yield() error {
 	return f.cancelled
 }
 
-// park yields f's coroutine until it is resumed. In f's first run, with
-// profile labels on but no spawn sites, f first sets its own labels on its
-// goroutine (it outlives its first run: see Scheduler.spawn). A resumption
-// that finds f.labels set is the spawner's, which gives a fiber that
-// outlived its first run its labels with its spawn site: f sets them on
-// its goroutine and parks again.
+// park yields f's coroutine until it is resumed. A resumption that finds
+// f.labels set is the spawner's, which gives a fiber that outlived its
+// first run its own profile labels, made on the spawner's stack (see
+// Scheduler.spawn) so that the parked fiber's stays at its first size: f
+// sets them on its goroutine and parks again.
 func (f *Fiber) park() {
-	if s := f.s; f.runs == 1 && s.labels != nil && s.mon == nil && !s.sites {
-		pprof.SetGoroutineLabels(s.fiberLabels(f))
-	}
 	f.yield(struct{}{})
 	if f.labels != nil {
 		pprof.SetGoroutineLabels(f.labels)
