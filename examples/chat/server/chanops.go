@@ -18,12 +18,22 @@ func (c *conn) lookupChannel(f *fiber.Fiber, name string) (chanRef, bool) {
 	if ref, ok := c.channels[irc.Fold(name)]; ok {
 		return ref, true
 	}
-	r, err := actor.Ask(f, c.registry, channelFor{name: name})
+	r, err := c.channelFor(f, name, false)
 	if err != nil {
 		c.internalError(err)
 		return chanRef{}, false
 	}
 	return r.ref, r.ok
+}
+
+// channelFor returns the channel named name: in a network its virtual
+// actor, which needs no lookup; on a single server the registry's actor,
+// which it creates if create is set.
+func (c *conn) channelFor(f *fiber.Fiber, name string, create bool) (channelReply, error) {
+	if c.net != nil {
+		return channelReply{ref: c.net.channel(name), ok: true}, nil
+	}
+	return actor.Ask(f, c.registry, channelFor{name: name, create: create})
 }
 
 // askChannel sends a request to a channel, forgetting the channel if it
@@ -115,7 +125,7 @@ func (c *conn) joinOne(f *fiber.Fiber, name, key string) {
 	for range 5 {
 		ref, ok := c.channels[folded]
 		if !ok {
-			r, err := actor.Ask(f, c.registry, channelFor{name: name, create: true})
+			r, err := c.channelFor(f, name, true)
 			if err != nil {
 				c.internalError(err)
 				return
@@ -270,7 +280,7 @@ func (c *conn) cmdKick(f *fiber.Fiber, m irc.Message) {
 func (c *conn) cmdInvite(f *fiber.Fiber, m irc.Message) {
 	if len(m.Params) == 0 {
 		for key, inv := range c.invitedTo {
-			r, err := actor.Ask(f, c.registry, channelFor{name: inv.name})
+			r, err := c.channelFor(f, inv.name, false)
 			if err != nil {
 				c.internalError(err)
 				return

@@ -147,7 +147,19 @@ func (n *network) usersRef() cluster.Ref[proto.Message] {
 
 // deliver sends items to the clients of the node at addr (one way).
 func (n *network) deliver(addr string, items ...*chatpb.Deliver_Item) {
-	remote.Ref[proto.Message](n.sys, addr, nodeActorName).Send(&chatpb.Deliver{Items: items})
+	n.send(addr, &chatpb.Deliver{Items: items})
+}
+
+// send sends d to the chat-node actor of the node at addr (one way).
+func (n *network) send(addr string, d *chatpb.Deliver) {
+	remote.Ref[proto.Message](n.sys, addr, nodeActorName).Send(d)
+}
+
+// announce tells the channel directory, from f, that the channel name is
+// open (or closed). Best effort: a directory that cannot be reached
+// misses the channel in LIST, which costs nothing else.
+func (n *network) announce(f *fiber.Fiber, name string, open bool) {
+	_, _ = cluster.Ask(f, n.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: open}})
 }
 
 // fromWire returns the member a wire Member describes, as another node
@@ -252,7 +264,7 @@ func (o *outbound) membership(m member, channel string, on bool) {
 func (o *outbound) flush() {
 	for _, node := range o.nodes {
 		nb := o.pending[node]
-		remote.Ref[proto.Message](o.n.sys, node, nodeActorName).Send(&nb.d)
+		o.n.send(node, &nb.d)
 		delete(o.pending, node)
 	}
 	o.nodes = o.nodes[:0]
@@ -463,9 +475,7 @@ func (nc *netChannel) gathered(self *actor.Self[proto.Message], f *fiber.Fiber) 
 func (nc *netChannel) list(self *actor.Self[proto.Message], f *fiber.Fiber) {
 	name := nc.ch.name
 	tell := func(f *fiber.Fiber) error {
-		// Best effort: a directory that cannot be reached misses the
-		// channel in LIST, which costs nothing else.
-		_, _ = cluster.Ask(f, nc.ch.net.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
+		nc.ch.net.announce(f, name, true)
 		return nil
 	}
 	if f != nil {
@@ -642,12 +652,12 @@ func (nc *netChannel) handle(w *chatpb.ChanRequest) *chatpb.ChanReply {
 func (n *network) closed(ch *channel) {
 	name := ch.name
 	ch.spawn("directory "+name, func(f *fiber.Fiber) error {
-		_, _ = cluster.Ask(f, n.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name)}})
+		n.announce(f, name, false)
 		if len(ch.members) == 0 {
 			ch.stop()
 			return nil
 		}
-		_, _ = cluster.Ask(f, n.directoryRef(), dirUpdate{DirUpdate: &chatpb.DirUpdate{Channel: []byte(name), Open: true}})
+		n.announce(f, name, true)
 		return nil
 	})
 }

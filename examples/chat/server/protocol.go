@@ -130,7 +130,8 @@ type membership struct {
 	on  bool
 }
 
-// channelFor returns a channel's actor, creating it if create is set.
+// channelFor returns a single server's channel actor, creating it if create
+// is set (a network's channels need no lookup: see conn.channelFor).
 type channelFor struct {
 	actor.Request[registryMsg, channelReply]
 	name   string

@@ -212,9 +212,6 @@ func (r *registry) forget(key string, ref chanRef) bool {
 
 func (r *registry) channelFor(self *actor.Self[registryMsg], m channelFor) channelReply {
 	key := irc.Fold(m.name)
-	if r.net != nil {
-		return channelReply{ref: r.net.channel(m.name), ok: true}
-	}
 	if ref, ok := r.channels[key]; ok {
 		return channelReply{ref: ref, ok: true}
 	}
