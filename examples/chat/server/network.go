@@ -521,7 +521,10 @@ func (nc *netChannel) answer(self *actor.Self[proto.Message], f *fiber.Fiber, w 
 // directory again, which may have been on a node that left.
 func (nc *netChannel) nodesChanged(self *actor.Self[proto.Message], nodes []string) {
 	ch := nc.ch
-	if ch.name == "" || ch.closed {
+	if ch.name == "" || ch.closed || !slices.Contains(nodes, ch.net.here()) {
+		// A view of the membership without this node is one the provider
+		// has not settled (this node runs, so it is a member): splitting
+		// by it would drop this node's own clients.
 		return
 	}
 	if nc.waiting[ch.net.here()] && !nc.synced.IsSet() && slices.Contains(nodes, ch.net.here()) && len(nc.waiting) == 1 {

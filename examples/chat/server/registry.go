@@ -183,6 +183,9 @@ func (r *registry) Receive(self *actor.Self[registryMsg], msg registryMsg) {
 	case delivered:
 		r.deliver(self, m.d)
 	case nodesChanged:
+		if !slices.Contains(m.nodes, r.net.here()) {
+			break // not settled: see netChannel.nodesChanged
+		}
 		lost := slices.ContainsFunc(r.nodes, func(n string) bool { return !slices.Contains(m.nodes, n) })
 		r.nodes = m.nodes
 		if lost {
