@@ -545,3 +545,57 @@ func TestRequestOutsideProtocolPanics(t *testing.T) {
 		}()
 	}
 }
+
+// lastWordMsg is the protocol of an actor that answers one request and
+// stops.
+type lastWordMsg interface{ lastWordMsg() }
+
+// lastWord is answered, and then its actor stops, in the same turn.
+type lastWord struct {
+	actor.Request[lastWordMsg, int]
+	n int
+}
+
+func (lastWord) lastWordMsg() {}
+
+// TestAskTargetAnswersThenStops checks that an actor that answers a
+// request and stops in the same turn gives its asker the answer, not
+// ErrDeadTarget: the asker learns of the stop ahead of its mailbox's
+// other messages, the reply among them.
+func TestAskTargetAnswersThenStops(t *testing.T) {
+	sys := newSystem(t)
+	const rounds = 200
+	errs := make(chan []error, 1)
+	spawn(t, sys, "asker", func() actor.Behavior[string] {
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], msg string) {
+			self.Go("ask", func(f *fiber.Fiber) error {
+				var failed []error
+				for i := range rounds {
+					target, err := actor.Spawn(sys, "", func() actor.Behavior[lastWordMsg] {
+						return actor.BehaviorFunc[lastWordMsg](func(self *actor.Self[lastWordMsg], msg lastWordMsg) {
+							if r, ok := msg.(lastWord); ok {
+								actor.ReplyTo(self, r).Send(r.n)
+								self.Stop()
+							}
+						})
+					})
+					if err != nil {
+						return err
+					}
+					got, err := actor.Ask(f, target, lastWord{n: i})
+					if err == nil && got != i {
+						err = fmt.Errorf("round %d: got %d", i, got)
+					}
+					if err != nil {
+						failed = append(failed, err)
+					}
+				}
+				errs <- failed
+				return nil
+			})
+		})
+	}).Send("go")
+	if failed := recv(t, errs, "the asks"); len(failed) > 0 {
+		t.Fatalf("%d of %d asks failed though their target answered; first: %v", len(failed), rounds, failed[0])
+	}
+}

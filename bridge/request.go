@@ -150,6 +150,13 @@ func (h *Host) Unwatch(pid *actor.PID) {
 
 // targetDown fails the pending requests to an actor that terminated, in
 // the order they were made.
+//
+// It fails them through the scheduler's queue, behind the replies already
+// posted there: protoactor hands the Terminated to the actor as a system
+// message, ahead of the user messages in its mailbox, so a target that
+// answered and then stopped (a channel that closes on its last PART)
+// would otherwise fail a request whose reply is on its way. A request
+// that fails here was not answered; a caller may safely retry it.
 func (h *Host) targetDown(t *actor.Terminated) {
 	key := pidKey{t.Who.GetAddress(), t.Who.GetId()}
 	delete(h.userWatched, key)
@@ -163,11 +170,21 @@ func (h *Host) targetDown(t *actor.Terminated) {
 			ids = append(ids, id)
 		}
 	}
+	if len(ids) == 0 {
+		return
+	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		r := h.requests[id]
-		delete(h.requests, id)
-		r.waker.Wake(fmt.Errorf("%w: %s terminated (%v)", ErrDeadLetter, pids.String(t.Who), t.Why))
+	err := fmt.Errorf("%w: %s terminated (%v)", ErrDeadLetter, pids.String(t.Who), t.Why)
+	fail := func() {
+		for _, id := range ids {
+			if r := h.requests[id]; r != nil { // not answered meanwhile
+				delete(h.requests, id)
+				r.waker.Wake(err)
+			}
+		}
+	}
+	if !h.post(fail) {
+		fail() // the host is gone: nothing will run its queue
 	}
 }
 

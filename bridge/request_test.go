@@ -547,3 +547,41 @@ func TestRequestTargetStops(t *testing.T) {
 		"1: dead letter true, terminated true",
 	})
 }
+
+// TestRequestTargetAnswersThenStops checks that a target that answers and
+// stops in the same turn gives its asker the reply: protoactor hands the
+// asker the target's Terminated (a system message) ahead of the user
+// messages in its mailbox, the reply's among them.
+func TestRequestTargetAnswersThenStops(t *testing.T) {
+	sys := newSystem(t)
+	const rounds = 200
+	done := make(chan []error, 1)
+	spawn(t, sys, hostProps(func(h *bridge.Host, c actor.Context) {
+		if _, ok := c.Message().(*actor.Started); !ok {
+			return
+		}
+		h.Spawn("requester", func(f *fiber.Fiber) error {
+			var errs []error
+			for i := range rounds {
+				target := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+					if p, ok := c.Message().(*ping); ok {
+						c.Respond(&pong{p.n})
+						c.Stop(c.Self())
+					}
+				}))
+				r, err := bridge.Request[*pong](f, target, &ping{i})
+				if err == nil && r.n != i {
+					err = fmt.Errorf("round %d: got pong %d", i, r.n)
+				}
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+			done <- errs
+			return nil
+		})
+	}))
+	if errs := recv(t, done); len(errs) > 0 {
+		t.Fatalf("%d of %d requests failed though their target answered; first: %v", len(errs), rounds, errs[0])
+	}
+}

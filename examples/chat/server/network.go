@@ -58,6 +58,10 @@ func startNetwork(sys *actor.System, in *info, reg actor.Ref[registryMsg]) (*net
 	}
 	n := &network{info: in, sys: sys, registry: reg,
 		tag: (binary.BigEndian.Uint64(b[:])&(1<<23-1) | 1<<23) << 40} // 24 bits, never 0
+	// The registry reads in.net when a message reaches it; the first ones
+	// (the membership, other nodes' deliveries) are sent once Join starts,
+	// after this write.
+	in.net = n
 	n.chans = cluster.NewKind(chanKindName, func() actor.Behavior[proto.Message] { return newNetChannel(n) })
 	cluster.Accept[chanCall](n.chans)
 	n.nicks = cluster.NewKind(nickKindName, func() actor.Behavior[proto.Message] { return &nickActor{net: n} })

@@ -440,5 +440,5 @@ type Stats struct {
 type info struct {
 	cfg     Config
 	created time.Time
-	net     *network // nil unless the server is a node of a network; set before any actor starts
+	net     *network // nil unless the server is a node of a network; set before any actor reads it
 }

@@ -124,14 +124,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.Cluster.Provider != nil {
 		// The network is set before any connection starts, so every
 		// actor sees it (they read info.net without locking).
-		n, err := startNetwork(s.sys, s.info, reg)
+		n, err := startNetwork(s.sys, s.info, reg) // sets s.net
 		if err != nil {
 			s.mu.Unlock()
 			_ = ln.Close()
 			_ = s.sys.Shutdown(context.Background())
+			s.net = nil // no member to leave; the actors that read it have stopped
 			return err
 		}
-		s.net = n
 		s.cfg.Logger.Info("node joined the network", "addr", n.here(), "cluster", s.cfg.Cluster.Name)
 	}
 	s.poller, _ = fnet.NewPoller() // nil: each connection waits in a goroutine of its own
