@@ -278,9 +278,10 @@ func EscalateFiberErrors() SpawnOption {
 }
 
 // WithMailbox gives the actor a mailbox made by producer (see package
-// mailbox) instead of the default unbounded one. If the mailbox is one of
-// package mailbox's, the actor's Refs record it, for [TrySend] and
-// [SendWait].
+// mailbox) instead of the default, package mailbox's [mailbox.Unbounded]
+// without options. If the mailbox is one of package mailbox's, the
+// actor's Refs record it, for [TrySend] and [SendWait], and [System.Top]
+// reports its length.
 func WithMailbox(producer pa.MailboxProducer) SpawnOption {
 	return func(c *spawnConfig) { c.mailbox = producer }
 }
@@ -333,12 +334,18 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 			popts = append(popts, pa.WithGuardian(c.supervisor))
 		}
 	}
-	if c.mailbox != nil {
-		popts = append(popts, pa.WithMailbox(func() pa.Mailbox {
-			mb := c.mailbox()
-			cell.mb, _ = mb.(*mailbox.Mailbox)
-			return mb
-		}))
+	mailboxes := c.mailbox
+	if mailboxes == nil {
+		mailboxes = sys.mailboxes
+	}
+	if c.reusable {
+		popts = append(popts, pa.WithMailbox(mailboxes))
+	} else {
+		// protoactor makes the mailbox once, when it spawns the actor
+		// (restarts keep it): make it here, so that the cell knows it.
+		mb := mailboxes()
+		cell.mb, _ = mb.(*mailbox.Mailbox)
+		popts = append(popts, pa.WithMailbox(func() pa.Mailbox { return mb }))
 	}
 	p := pa.PropsFromProducerWithActorSystem(producer, popts...) // no wrapper closure
 	if pool, ok := sys.disp.(*dispatcher); ok && !c.reusable {

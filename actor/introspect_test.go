@@ -210,8 +210,8 @@ func TestTop(t *testing.T) {
 			t.Errorf("Top() entry %+v; want no error, behavior %s, a start time, nothing running", a, behavior)
 		}
 	}
-	if infos[0].Mailbox != 0 || infos[1].Mailbox != -1 {
-		t.Errorf("mailboxes = %d, %d; want 0 (bounded, drained) and -1 (default mailbox)", infos[0].Mailbox, infos[1].Mailbox)
+	if infos[0].Mailbox != 0 || infos[1].Mailbox != 0 {
+		t.Errorf("mailboxes = %d, %d; want 0 (bounded, drained) and 0 (the default, package mailbox's)", infos[0].Mailbox, infos[1].Mailbox)
 	}
 	got := map[string]string{}
 	for _, f := range infos[1].Fibers {

@@ -16,6 +16,7 @@ import (
 	"github.com/weft-go/weft/bridge"
 	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/internal/pids"
+	"github.com/weft-go/weft/mailbox"
 )
 
 // System is a Weft actor system: a protoactor-go ActorSystem configured to
@@ -35,6 +36,7 @@ type System struct {
 	dir       *bridge.Directory         // every actor's host: deadlock detection
 	hostOpts  []bridge.Option           // what every actor's host gets, built once
 	propsOpts []pa.PropsOption          // the props options of an actor without spawn options
+	mailboxes pa.MailboxProducer        // the default mailbox: package mailbox's Unbounded
 	clock     fiber.Clock               // nil: the real clock
 	failures  *eventstream.Subscription // logs supervision decisions; unsubscribed by Shutdown
 	watchStop chan struct{}             // closed to stop the watchdog goroutine; nil: no watchdog
@@ -154,6 +156,7 @@ func NewSystem(opts ...Option) *System {
 		s.disp = newDispatcher(c.workers)
 	}
 	s.propsOpts = []pa.PropsOption{pa.WithDispatcher(s.disp)}
+	s.mailboxes = mailbox.Unbounded()
 	s.ps = pa.NewActorSystem(
 		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return slog.New(warnOnly{c.logger.Handler()}) }),
 		pa.WithDeadLetterThrottleInterval(c.throttle),

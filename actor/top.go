@@ -105,7 +105,8 @@ type ActorInfo struct {
 	// included).
 	Turns uint64
 	// Mailbox is the number of messages queued in the actor's mailbox, or -1
-	// if its mailbox is not one of package mailbox's.
+	// if its mailbox is not one of package mailbox's (a protoactor mailbox
+	// given with [WithMailbox]).
 	Mailbox int
 	// Running is what the actor runs now, if it is in a turn and the
 	// system has a watchdog ([WithWatchdog]); nil otherwise. Its Fiber is

@@ -63,8 +63,8 @@ func WithMiddleware(mw ...pa.MailboxMiddleware) Option {
 // no overflow policy. Use it with protoactor's WithMailbox props option or
 // Weft's actor.WithMailbox.
 func Unbounded(opts ...Option) pa.MailboxProducer {
-	c := newConfig(opts)
-	return func() pa.Mailbox { return newMailbox(c, 0, 0) }
+	st := newSettings(newConfig(opts), 0, 0)
+	return func() pa.Mailbox { return newMailbox(st) }
 }
 
 // Bounded returns a producer of mailboxes that hold at most capacity user
@@ -79,8 +79,8 @@ func Bounded(capacity int, policy Policy, opts ...Option) pa.MailboxProducer {
 	if !policy.valid() {
 		panic("mailbox: invalid overflow policy " + policy.String())
 	}
-	c := newConfig(opts)
-	return func() pa.Mailbox { return newMailbox(c, capacity, policy) }
+	st := newSettings(newConfig(opts), capacity, policy)
+	return func() pa.Mailbox { return newMailbox(st) }
 }
 
 func newConfig(opts []Option) config {
@@ -108,14 +108,7 @@ func newConfig(opts []Option) config {
 // methods are safe for concurrent use. A post synchronizes before the
 // actor handles the message it queued.
 type Mailbox struct {
-	// Set when the mailbox is made, then read-only.
-	capacity  int // 0: unbounded
-	policy    Policy
-	priority  bool
-	timed     bool
-	met       *Metrics // nil: no metrics
-	base      time.Time
-	mw        []pa.MailboxMiddleware
+	*settings        // the producer's, shared by its mailboxes; read-only
 	processFn func() // m.process, bound once
 
 	// Set once by RegisterHandlers, under mu, before the first turn is
@@ -124,34 +117,42 @@ type Mailbox struct {
 	// RegisterHandlers').
 	invoker    pa.MessageInvoker
 	dispatcher pa.Dispatcher
-	sys        *pa.ActorSystem
-	self       *pa.PID
 
 	mu        sync.Mutex // guards the fields below
-	sysq      ring       // system messages
-	ctrlq     ring       // control messages (WithPriority)
-	userq     ring       // ordinary user messages
 	running   bool       // a turn is scheduled or running
 	suspended bool       // user messages are held (SuspendMailbox … ResumeMailbox)
 	closed    bool       // the actor has been told to stop
+	highWater int32      // longest queue so far (kept with metrics only)
+	sysq      ring       // system messages; its buffer is freed when it empties
+	ctrlq     ring       // control messages (WithPriority)
+	userq     ring       // ordinary user messages
 	parked    parkList   // fiber senders waiting for room (Suspend)
-	highWater int        // longest queue so far (kept with metrics only)
+}
+
+// settings is what the mailboxes of one producer share: an idle actor's
+// mailbox is the few words of its own state.
+type settings struct {
+	capacity int // 0: unbounded
+	policy   Policy
+	priority bool
+	timed    bool
+	met      *Metrics // nil: no metrics
+	base     time.Time
+	mw       []pa.MailboxMiddleware
+}
+
+func newSettings(c config, capacity int, policy Policy) *settings {
+	st := &settings{capacity: capacity, policy: policy, priority: c.priority, timed: c.queueTime, met: c.metrics, mw: c.mw}
+	if st.timed {
+		st.base = time.Now()
+	}
+	return st
 }
 
 var _ pa.Mailbox = (*Mailbox)(nil)
 
-func newMailbox(c config, capacity int, policy Policy) *Mailbox {
-	m := &Mailbox{
-		capacity: capacity,
-		policy:   policy,
-		priority: c.priority,
-		timed:    c.queueTime,
-		met:      c.metrics,
-		mw:       c.mw,
-	}
-	if m.timed {
-		m.base = time.Now()
-	}
+func newMailbox(st *settings) *Mailbox {
+	m := &Mailbox{settings: st}
 	m.processFn = m.process
 	return m
 }
@@ -258,7 +259,7 @@ func (m *Mailbox) send(msg any, mode sendMode) (*Pending, error) {
 		m.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if m.capacity > 0 && m.ctrlq.n+m.userq.n >= m.capacity {
+	if m.capacity > 0 && int(m.ctrlq.n+m.userq.n) >= m.capacity {
 		return m.overflow(e, ctrl, mode) // unlocks
 	}
 	if ctrl {
@@ -353,7 +354,7 @@ func (m *Mailbox) overflow(e entry, ctrl bool, mode sendMode) (*Pending, error) 
 		return nil, nil
 
 	case mode == modePost: // Reject, and Suspend for a goroutine sender
-		sys, self := m.sys, m.self
+		sys, self := m.owner()
 		m.mu.Unlock()
 		m.decided(rejected)
 		reject(sys, self, e.msg)
@@ -446,21 +447,23 @@ type actorInfo interface {
 // mailbox learns its actor's PID and system, to address [*Rejected]
 // replies and dead letters.
 func (m *Mailbox) RegisterHandlers(invoker pa.MessageInvoker, dispatcher pa.Dispatcher) {
-	var (
-		sys  *pa.ActorSystem
-		self *pa.PID
-	)
-	if c, ok := invoker.(actorInfo); ok {
-		sys, self = c.ActorSystem(), c.Self()
-	}
 	m.mu.Lock()
-	m.invoker, m.dispatcher, m.sys, m.self = invoker, dispatcher, sys, self
+	m.invoker, m.dispatcher = invoker, dispatcher
 	run := !m.running && (m.sysq.n > 0 || !m.suspended && m.ctrlq.n+m.userq.n > 0)
 	m.running = m.running || run
 	m.mu.Unlock()
 	if run {
 		dispatcher.Schedule(m.processFn)
 	}
+}
+
+// owner returns the system and PID of the mailbox's actor, if its invoker
+// is an actor context; nil, nil otherwise. Call it with m.mu held.
+func (m *Mailbox) owner() (*pa.ActorSystem, *pa.PID) {
+	if c, ok := m.invoker.(actorInfo); ok {
+		return c.ActorSystem(), c.Self()
+	}
+	return nil, nil
 }
 
 // Start tells the middlewares that the mailbox started.
@@ -475,7 +478,7 @@ func (m *Mailbox) Start() {
 func (m *Mailbox) UserMessageCount() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.ctrlq.n + m.userq.n
+	return int(m.ctrlq.n + m.userq.n)
 }
 
 // Cap returns the mailbox's capacity, or 0 if it is unbounded.
@@ -523,6 +526,9 @@ func (m *Mailbox) drain() (done, empty bool) {
 		m.mu.Lock()
 		if m.sysq.n > 0 {
 			msg = m.sysq.pop().msg
+			if m.sysq.n == 0 {
+				m.sysq.buf = nil // system messages are rare: an idle actor keeps no buffer
+			}
 			invoke, closing := true, false
 			var refused []parkedOutcome
 			switch msg.(type) {

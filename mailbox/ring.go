@@ -12,8 +12,8 @@ type entry struct {
 // safe for concurrent use: a Mailbox guards its rings with its lock.
 type ring struct {
 	buf  []entry
-	head int
-	n    int
+	head int32
+	n    int32
 }
 
 // shrinkAbove is the buffer length above which an emptied ring frees its
@@ -21,10 +21,10 @@ type ring struct {
 const shrinkAbove = 1024
 
 func (r *ring) push(e entry) {
-	if r.n == len(r.buf) {
+	if int(r.n) == len(r.buf) {
 		r.grow()
 	}
-	r.buf[(r.head+r.n)&(len(r.buf)-1)] = e
+	r.buf[int(r.head+r.n)&(len(r.buf)-1)] = e
 	r.n++
 }
 
@@ -32,7 +32,7 @@ func (r *ring) push(e entry) {
 func (r *ring) pop() entry {
 	e := r.buf[r.head]
 	r.buf[r.head] = entry{}
-	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.head = (r.head + 1) & int32(len(r.buf)-1)
 	r.n--
 	if r.n == 0 {
 		r.head = 0
@@ -46,7 +46,7 @@ func (r *ring) pop() entry {
 func (r *ring) grow() {
 	size := 2 * len(r.buf)
 	if size == 0 {
-		size = 16
+		size = 2 // most actors see a few messages at a time
 	}
 	buf := make([]entry, size)
 	k := copy(buf, r.buf[r.head:])
