@@ -81,6 +81,7 @@ type replyState struct {
 	holder   atomic.Pointer[openSet] // the actor that received the request last; nil in transit
 	answer   func(any)               // BindReply's: takes the reply instead of proc; nil for Ask and Call
 	asker    *actorCell              // Ask's: the asking actor, when it shares the responder's worker pool; dropped by deliver
+	slot     bridge.RequestSlot      // the asker's side of an Ask, kept here by the bridge (its fields are handed over with the request and the reply)
 }
 
 // openSet is the set of requests an actor has received and not answered:
@@ -335,6 +336,9 @@ func bind[P, Q any](req Q) (*replyState, any) {
 // ReplyPID implements [bridge.Addressee]: the asker's request machinery
 // stores the reply address in the state, before the request is sent.
 func (st *replyState) ReplyPID() *pa.PID { return &st.pid }
+
+// RequestSlot implements [bridge.Addressee].
+func (st *replyState) RequestSlot() *bridge.RequestSlot { return &st.slot }
 
 // SetReplyProcess implements [bridge.Addressee].
 func (st *replyState) SetReplyProcess(p pa.Process) { st.proc = p }

@@ -193,17 +193,30 @@ func (h *Host) loadScheduler() *fiber.Scheduler {
 // it has made one, so that a scheduler the stop does not close takes no
 // function.
 func (h *Host) post(fn func()) bool {
+	s := h.postScheduler()
+	return s != nil && s.Post(fn)
+}
+
+// postTask is post for a task (see [fiber.Scheduler.PostTask]).
+func (h *Host) postTask(t fiber.Task) bool {
+	s := h.postScheduler()
+	return s != nil && s.PostTask(t)
+}
+
+// postScheduler returns the scheduler post queues in; nil once the actor
+// has stopped.
+func (h *Host) postScheduler() *fiber.Scheduler {
 	s := h.sched.Load()
 	if s == nil {
 		if h.gone.Load() {
-			return false
+			return nil
 		}
 		s = h.loadScheduler()
 		if h.gone.Load() {
-			return false
+			return nil
 		}
 	}
-	return s.Post(fn)
+	return s
 }
 
 // now returns the time by the clock of the host's scheduler (the one of

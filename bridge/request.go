@@ -41,14 +41,52 @@ func (replyProcess) SendSystemMessage(*actor.PID, any) {}
 // Stop does nothing: the host removes the process when it stops.
 func (replyProcess) Stop(*actor.PID) {}
 
-// pendingRequest is a fiber waiting for a reply.
+// pendingRequest is a fiber waiting for a reply. A request with an
+// [Addressee] keeps it in the addressee's [RequestSlot], and it is then
+// also the process its reply is handed to, which posts it to the asker's
+// scheduler: a local reply costs no allocation of the bridge's.
 type pendingRequest struct {
 	waker  fiber.Waker
 	reply  any
 	target pidKey
 	to     Addressee // RequestRaw's; nil for Request
 	gen    uint64    // the host's probe tick when the request was made (deadlock.go)
+	owner  *Host     // the asker's; set before the request is sent, then read-only
+	id     uint32    // its key in owner.requests
 }
+
+// SendUserMessage takes the reply, from any goroutine, and posts r to the
+// asker's scheduler, whose turn hands it to the fiber (see Run). The
+// addressee's answered flag makes it run at most once.
+func (r *pendingRequest) SendUserMessage(_ *actor.PID, message any) {
+	r.reply = actor.UnwrapEnvelopeMessage(message)
+	r.owner.postTask(r)
+}
+
+// SendSystemMessage ignores system messages.
+func (*pendingRequest) SendSystemMessage(*actor.PID, any) {}
+
+// Stop does nothing.
+func (*pendingRequest) Stop(*actor.PID) {}
+
+// Run implements [fiber.Task]: in the asker's turn, it wakes the fiber if
+// the request still waits (it did not time out, nor fail with its target).
+// It drops the asker's host: the slot stays in its responder's set of
+// held requests until that set's next sweep, and must not keep the asker
+// reachable.
+func (r *pendingRequest) Run() {
+	h := r.owner
+	r.owner = nil // read by SendUserMessage before it posted r
+	if h.requests[r.id] == r {
+		delete(h.requests, r.id)
+		r.waker.Wake(nil)
+	}
+}
+
+// RequestSlot is the room an [Addressee] keeps for the asker's side of its
+// request, so that the request allocates nothing for it. The zero value
+// is ready; a slot serves one request.
+type RequestSlot struct{ p pendingRequest }
 
 // pidKey identifies an actor whatever *PID value names it.
 type pidKey struct{ addr, id string }
@@ -242,6 +280,10 @@ type Addressee interface {
 	// reply to it directly (its SendUserMessage may be called from any
 	// goroutine), rather than through protoactor's registry.
 	SetReplyProcess(p actor.Process)
+	// RequestSlot returns the room the bridge keeps the asker's side of
+	// the request in, once per request: embed a [RequestSlot] in the
+	// addressee.
+	RequestSlot() *RequestSlot
 	// HandedOn reports whether the target has handed the request on to
 	// another actor, which answers it instead. The end of the target then
 	// no longer fails the request (the target is watched for that): the
@@ -290,16 +332,21 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	}
 	id := h.lastRequest
 	key := pidKey{target.Address, target.Id}
-	var sender *actor.PID
+	var (
+		sender *actor.PID
+		r      *pendingRequest
+	)
 	if to != nil {
+		r = &to.RequestSlot().p
 		sender = to.ReplyPID()
 		sender.Address, sender.Id, sender.RequestId = reply.Address, reply.Id, id
-		to.SetReplyProcess(replyProcess{h})
+		to.SetReplyProcess(r)
 	} else {
+		r = &pendingRequest{}
 		sender = &actor.PID{Address: reply.Address, Id: reply.Id, RequestId: id}
 	}
+	r.waker, r.target, r.to, r.owner, r.id = w, key, to, h, id
 	watch := h.watchTarget(target, key)
-	r := &pendingRequest{waker: w, target: key, to: to}
 	if h.requests == nil {
 		h.requests = make(map[uint32]*pendingRequest)
 	}
@@ -312,10 +359,13 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)
 	delete(h.requests, id)
 	watch.n--
+	r.waker = fiber.Waker{} // the slot may outlive the request in its responder's open set
 	if err != nil {
 		return nil, err
 	}
-	return r.reply, nil
+	rep := r.reply
+	r.reply = nil
+	return rep, nil
 }
 
 // decodeReply turns a reply into an R or the error it stands for.

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/bridge"
@@ -584,4 +586,75 @@ func TestRequestTargetAnswersThenStops(t *testing.T) {
 	if errs := recv(t, done); len(errs) > 0 {
 		t.Fatalf("%d of %d requests failed though their target answered; first: %v", len(errs), rounds, errs[0])
 	}
+}
+
+// slotAddressee is a bridge.Addressee as package actor's requests are:
+// the request carries it, and the responder answers through the process
+// it was given.
+type slotAddressee struct {
+	pid  actor.PID
+	proc actor.Process
+	slot bridge.RequestSlot
+}
+
+func (a *slotAddressee) ReplyPID() *actor.PID             { return &a.pid }
+func (a *slotAddressee) SetReplyProcess(p actor.Process)  { a.proc = p }
+func (a *slotAddressee) RequestSlot() *bridge.RequestSlot { return &a.slot }
+func (a *slotAddressee) HandedOn() bool                   { return false }
+
+// addressed is a request that carries its addressee.
+type addressed struct {
+	to *slotAddressee
+	n  int
+}
+
+// TestRequestRawAddressee checks a request whose addressee keeps the
+// asker's side (its RequestSlot) and takes the reply from the responder
+// directly: the fiber gets the reply, and once the asker has stopped, an
+// addressee its responder still keeps (package actor's responders keep
+// the requests they held until a sweep) does not keep the asker's host
+// reachable.
+func TestRequestRawAddressee(t *testing.T) {
+	sys := newSystem(t)
+	kept := make(chan *slotAddressee, 1)
+	responder := spawn(t, sys, actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*addressed); ok {
+			p := m.to.proc
+			m.to.proc = nil
+			p.SendUserMessage(&m.to.pid, &pong{m.n + 1})
+			kept <- m.to
+		}
+	}))
+	hosts := make(chan weak.Pointer[bridge.Host], 1)
+	replies := make(chan any, 1)
+	asker := sys.Root.Spawn(hostProps(func(h *bridge.Host, c actor.Context) {
+		if _, ok := c.Message().(*actor.Started); ok {
+			hosts <- weak.Make(h)
+			h.Spawn("asker", func(f *fiber.Fiber) error {
+				a := &slotAddressee{}
+				r, err := bridge.RequestRaw(f, responder, &addressed{to: a, n: 6}, a)
+				if err != nil {
+					replies <- err
+				} else {
+					replies <- r
+				}
+				return nil
+			})
+		}
+	}))
+	host := recv(t, hosts)
+	if r, ok := recv(t, replies).(*pong); !ok || r.n != 7 {
+		t.Fatalf("RequestRaw = %v; want pong 7", r)
+	}
+	a := recv(t, kept)
+	if err := sys.Root.StopFuture(asker).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	asker = nil // its cached process would keep the actor reachable
+	runtime.GC()
+	runtime.GC()
+	if host.Value() != nil {
+		t.Error("the asker's host is still reachable from an addressee its responder keeps")
+	}
+	runtime.KeepAlive(a)
 }

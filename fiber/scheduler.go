@@ -52,8 +52,8 @@ type Scheduler struct {
 	nlive    int32
 	timers   int32 // pending Sleep timers
 	lastID   uint64
-	spareCo  *coro    // a finished fiber's coroutine, until RunReady returns (see coro)
-	spare    []func() // recycled inbox buffer
+	spareCo  *coro  // a finished fiber's coroutine, until RunReady returns (see coro)
+	spare    []Task // recycled inbox buffer
 	cold     *schedCold
 
 	driving atomic.Bool // a RunReady or Close is in progress
@@ -64,7 +64,7 @@ type Scheduler struct {
 	closed  bool
 	sites   bool  // SchedulerConfig.SpawnSites; owned by the owner, kept here to save space
 	awaits  int32 // running Await goroutines
-	inbox   []func()
+	inbox   []Task
 	drained chan struct{} // closed when awaits drops to 0 after Close asked
 	lost    *PanicError   // first panic of an Await or Offload call that returned after Close
 }
@@ -317,13 +317,28 @@ func (s *Scheduler) fail(pe *PanicError) {
 // the scheduler is closed.
 //
 // Post is safe for concurrent use; a call to Post synchronizes before fn runs.
-func (s *Scheduler) Post(fn func()) bool {
+func (s *Scheduler) Post(fn func()) bool { return s.PostTask(funcTask(fn)) }
+
+// Task is an event posted with [Scheduler.PostTask]: its Run is called on
+// the owner, as a function given to [Scheduler.Post] is.
+type Task interface{ Run() }
+
+// funcTask is a function posted with Post.
+type funcTask func()
+
+func (fn funcTask) Run() { fn() }
+
+// PostTask is [Scheduler.Post] for an owner that keeps the event in a
+// value of its own (the bridge's pending request, which a reply fills in
+// and posts): posting a pointer allocates nothing, where a closure
+// capturing the event would. It is owner machinery, with Post's rules.
+func (s *Scheduler) PostTask(t Task) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return false
 	}
-	s.inbox = append(s.inbox, fn)
+	s.inbox = append(s.inbox, t)
 	first := len(s.inbox) == 1
 	s.inboxN.Store(int32(len(s.inbox)))
 	s.mu.Unlock()
@@ -349,16 +364,16 @@ func (s *Scheduler) drainInbox() {
 			// panic go on.
 			r := recover()
 			s.mu.Lock()
-			s.inbox = append(append([]func(){}, batch[i+1:]...), s.inbox...)
+			s.inbox = append(append([]Task{}, batch[i+1:]...), s.inbox...)
 			s.inboxN.Store(int32(len(s.inbox)))
 			s.mu.Unlock()
 			panic(r)
 		}
 	}()
 	for ; i < len(batch); i++ {
-		fn := batch[i]
+		t := batch[i]
 		batch[i] = nil
-		fn()
+		t.Run()
 	}
 	s.spare = batch[:0]
 }
