@@ -57,7 +57,7 @@ type Fiber struct {
 	shielded   bool  // waiting for its children at exit: cancellation does not wake it
 	critical   int32 // depth of Critical calls in progress: suspending panics
 	runs       uint64
-	spawned    int64 // Unix nanoseconds, by the scheduler's clock
+	spawned    int64 // by the scheduler's clock (see Scheduler.stamp)
 
 	parent           *Fiber
 	children         fiberList // live children, in spawn order
@@ -73,8 +73,8 @@ type Fiber struct {
 	waitNode  interface{ unlink() }
 	waitWhat  string
 	waitOn    string
-	waitFor   any // *Fiber (join) or *Mutex (its holder): the fiber this wait depends on
-	waitSince time.Time
+	waitFor   any   // *Fiber (join) or *Mutex (its holder): the fiber this wait depends on
+	waitSince int64 // by the scheduler's clock (see Scheduler.stamp)
 
 	tag any // the owner's annotation (Scheduler.SetTag)
 
@@ -254,7 +254,7 @@ func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
 	}
 	f.state = StateSuspended
 	f.waitNode, f.waitWhat, f.waitOn = node, what, on
-	f.waitSince = s.clock.Now()
+	f.waitSince = s.stamp()
 	f.park()
 	err := f.wakeErr
 	f.wakeErr = nil
@@ -417,9 +417,7 @@ type Info struct {
 	// other waits, whose wake-up does not depend on one known fiber.
 	WaitingFor uint64
 	// Spawned is when the fiber was spawned, by the scheduler's [Clock]; it
-	// is zero if that clock read the zero time. It is kept as Unix
-	// nanoseconds, so readings outside the years 1678 to 2262 come back
-	// wrong.
+	// is zero if that clock read the zero time.
 	Spawned time.Time
 	// Runs counts how many times the fiber has run: its first run and every
 	// resumption after a suspension point.
@@ -429,14 +427,12 @@ type Info struct {
 // Info returns a description of f.
 func (f *Fiber) Info() Info {
 	in := Info{ID: f.id, Name: f.Name(), State: f.state, Cancelled: f.cancelled != nil, Runs: f.runs}
-	if f.spawned != 0 {
-		in.Spawned = time.Unix(0, f.spawned)
-	}
+	in.Spawned = f.s.timeAt(f.spawned)
 	if f.parent != nil {
 		in.Parent = f.parent.id
 	}
 	if f.state == StateSuspended {
-		in.WaitingOn, in.Since = f.waitWhat, f.waitSince
+		in.WaitingOn, in.Since = f.waitWhat, f.s.timeAt(f.waitSince)
 		if f.waitOn != "" {
 			in.WaitingOn += " " + f.waitOn
 		}

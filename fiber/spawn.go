@@ -48,9 +48,7 @@ func (s *Scheduler) spawn(parent *Fiber, name string, fn func(*Fiber) error, cfg
 	}
 	s.lastID++
 	f := &Fiber{s: s, id: s.lastID, name: name, fn: fn, parent: parent, state: StateRunning, supervised: cfg.supervised, tag: cfg.tag}
-	if t := s.clock.Now(); !t.IsZero() {
-		f.spawned = t.UnixNano()
-	}
+	f.spawned = s.stamp()
 	if cfg.group != nil {
 		cfg.group.join(f)
 	}
