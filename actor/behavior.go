@@ -179,7 +179,7 @@ func (s *Self[M]) Unwatch(target Target) {
 func (s *Self[M]) receive(c pa.Context) {
 	switch m := c.Message().(type) {
 	case *pa.Started:
-		s.ref = Ref[M]{pid: c.Self(), sys: c.ActorSystem(), cell: s.cell}
+		s.ref = Ref[M]{pid: c.Self(), sys: s.sys, cell: s.cell}
 		s.sys.register(s.host, s)
 		if h, ok := s.behavior.(Starter[M]); ok {
 			h.Started(s)
@@ -457,7 +457,7 @@ func Spawn[M any](sys *System, name string, produce func() Behavior[M], opts ...
 		_ = sys.ps.Root.StopFuture(pid).Wait()
 		return Ref[M]{}, ErrShutdown
 	}
-	return Ref[M]{pid: pid, sys: sys.ps, cell: cell}, nil
+	return Ref[M]{pid: pid, sys: sys, cell: cell}, nil
 }
 
 // SpawnChild starts an actor as a child of the actor parent belongs to: it
@@ -467,11 +467,11 @@ func SpawnChild[M, P any](parent *Self[P], name string, produce func() Behavior[
 	p, cell := props(parent.sys, produce, false, opts)
 	c := parent.host.Turn()
 	if name == "" {
-		return Ref[M]{pid: c.Spawn(p), sys: parent.sys.ps, cell: cell}, nil
+		return Ref[M]{pid: c.Spawn(p), sys: parent.sys, cell: cell}, nil
 	}
 	pid, err := c.SpawnNamed(p, name)
 	if err != nil {
 		return Ref[M]{}, err
 	}
-	return Ref[M]{pid: pid, sys: parent.sys.ps, cell: cell}, nil
+	return Ref[M]{pid: pid, sys: parent.sys, cell: cell}, nil
 }

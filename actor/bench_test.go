@@ -165,11 +165,11 @@ func BenchmarkRequest(b *testing.B) {
 }
 
 // BenchmarkCall measures Call from a goroutine outside actors to a Weft
-// actor that answers at once, with one context for the run (NoTimeout)
-// and with a context.WithTimeout per call (Timeout). Each checks every
-// reply.
+// actor that answers at once, with one context for the run (NoTimeout),
+// with a context.WithTimeout per call (Timeout) and with Within per call
+// (Within, bar: ≤ 1.15× NoTimeout). Each checks every reply.
 func BenchmarkCall(b *testing.B) {
-	run := func(b *testing.B, perCall bool) {
+	run := func(b *testing.B, perCall bool, opts ...actor.WaitOption) {
 		b.ReportAllocs()
 		sys := newBenchSystem(b)
 		responder, err := actor.Spawn(sys, "", func() actor.Behavior[benchMsg] {
@@ -188,7 +188,7 @@ func BenchmarkCall(b *testing.B) {
 			if perCall {
 				c, cancel = context.WithTimeout(ctx, 10*time.Second)
 			}
-			r, err := actor.Call(c, responder, benchPing{n: i})
+			r, err := actor.Call(c, responder, benchPing{n: i}, opts...)
 			cancel()
 			if err != nil || r.n != i+1 {
 				b.Fatalf("Call = %v, %v; want %d", r, err, i+1)
@@ -197,6 +197,8 @@ func BenchmarkCall(b *testing.B) {
 	}
 	b.Run("NoTimeout", func(b *testing.B) { run(b, false) })
 	b.Run("Timeout", func(b *testing.B) { run(b, true) })
+	within := actor.Within(10 * time.Second)
+	b.Run("Within", func(b *testing.B) { run(b, false, within) })
 }
 
 // BenchmarkSpawnStop measures spawning a top-level actor and stopping it

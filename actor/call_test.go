@@ -8,6 +8,7 @@ import (
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/actor"
+	"github.com/weft-go/weft/actortest"
 	"github.com/weft-go/weft/fiber"
 	"github.com/weft-go/weft/mailbox"
 )
@@ -132,5 +133,63 @@ func TestWithinTimerReused(t *testing.T) {
 	asker.Send(add{})
 	if err := recv(t, errs, "the asks"); err != nil {
 		t.Error(err)
+	}
+}
+
+// unanswered is a request its actor keeps without answering.
+type unanswered struct{ actor.Request[unanswered, int] }
+
+// TestCallWithin checks Call's Within bound: a request its actor never
+// answers fails with ErrTimeout once the bound has passed, one that is
+// answered returns its reply, and the bound of one call does not reach
+// the next (its timer is reused).
+func TestCallWithin(t *testing.T) {
+	sys := newSystem(t)
+	silent := spawn(t, sys, "silent", func() actor.Behavior[unanswered] {
+		return actor.BehaviorFunc[unanswered](func(*actor.Self[unanswered], unanswered) {})
+	})
+	const bound = 20 * time.Millisecond
+	for i := range 3 {
+		start := time.Now()
+		_, err := actor.Call(ctxFor(t), silent, unanswered{}, actor.Within(bound))
+		if !errors.Is(err, actor.ErrTimeout) {
+			t.Fatalf("call %d: Call(silent, Within(%v)) = %v; want ErrTimeout", i, bound, err)
+		}
+		if d := time.Since(start); d < bound {
+			t.Fatalf("call %d: timed out after %v; want at least %v", i, d, bound)
+		}
+	}
+	counter := spawn(t, sys, "counter", counter)
+	for i := range 3 {
+		if _, err := actor.Call(ctxFor(t), counter, get{}, actor.Within(bound)); err != nil {
+			t.Fatalf("call %d: Call(counter, get, Within(%v)) = %v; want a reply", i, bound, err)
+		}
+	}
+}
+
+// TestCallWithinVirtualClock checks that Call's Within bound is measured
+// on the system's clock, as Ask's is.
+func TestCallWithinVirtualClock(t *testing.T) {
+	clock := actortest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	sys := newSystem(t, actor.WithClock(clock))
+	silent := spawn(t, sys, "silent", func() actor.Behavior[unanswered] {
+		return actor.BehaviorFunc[unanswered](func(*actor.Self[unanswered], unanswered) {})
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := actor.Call(ctxFor(t), silent, unanswered{}, actor.Within(time.Hour))
+		done <- err
+	}()
+	if err := clock.WaitForTimers(ctxFor(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Call returned %v before the virtual hour passed", err)
+	default:
+	}
+	clock.Advance(time.Hour)
+	if err := recv(t, done, "the call"); !errors.Is(err, actor.ErrTimeout) {
+		t.Fatalf("Call(silent, Within(time.Hour)) after the hour = %v; want ErrTimeout", err)
 	}
 }

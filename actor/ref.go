@@ -16,7 +16,7 @@ import (
 // Its methods are safe for concurrent use.
 type Ref[M any] struct {
 	pid  *pa.PID
-	sys  *pa.ActorSystem
+	sys  *System
 	cell *actorCell // shared with the actor; nil for a Ref made with RefOf
 }
 
@@ -26,7 +26,7 @@ type Ref[M any] struct {
 // Ref does not know the actor's mailbox: [TrySend] and [SendWait] treat it
 // as unbounded.
 func RefOf[M any](sys *System, pid *pa.PID) Ref[M] {
-	return Ref[M]{pid: pid, sys: sys.ps}
+	return Ref[M]{pid: pid, sys: sys}
 }
 
 // Send sends msg to the actor without waiting. Delivery is asynchronous;
@@ -37,7 +37,7 @@ func RefOf[M any](sys *System, pid *pa.PID) Ref[M] {
 //
 // Send costs one mailbox post (BenchmarkSend); it panics on a zero Ref.
 func (r Ref[M]) Send(msg M) {
-	r.sys.Root.Send(r.pidOrPanic("Send"), msg)
+	r.sys.ps.Root.Send(r.pidOrPanic("Send"), msg)
 }
 
 // PID returns the protoactor PID of the actor: with [System.Raw] and

@@ -199,24 +199,38 @@ func (r Reply[R]) answer(msg any) error {
 	return nil
 }
 
-// WaitOption configures a fiber's wait: [Ask], [Receive], [ReceiveFunc].
-type WaitOption struct{ o bridge.WaitOption }
+// WaitOption configures a wait: a fiber's ([Ask], [Receive],
+// [ReceiveFunc]) or a goroutine's ([Call]). It is a small value: making
+// one allocates nothing.
+type WaitOption struct {
+	within time.Duration
+}
 
 // Within bounds a wait: if it has not completed after d (measured by the
 // system's clock, see [WithClock]), it fails with an error wrapping
 // [ErrTimeout]. A d of zero or less sets no bound. Without it, a wait lasts
-// until it completes, fails, or its fiber is cancelled.
-func Within(d time.Duration) WaitOption { return WaitOption{bridge.Within(d)} }
+// until it completes, fails, or its fiber is cancelled (for [Call], until
+// its context is done).
+func Within(d time.Duration) WaitOption { return WaitOption{within: d} }
 
-func waitOpts(opts []WaitOption) []bridge.WaitOption {
-	if len(opts) == 0 {
+// waitBound returns the bound opts set (the last one given counts); 0 for
+// none.
+func waitBound(opts []WaitOption) time.Duration {
+	var d time.Duration
+	for _, o := range opts {
+		d = o.within
+	}
+	return d
+}
+
+// bridgeOpts returns the bridge's options for a wait bounded by d: one
+// Within, or none.
+func bridgeOpts(d time.Duration, buf *[1]bridge.WaitOption) []bridge.WaitOption {
+	if d <= 0 {
 		return nil
 	}
-	out := make([]bridge.WaitOption, len(opts))
-	for i, o := range opts {
-		out[i] = o.o
-	}
-	return out
+	buf[0] = bridge.Within(d)
+	return buf[:]
 }
 
 // Ask sends the request req to the actor to and suspends the fiber f until
@@ -260,7 +274,8 @@ func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...
 			}
 		}
 	}
-	reply, err := bridge.RequestRaw(f, pid, msg, st, waitOpts(opts)...)
+	var buf [1]bridge.WaitOption
+	reply, err := bridge.RequestRaw(f, pid, msg, st, bridgeOpts(waitBound(opts), &buf)...)
 	if soon != nil {
 		soon.clearSoon() // a post that found the target scheduled left it
 	}
@@ -270,18 +285,42 @@ func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...
 // Call is [Ask] for code outside actors (main, tests, HTTP handlers): it
 // sends req to the actor and blocks the calling goroutine until the actor
 // answers, the request fails (with the errors of Ask), or ctx is done (it
-// then returns [context.Cause] of ctx). Bound it with ctx's deadline.
+// then returns [context.Cause] of ctx). Bound it with [Within], which
+// fails it with [ErrTimeout], or with ctx's deadline; Within costs about
+// a tenth of a context.WithTimeout per call, which makes a context and a
+// timer each time:
+//
+//	p, err := actor.Call(ctx, prices, Quote{Symbol: "ACME"}, actor.Within(time.Second))
+//
 // Inside an actor, use Ask, which suspends only the fiber.
 //
 // Call is safe for concurrent use.
-func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q) (R, error) {
+func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q, opts ...WaitOption) (R, error) {
 	pid := to.pidOrPanic("Call")
+	within := waitBound(opts)
+	var (
+		buf   [1]bridge.WaitOption
+		bound []bridge.WaitOption
+	)
+	if within > 0 {
+		if clock := to.sys.clock; clock != nil {
+			// A clock of the system's own (WithClock): the bound is
+			// measured on it, as Ask's is.
+			var cancel context.CancelCauseFunc
+			ctx, cancel = context.WithCancelCause(ctx)
+			defer cancel(nil)
+			t := clock.AfterFunc(within, func() { cancel(fmt.Errorf("%w: no reply within %v", ErrTimeout, within)) })
+			defer t.Stop()
+		} else {
+			bound = bridgeOpts(within, &buf)
+		}
+	}
 	st, msg := bind[P](req)
 	var stopped <-chan struct{}
 	if to.cell != nil {
 		stopped = to.cell.stopped() // a Weft actor: no watch needed
 	}
-	reply, err := bridge.CallRawUntil(ctx, to.sys, pid, msg, st, stopped)
+	reply, err := bridge.CallRawUntil(ctx, to.sys.ps, pid, msg, st, stopped, bound...)
 	return decode[R](reply, err, pid, req)
 }
 
@@ -300,11 +339,11 @@ func Forward[Q RequestOf[P, R], P, R any](to Ref[P], req Q) {
 	mustImplement[P](m, req)
 	st := req.weftState()
 	if st == nil {
-		to.sys.Root.Send(pid, m)
+		to.sys.ps.Root.Send(pid, m)
 		return
 	}
 	handOff(st)
-	to.sys.Root.RequestWithCustomSender(pid, m, &st.pid)
+	to.sys.ps.Root.RequestWithCustomSender(pid, m, &st.pid)
 }
 
 // bind gives req a fresh reply state and returns it with the message to

@@ -21,14 +21,16 @@ import (
 // [ErrTimeout] past a [Within] deadline and with f's cancellation error.
 // It must be called by f itself, and f must live in an actor.
 func Receive[T any](f *fiber.Fiber, opts ...WaitOption) (T, error) {
-	return bridge.Receive[T](f, waitOpts(opts)...)
+	var buf [1]bridge.WaitOption
+	return bridge.Receive[T](f, bridgeOpts(waitBound(opts), &buf)...)
 }
 
 // ReceiveFunc is [Receive] for the messages of type T for which match
 // reports true, such as the reply to one particular exchange; match runs
 // in the actor's turn and must not suspend.
 func ReceiveFunc[T any](f *fiber.Fiber, match func(T) bool, opts ...WaitOption) (T, error) {
-	return bridge.ReceiveFunc(f, match, waitOpts(opts)...)
+	var buf [1]bridge.WaitOption
+	return bridge.ReceiveFunc(f, match, bridgeOpts(waitBound(opts), &buf)...)
 }
 
 // Loader batches the loads of an actor's fibers (DataLoader's idea): the

@@ -82,7 +82,7 @@ func (r Ref[M]) Stop(ctx context.Context) error {
 		if r.cell.isStopped() {
 			return nil
 		}
-		r.sys.Root.Stop(pid)
+		r.sys.ps.Root.Stop(pid)
 		select {
 		case <-r.cell.stopped():
 			return nil
@@ -92,12 +92,12 @@ func (r Ref[M]) Stop(ctx context.Context) error {
 	}
 	// A Ref made with RefOf: watch the actor for its Terminated.
 	w := &stopWaiter{ch: make(chan struct{})}
-	reg := r.sys.ProcessRegistry
+	reg := r.sys.ps.ProcessRegistry
 	wpid, _ := reg.Add(w, "weft-stop"+reg.NextId())
 	defer reg.Remove(wpid)
 	proc, _ := reg.Get(pid) // dead letters if it is gone: the watch is answered at once
 	proc.SendSystemMessage(pid, &pa.Watch{Watcher: wpid})
-	r.sys.Root.Stop(pid)
+	r.sys.ps.Root.Stop(pid)
 	select {
 	case <-w.ch:
 		return nil

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -15,9 +16,10 @@ const callTableID = "weft-calls"
 // reply PID carries the table's ID and a RequestId that names the call.
 // It is safe for concurrent use.
 type callTable struct {
-	mu    sync.Mutex
-	last  uint32
-	calls map[uint32]*callProcess
+	mu     sync.Mutex
+	last   uint32
+	calls  map[uint32]*callProcess
+	timers sync.Pool // *time.Timer, stopped: the Within bounds of calls
 }
 
 // callTableOf returns the call table of the system of reg, registering it
@@ -46,6 +48,21 @@ func (t *callTable) add(p *callProcess) uint32 {
 			return t.last
 		}
 	}
+}
+
+// timer returns a timer of the table's that fires after d.
+func (t *callTable) timer(d time.Duration) *time.Timer {
+	if tm, ok := t.timers.Get().(*time.Timer); ok {
+		tm.Reset(d) // stopped, and Go 1.23's timers keep no stale tick
+		return tm
+	}
+	return time.NewTimer(d)
+}
+
+// putTimer stops tm and keeps it for another call.
+func (t *callTable) putTimer(tm *time.Timer) {
+	tm.Stop()
+	t.timers.Put(tm)
 }
 
 func (t *callTable) remove(id uint32) {

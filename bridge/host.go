@@ -80,7 +80,6 @@ type hostCold struct {
 	pendingLoads []interface{ dispatch() }
 	probe        probeState // deadlock detection state (deadlock.go), once the host requests or serves
 	// what the options of the current wait write to (see waitOptions)
-	waitScratch waitConfig
 }
 
 // more returns the host's cold state, making it on first use.

@@ -121,7 +121,7 @@ func receive(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (any, *act
 //go:noinline
 func fileReceiver(f *fiber.Fiber, match func(any) bool, opts []WaitOption) (*Host, *receiveWait, time.Duration) {
 	h := HostOf(f)
-	cfg := h.waitOptions(opts)
+	cfg := waitOptions(opts)
 	if f.Cancelled() {
 		return h, nil, 0
 	}

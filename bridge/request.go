@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/weft-go/weft/fiber"
@@ -317,7 +318,7 @@ func RequestRaw(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts .
 // reply.
 func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []WaitOption) (any, error) {
 	h := HostOf(f)
-	cfg := h.waitOptions(opts)
+	cfg := waitOptions(opts)
 	if f.Cancelled() {
 		return nil, h.scheduler().Suspend(f, "request") // fails at once with the cancellation error
 	}
@@ -414,7 +415,7 @@ func (p *callProcess) Stop(*actor.PID) { p.done.Store(true) }
 // [context.Cause] of ctx. It is for code outside actors; inside a fiber use
 // [Request], which suspends only the fiber.
 func Call[R any](ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any) (R, error) {
-	reply, err := call(ctx, sys, target, msg, nil, nil)
+	reply, err := call(ctx, sys, target, msg, nil, nil, 0)
 	if err != nil {
 		var zero R
 		return zero, err
@@ -434,9 +435,11 @@ func CallRaw(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg
 // no more (a Weft actor's end). The call then fails with [ErrDeadLetter]
 // when stopped closes (unless to says the request was handed on), instead
 // of watching target, which costs two system messages through target's
-// mailbox per call.
-func CallRawUntil(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee, stopped <-chan struct{}) (any, error) {
-	reply, err := call(ctx, sys, target, msg, to, stopped)
+// mailbox per call. A [Within] option bounds the call as ctx's deadline
+// would, failing it with [ErrTimeout], on a timer of the system's that
+// calls reuse: about a tenth of what a context.WithTimeout per call costs.
+func CallRawUntil(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee, stopped <-chan struct{}, opts ...WaitOption) (any, error) {
+	reply, err := call(ctx, sys, target, msg, to, stopped, waitOptions(opts).timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +454,9 @@ func CallRawUntil(ctx context.Context, sys *actor.ActorSystem, target *actor.PID
 // target that stops before it answers (protoactor drops the messages still
 // queued in a stopping actor) fails the call with ErrDeadLetter instead of
 // leaving it to ctx.
-func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee, stopped <-chan struct{}) (any, error) {
+//
+// A positive within bounds the call (see CallRawUntil).
+func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg any, to Addressee, stopped <-chan struct{}, within time.Duration) (any, error) {
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
@@ -493,6 +498,13 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 		}
 		to.SetReplyProcess(p)
 	}
+	var expired <-chan time.Time
+	if within > 0 {
+		t := callTableOf(reg)
+		tm := t.timer(within)
+		defer t.putTimer(tm)
+		expired = tm.C
+	}
 	sys.Root.RequestWithCustomSender(target, msg, sender)
 	for {
 		select {
@@ -520,6 +532,11 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 				proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
 			}
 			return nil, context.Cause(ctx)
+		case <-expired:
+			if proc != nil {
+				proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
+			}
+			return nil, fmt.Errorf("%w: no reply within %v", ErrTimeout, within)
 		}
 	}
 }

@@ -7,36 +7,29 @@ import (
 )
 
 // WaitOption configures a bridge wait ([Receive], [ReceiveFunc],
-// [Request]).
-type WaitOption func(*waitConfig)
+// [Request], [CallRawUntil]). It is a small value: making one allocates
+// nothing.
+type WaitOption struct {
+	timeout time.Duration
+}
 
 type waitConfig struct {
 	timeout time.Duration
 }
 
 // Within bounds a wait: if it has not completed after d (measured by the
-// scheduler's clock), it fails with [ErrTimeout]. A d of zero or less sets
-// no bound. Without it a wait lasts until it completes or the fiber is
-// cancelled.
-func Within(d time.Duration) WaitOption {
-	return func(c *waitConfig) { c.timeout = d }
-}
+// scheduler's clock; by the real one for [CallRawUntil]), it fails with
+// [ErrTimeout]. A d of zero or less sets no bound. Without it a wait lasts
+// until it completes or the fiber is cancelled.
+func Within(d time.Duration) WaitOption { return WaitOption{timeout: d} }
 
-// waitOptions applies opts for a wait of a fiber of h. The options write
-// to a config through a pointer, which would move a local config to the
-// heap at every wait: they write to the host's scratch config instead
-// (fibers of one host run one at a time), so that a wait allocates nothing
-// for its options.
-func (h *Host) waitOptions(opts []WaitOption) waitConfig {
-	if len(opts) == 0 {
-		return waitConfig{}
-	}
-	c := &h.more().waitScratch
-	*c = waitConfig{}
+// waitOptions applies opts (the last bound given counts).
+func waitOptions(opts []WaitOption) waitConfig {
+	var c waitConfig
 	for _, o := range opts {
-		o(c)
+		c.timeout = o.timeout
 	}
-	return *c
+	return c
 }
 
 // suspendWithin suspends f (whose Waker w was filed where the awaited event
