@@ -85,7 +85,7 @@ func keyOf(pid *pa.PID) pidKey { return pidKey{pid.GetAddress(), pid.GetId()} }
 
 // entry describes the actor for Top and the watchdog (see registered).
 func (s *Self[M]) entry() entry {
-	return entry{seq: s.seq, pid: s.ref.pid, behavior: reflect.TypeOf(s.behavior), host: s.host, mb: s.cell.mb, watch: s.watch}
+	return entry{seq: s.seq, pid: s.ref.pid, behavior: reflect.TypeOf(s.behavior), host: s.host, mb: s.cell.mailbox(), watch: s.watch}
 }
 
 // Ref returns the actor's own typed reference.
@@ -334,21 +334,28 @@ func props[M any](sys *System, produce func() Behavior[M], top bool, opts []Spaw
 			popts = append(popts, pa.WithGuardian(c.supervisor))
 		}
 	}
-	mailboxes := c.mailbox
-	if mailboxes == nil {
-		mailboxes = sys.mailboxes
-	}
-	if c.reusable {
-		popts = append(popts, pa.WithMailbox(mailboxes))
-	} else {
-		// protoactor makes the mailbox once, when it spawns the actor
-		// (restarts keep it): make it here, so that the cell knows it.
+	// sys.propsOpts give the system's dispatcher and its default mailbox
+	// producer.
+	pool, _ := sys.disp.(*dispatcher)
+	switch {
+	case c.reusable || pool != nil:
+		if c.mailbox != nil {
+			popts = append(popts, pa.WithMailbox(c.mailbox))
+		}
+	default:
+		// Serial turns: no dispatcher of the actor's own learns the
+		// mailbox (see AttachMailbox). protoactor makes it once, when it
+		// spawns the actor (restarts keep it): make it here.
+		mailboxes := c.mailbox
+		if mailboxes == nil {
+			mailboxes = sys.mailboxes
+		}
 		mb := mailboxes()
-		cell.mb, _ = mb.(*mailbox.Mailbox)
+		cell.sched.mb, _ = mb.(*mailbox.Mailbox)
 		popts = append(popts, pa.WithMailbox(func() pa.Mailbox { return mb }))
 	}
 	p := pa.PropsFromProducerWithActorSystem(producer, popts...) // no wrapper closure
-	if pool, ok := sys.disp.(*dispatcher); ok && !c.reusable {
+	if pool != nil && !c.reusable {
 		cell.sched.pool = pool
 		p.Configure(pa.WithDispatcher(&cell.sched))
 	}

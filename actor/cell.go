@@ -8,16 +8,16 @@ import (
 )
 
 // actorCell is what an actor's Refs share with it across its
-// incarnations. mb is the actor's mailbox of package mailbox, if it has
-// one: it is written while protoactor spawns the actor, which synchronizes
-// before the Ref is returned and before the actor's first turn. The cell
+// incarnations. Its dispatcher knows the actor's mailbox of package
+// mailbox, if it has one (see mailbox): it learns it while protoactor
+// spawns the actor, which synchronizes before the Ref is returned and
+// before the actor's first turn. The cell
 // is marked stopped once the actor has handled Stopped (its fibers gone,
 // its hooks run, its unanswered requests failed), for Ref.Stop, Call and
 // Shutdown. The channel that says so is made only when someone waits for
 // it, so that an idle actor does not carry one.
 type actorCell struct {
 	sched  cellDispatcher // the actor's dispatcher; unused (nil pool) with PropsOf and WithSerialTurns
-	mb     *mailbox.Mailbox
 	mu     sync.Mutex
 	done   bool          // the actor has stopped
 	doneCh chan struct{} // closed once done; nil until stopped asks for it
@@ -63,9 +63,18 @@ func (c *actorCell) markStopped() {
 // and at worst makes one run wait for the sentry.
 type cellDispatcher struct {
 	pool   *dispatcher
+	mb     *mailbox.Mailbox // see actorCell.mailbox
 	soon   atomic.Bool
 	inTurn atomic.Bool // the actor is running a turn (see Reply.answer)
 }
+
+// AttachMailbox implements [mailbox.Attacher]: the actor's mailbox tells
+// its dispatcher who it is when protoactor spawns the actor.
+func (c *cellDispatcher) AttachMailbox(m *mailbox.Mailbox) { c.mb = m }
+
+// mailbox returns the actor's mailbox if it is one of package mailbox's
+// (the default is), nil otherwise.
+func (c *actorCell) mailbox() *mailbox.Mailbox { return c.sched.mb }
 
 // Schedule implements protoactor's Dispatcher.
 func (c *cellDispatcher) Schedule(fn func()) {

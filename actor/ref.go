@@ -60,7 +60,7 @@ func (r Ref[M]) mailbox() *mailbox.Mailbox {
 	if r.cell == nil {
 		return nil
 	}
-	return r.cell.mb
+	return r.cell.mailbox()
 }
 
 // pidOrPanic returns r's PID; it panics on the zero Ref.

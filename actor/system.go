@@ -155,8 +155,8 @@ func NewSystem(opts ...Option) *System {
 	} else {
 		s.disp = newDispatcher(c.workers)
 	}
-	s.propsOpts = []pa.PropsOption{pa.WithDispatcher(s.disp)}
 	s.mailboxes = mailbox.Unbounded()
+	s.propsOpts = []pa.PropsOption{pa.WithDispatcher(s.disp), pa.WithMailbox(s.mailboxes)}
 	s.ps = pa.NewActorSystem(
 		pa.WithLoggerFactory(func(*pa.ActorSystem) *slog.Logger { return slog.New(warnOnly{c.logger.Handler()}) }),
 		pa.WithDeadLetterThrottleInterval(c.throttle),

@@ -123,7 +123,7 @@ type Mailbox struct {
 	suspended bool       // user messages are held (SuspendMailbox … ResumeMailbox)
 	closed    bool       // the actor has been told to stop
 	highWater int32      // longest queue so far (kept with metrics only)
-	sysq      ring       // system messages; its buffer is freed when it empties
+	sysq      sysQueue   // system messages
 	ctrlq     ring       // control messages (WithPriority)
 	userq     ring       // ordinary user messages
 	parked    parkList   // fiber senders waiting for room (Suspend)
@@ -427,7 +427,7 @@ func reject(sys *pa.ActorSystem, self *pa.PID, msg any) {
 // also while the mailbox is suspended.
 func (m *Mailbox) PostSystemMessage(msg any) {
 	m.mu.Lock()
-	m.sysq.push(entry{msg: msg})
+	m.sysq.push(msg)
 	run := !m.running && m.dispatcher != nil
 	m.running = m.running || run
 	m.mu.Unlock()
@@ -447,14 +447,26 @@ type actorInfo interface {
 // mailbox learns its actor's PID and system, to address [*Rejected]
 // replies and dead letters.
 func (m *Mailbox) RegisterHandlers(invoker pa.MessageInvoker, dispatcher pa.Dispatcher) {
+	if a, ok := dispatcher.(Attacher); ok {
+		a.AttachMailbox(m)
+	}
 	m.mu.Lock()
 	m.invoker, m.dispatcher = invoker, dispatcher
-	run := !m.running && (m.sysq.n > 0 || !m.suspended && m.ctrlq.n+m.userq.n > 0)
+	run := !m.running && (!m.sysq.empty() || !m.suspended && m.ctrlq.n+m.userq.n > 0)
 	m.running = m.running || run
 	m.mu.Unlock()
 	if run {
 		dispatcher.Schedule(m.processFn)
 	}
+}
+
+// Attacher is implemented by a dispatcher that wants to know the
+// mailboxes it runs turns for: [Mailbox.RegisterHandlers] calls
+// AttachMailbox, before the mailbox's first turn. Package actor's
+// per-actor dispatchers use it to learn an actor's mailbox (for its
+// TrySend, SendWait and System.Top) without a producer per actor.
+type Attacher interface {
+	AttachMailbox(m *Mailbox)
 }
 
 // owner returns the system and PID of the mailbox's actor, if its invoker
@@ -524,11 +536,8 @@ func (m *Mailbox) drain() (done, empty bool) {
 			runtime.Gosched()
 		}
 		m.mu.Lock()
-		if m.sysq.n > 0 {
-			msg = m.sysq.pop().msg
-			if m.sysq.n == 0 {
-				m.sysq.buf = nil // system messages are rare: an idle actor keeps no buffer
-			}
+		if !m.sysq.empty() {
+			msg = m.sysq.pop()
 			invoke, closing := true, false
 			var refused []parkedOutcome
 			switch msg.(type) {

@@ -53,3 +53,33 @@ func (r *ring) grow() {
 	copy(buf[k:], r.buf[:r.head])
 	r.buf, r.head = buf, 0
 }
+
+// sysQueue is the FIFO queue of system messages: the first waiting
+// message has a slot of its own, so that the few system messages of an
+// actor's life (Started, a watch, Stop), which seldom wait together,
+// need no buffer. The zero value is an empty queue.
+type sysQueue struct {
+	first any  // the oldest message, if any; nil while rest is empty too
+	rest  ring // the messages after first
+}
+
+func (q *sysQueue) empty() bool { return q.first == nil }
+
+func (q *sysQueue) push(msg any) {
+	if q.first == nil {
+		q.first = msg
+		return
+	}
+	q.rest.push(entry{msg: msg})
+}
+
+// pop removes and returns the oldest message; the queue must not be
+// empty.
+func (q *sysQueue) pop() any {
+	msg := q.first
+	q.first = nil
+	if q.rest.n > 0 {
+		q.first = q.rest.pop().msg
+	}
+	return msg
+}
