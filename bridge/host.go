@@ -46,11 +46,11 @@ type Host struct {
 	// until the first request, as watched
 	requests    map[uint32]*pendingRequest
 	lastRequest uint32
-	watched     map[pidKey]*watchCount // request targets watched, with their pending requests
-	userWatched map[pidKey]bool        // actors watched with Host.Watch
-	replyPID    *actor.PID             // the host's reply process, from the first request while the actor runs
-	watcherPID  *actor.PID             // the actor's PID as a watcher, from its first watch: see Host.watch
-	logger      *slog.Logger           // nil: discard (see log)
+	watched     []*watchCount   // request targets watched, with their pending requests
+	userWatched map[pidKey]bool // actors watched with Host.Watch
+	replyPID    *actor.PID      // the host's reply process, from the first request while the actor runs
+	watcherPID  *actor.PID      // the actor's PID as a watcher, from its first watch: see Host.watch
+	logger      *slog.Logger    // nil: discard (see log)
 	stopWait    time.Duration
 	running     bool // between Started and the stop
 	stopped     bool

@@ -106,27 +106,56 @@ const maxWatched = 64
 // decrements when it ends (a count dropped by targetDown is decremented in
 // vain), so that a request looks its target up once.
 func (h *Host) watchTarget(target *actor.PID, key pidKey) *watchCount {
-	c := h.watched[key]
+	c := h.watchOf(key)
 	if c == nil {
 		if len(h.watched) >= maxWatched {
-			for k, o := range h.watched {
-				if o.n == 0 && !h.userWatched[k] {
-					h.unwatch(actor.NewPID(k.addr, k.id))
-					delete(h.watched, k)
+			kept := h.watched[:0]
+			for _, o := range h.watched {
+				if o.n == 0 && !h.userWatched[o.key] {
+					h.unwatch(actor.NewPID(o.key.addr, o.key.id))
+				} else {
+					kept = append(kept, o)
 				}
 			}
+			clear(h.watched[len(kept):])
+			h.watched = kept
 		}
 		if !h.userWatched[key] {
 			h.watch(target)
 		}
-		c = &watchCount{}
-		if h.watched == nil {
-			h.watched = make(map[pidKey]*watchCount)
-		}
-		h.watched[key] = c
+		c = &watchCount{key: key}
+		h.watched = append(h.watched, c)
 	}
 	c.n++
 	return c
+}
+
+// watchOf returns the watch of the request target key; nil if there is
+// none. A host watches a few targets (at most maxWatched): a slice
+// searched in order costs a fraction of a map's memory, which every
+// connection of a server that asks its registry would carry.
+func (h *Host) watchOf(key pidKey) *watchCount {
+	for _, c := range h.watched {
+		if c.key == key {
+			return c
+		}
+	}
+	return nil
+}
+
+// dropWatch forgets the watch of the request target key, if any, and
+// reports whether there was one.
+func (h *Host) dropWatch(key pidKey) bool {
+	for i, c := range h.watched {
+		if c.key == key {
+			last := len(h.watched) - 1
+			h.watched[i] = h.watched[last]
+			h.watched[last] = nil
+			h.watched = h.watched[:last]
+			return true
+		}
+	}
+	return false
 }
 
 // watch and unwatch send target the Watch and Unwatch system messages
@@ -152,7 +181,10 @@ func (h *Host) unwatch(target *actor.PID) {
 }
 
 // watchCount counts the pending requests to a watched request target.
-type watchCount struct{ n int }
+type watchCount struct {
+	key pidKey
+	n   int
+}
 
 // Watch makes the host's actor watch pid, as protoactor's Context.Watch
 // does: the actor receives an *actor.Terminated when pid stops. Use it
@@ -169,7 +201,7 @@ func (h *Host) Watch(pid *actor.PID) {
 		h.userWatched = make(map[pidKey]bool)
 	}
 	h.userWatched[key] = true
-	if _, ok := h.watched[key]; !ok {
+	if h.watchOf(key) == nil {
 		h.watch(pid)
 	}
 }
@@ -182,7 +214,7 @@ func (h *Host) Unwatch(pid *actor.PID) {
 		return
 	}
 	delete(h.userWatched, key)
-	if _, ok := h.watched[key]; !ok {
+	if h.watchOf(key) == nil {
 		h.unwatch(pid)
 	}
 }
@@ -199,10 +231,9 @@ func (h *Host) Unwatch(pid *actor.PID) {
 func (h *Host) targetDown(t *actor.Terminated) {
 	key := pidKey{t.Who.GetAddress(), t.Who.GetId()}
 	delete(h.userWatched, key)
-	if _, ok := h.watched[key]; !ok {
+	if !h.dropWatch(key) {
 		return
 	}
-	delete(h.watched, key)
 	var ids []uint32
 	for id, r := range h.requests {
 		if r.target == key && !handedOn(r.to) {
@@ -229,15 +260,16 @@ func (h *Host) targetDown(t *actor.Terminated) {
 
 // unwatchAll drops the host's watches; the host calls it when it stops.
 func (h *Host) unwatchAll() {
-	for k := range h.watched {
-		if !h.userWatched[k] {
-			h.unwatch(actor.NewPID(k.addr, k.id))
+	for _, c := range h.watched {
+		if !h.userWatched[c.key] {
+			h.unwatch(actor.NewPID(c.key.addr, c.key.id))
 		}
 	}
 	for k := range h.userWatched {
 		h.unwatch(actor.NewPID(k.addr, k.id))
 	}
 	clear(h.watched)
+	h.watched = h.watched[:0]
 	clear(h.userWatched)
 }
 
