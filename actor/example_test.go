@@ -127,6 +127,31 @@ func ExampleCall() {
 	// Output: true actor: actor_test.Greet to nonhost/quitter: bridge: request target is dead (dead letter): nonhost/quitter stopped without answering
 }
 
+// Within bounds a call from outside actors: a request nobody answers in
+// time fails with ErrTimeout. It costs a tenth of a context.WithTimeout
+// per call.
+func ExampleWithin() {
+	sys := actor.NewSystem()
+	defer sys.Shutdown(context.Background())
+
+	sleepy, _ := actor.Spawn(sys, "sleepy", func() actor.Behavior[GreeterMsg] {
+		return actor.BehaviorFunc[GreeterMsg](func(self *actor.Self[GreeterMsg], msg GreeterMsg) {
+			if g, ok := msg.(Greet); ok {
+				reply := actor.ReplyTo(self, g)
+				self.Go("later", func(f *fiber.Fiber) error {
+					if err := f.Sleep(time.Hour); err != nil {
+						return err // cancelled: the actor is stopping
+					}
+					return reply.Send("hello, " + g.Name)
+				})
+			}
+		})
+	})
+	_, err := actor.Call(context.Background(), sleepy, Greet{Name: "Ada"}, actor.Within(10*time.Millisecond))
+	fmt.Println(errors.Is(err, actor.ErrTimeout))
+	// Output: true
+}
+
 // A Reply answers once: a second answer is an error.
 func ExampleReply_Send() {
 	sys := actor.NewSystem()
