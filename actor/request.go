@@ -350,34 +350,26 @@ func Forward[Q RequestOf[P, R], P, R any](to Ref[P], req Q) {
 // send: req as a message of its protocol P. It panics if req's type
 // declares itself a request of P without implementing P.
 //
-// The state and the copy of req that is sent share one allocation: bind
-// makes a boxed[Q], binds its request to its state, and returns an
-// interface value whose data word points at the request inside it, as
-// boxing req would point at a heap copy of its own (request types are
-// never direct interface values, see Request). The interface's type word
-// is Q's type descriptor, which reflect.Type holds as its data word. The
-// message is built as the interface itself: converting it to P would copy
-// it when P is the request type itself.
+// It binds the copy it sends, not req: boxing req into an interface makes
+// a private heap copy (request types are never direct interface values,
+// see Request), which bind reaches through the interface's data word and
+// gives the state before anyone else sees it. Binding a local copy through
+// its address instead would move every request to the heap a second time.
+//
+// The message is returned as the box itself: converting it to P would copy
+// it (before the binding) when P is the request type itself.
 func bind[P, Q any](req Q) (*replyState, any) {
-	qt := reflect.TypeFor[Q]()
-	if qt.Kind() != reflect.Struct {
+	if reflect.TypeFor[Q]().Kind() != reflect.Struct {
 		// A pointer's box is the pointer itself, which bind must not treat
 		// as a copy (and a shared request could not carry one asker).
-		panic(fmt.Sprintf("actor: request type %v must be a struct that embeds actor.Request, not a pointer to one", qt))
+		panic(fmt.Sprintf("actor: request type %v must be a struct that embeds actor.Request, not a pointer to one", reflect.TypeFor[Q]()))
 	}
-	b := &boxed[Q]{q: req}
-	any(&b.q).(binder).bindReply(&b.st)
-	var box any
-	e := (*[2]unsafe.Pointer)(unsafe.Pointer(&box))
-	e[0], e[1] = (*[2]unsafe.Pointer)(unsafe.Pointer(&qt))[1], unsafe.Pointer(&b.q)
+	box := any(req)
 	mustImplement[P](box, req)
-	return &b.st, box
-}
-
-// boxed is a request and its reply state in one allocation (see bind).
-type boxed[Q any] struct {
-	st replyState
-	q  Q
+	st := &replyState{}
+	copied := (*Q)((*[2]unsafe.Pointer)(unsafe.Pointer(&box))[1])
+	any(copied).(binder).bindReply(st)
+	return st, box
 }
 
 // ReplyPID implements [bridge.Addressee]: the asker's request machinery
