@@ -100,3 +100,44 @@ type watchThis struct {
 }
 
 func (watchThis) counterMsg() {}
+
+// carry is a request that carries its asker's state.
+type carry struct {
+	actor.Request[carry, int]
+	p *payload
+}
+
+// TestAnsweredRequestsUnreachable checks that an actor that answered
+// requests, and lives on, keeps nothing of them reachable: not the
+// request values (their fields hold their askers' state), nor what their
+// replies went through. It keeps the reply states of answered requests
+// until a sweep of its set of held requests: they must hold nothing of
+// the request.
+func TestAnsweredRequestsUnreachable(t *testing.T) {
+	sys := newSystem(t)
+	responder := spawn(t, sys, "responder", func() actor.Behavior[carry] {
+		return actor.BehaviorFunc[carry](func(self *actor.Self[carry], c carry) {
+			_ = actor.ReplyTo(self, c).Send(len(c.p.buf))
+		})
+	})
+	const n = 10 // fewer than a sweep of the held set needs
+	weaks := make([]weak.Pointer[payload], n)
+	for i := range n {
+		p := &payload{}
+		weaks[i] = weak.Make(p)
+		if _, err := actor.Call(ctxFor(t), responder, carry{p: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	var live []int
+	for i, w := range weaks {
+		if w.Value() != nil {
+			live = append(live, i)
+		}
+	}
+	if len(live) != 0 {
+		t.Errorf("%d of %d answered requests' values still reachable after GC (requests %v); want none", len(live), n, live)
+	}
+}
