@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -16,10 +17,10 @@ const callTableID = "weft-calls"
 // reply PID carries the table's ID and a RequestId that names the call.
 // It is safe for concurrent use.
 type callTable struct {
-	mu     sync.Mutex
-	last   uint32
-	calls  map[uint32]*callProcess
-	timers sync.Pool // *time.Timer, stopped: the Within bounds of calls
+	mu        sync.Mutex
+	last      uint32
+	calls     map[uint32]*callProcess
+	deadlines sync.Pool // *callDeadline, stopped: the Within bounds of calls
 }
 
 // callTableOf returns the call table of the system of reg, registering it
@@ -50,20 +51,48 @@ func (t *callTable) add(p *callProcess) uint32 {
 	}
 }
 
-// timer returns a timer of the table's that fires after d.
-func (t *callTable) timer(d time.Duration) *time.Timer {
-	if tm, ok := t.timers.Get().(*time.Timer); ok {
-		tm.Reset(d) // stopped, and Go 1.23's timers keep no stale tick
-		return tm
+// deadline returns a deadline of the table's that fails p with a timeout
+// after d, unless it is stopped first (putDeadline).
+func (t *callTable) deadline(p *callProcess, d time.Duration) *callDeadline {
+	if dl, ok := t.deadlines.Get().(*callDeadline); ok {
+		dl.p.Store(p)
+		dl.t.Reset(d)
+		return dl
 	}
-	return time.NewTimer(d)
+	dl := &callDeadline{}
+	dl.p.Store(p)
+	dl.t = time.AfterFunc(d, dl.fire)
+	return dl
 }
 
-// putTimer stops tm and keeps it for another call.
-func (t *callTable) putTimer(tm *time.Timer) {
-	tm.Stop()
-	t.timers.Put(tm)
+// putDeadline stops dl and keeps it for another call, unless it has
+// fired (or is firing): its function may still read the call it was set
+// for, so it is dropped.
+func (t *callTable) putDeadline(dl *callDeadline) {
+	if dl.t.Stop() {
+		dl.p.Store(nil)
+		t.deadlines.Put(dl)
+	}
 }
+
+// callDeadline is the bound of a call: a timer that calls fire, reused
+// from call to call, so that a bound costs neither a timer nor a closure
+// per call, nor a channel the call selects on.
+type callDeadline struct {
+	t *time.Timer
+	p atomic.Pointer[callProcess] // the call it bounds; nil between calls
+}
+
+// fire times the call out, if it has not ended: it gets callTimeout as
+// its reply.
+func (dl *callDeadline) fire() {
+	if p := dl.p.Swap(nil); p != nil && p.done.CompareAndSwap(false, true) {
+		p.reply <- callTimeout{}
+	}
+}
+
+// callTimeout is the reply a call's deadline gives it.
+type callTimeout struct{}
 
 func (t *callTable) remove(id uint32) {
 	t.mu.Lock()

@@ -530,12 +530,9 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 		}
 		to.SetReplyProcess(p)
 	}
-	var expired <-chan time.Time
 	if within > 0 {
 		t := callTableOf(reg)
-		tm := t.timer(within)
-		defer t.putTimer(tm)
-		expired = tm.C
+		defer t.putDeadline(t.deadline(p, within))
 	}
 	sys.Root.RequestWithCustomSender(target, msg, sender)
 	for {
@@ -546,6 +543,9 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 			}
 			if proc != nil {
 				proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
+			}
+			if _, late := reply.(callTimeout); late {
+				return nil, fmt.Errorf("%w: no reply within %v", ErrTimeout, within)
 			}
 			return reply, nil
 		case <-stopped:
@@ -564,11 +564,6 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 				proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
 			}
 			return nil, context.Cause(ctx)
-		case <-expired:
-			if proc != nil {
-				proc.SendSystemMessage(target, &actor.Unwatch{Watcher: pid})
-			}
-			return nil, fmt.Errorf("%w: no reply within %v", ErrTimeout, within)
 		}
 	}
 }
