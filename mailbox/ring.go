@@ -7,51 +7,68 @@ type entry struct {
 	at  int64
 }
 
-// ring is a FIFO queue of entries in a growable circular buffer whose
-// length is a power of two. The zero value is an empty queue. It is not
-// safe for concurrent use: a Mailbox guards its rings with its lock.
+// ring is a FIFO queue of entries in a chain of chunks: a queue that
+// grows adds a chunk (twice the last one's size, up to maxChunk entries)
+// instead of copying its entries into a buffer twice as large, which a
+// flooded actor's mailbox would do under its lock, megabytes at a time,
+// while the sender and the turn wait on the lock. A drained chunk is
+// dropped, but the last one, kept if small for the next messages. The
+// zero value is an empty queue. It is not safe for concurrent use: a
+// Mailbox guards its queues with its lock.
 type ring struct {
-	buf  []entry
-	head int32
-	n    int32
+	head, tail *chunk // head: the chunk popped from; tail: pushed to
+	hi         int32  // index of the next pop in head
+	n          int32  // entries queued
 }
 
-// shrinkAbove is the buffer length above which an emptied ring frees its
-// buffer, so that a burst does not pin memory for the actor's lifetime.
-const shrinkAbove = 1024
+// chunk is a link of a ring: w of its entries written so far.
+type chunk struct {
+	next *chunk
+	w    int32
+	buf  []entry
+}
+
+const (
+	firstChunk = 2   // most actors see a few messages at a time
+	maxChunk   = 256 // 6 KiB of entries
+	keepChunk  = 64  // the largest chunk an emptied queue keeps
+)
 
 func (r *ring) push(e entry) {
-	if int(r.n) == len(r.buf) {
-		r.grow()
+	t := r.tail
+	switch {
+	case t == nil:
+		t = &chunk{buf: make([]entry, firstChunk)}
+		r.head, r.tail = t, t
+	case int(t.w) == len(t.buf):
+		c := &chunk{buf: make([]entry, min(2*len(t.buf), maxChunk))}
+		t.next, r.tail = c, c
+		t = c
 	}
-	r.buf[int(r.head+r.n)&(len(r.buf)-1)] = e
+	t.buf[t.w] = e
+	t.w++
 	r.n++
 }
 
 // pop removes and returns the oldest entry; the ring must not be empty.
 func (r *ring) pop() entry {
-	e := r.buf[r.head]
-	r.buf[r.head] = entry{}
-	r.head = (r.head + 1) & int32(len(r.buf)-1)
+	h := r.head
+	e := h.buf[r.hi]
+	h.buf[r.hi] = entry{}
+	r.hi++
 	r.n--
-	if r.n == 0 {
-		r.head = 0
-		if len(r.buf) > shrinkAbove {
-			r.buf = nil
+	if r.hi == h.w {
+		r.hi = 0
+		switch {
+		case h.next != nil:
+			r.head, h.next = h.next, nil
+		case len(h.buf) <= keepChunk:
+			h.w = 0 // empty: the next push starts over in it
+		default:
+			r.head, r.tail = nil, nil
 		}
 	}
 	return e
-}
-
-func (r *ring) grow() {
-	size := 2 * len(r.buf)
-	if size == 0 {
-		size = 2 // most actors see a few messages at a time
-	}
-	buf := make([]entry, size)
-	k := copy(buf, r.buf[r.head:])
-	copy(buf[k:], r.buf[:r.head])
-	r.buf, r.head = buf, 0
 }
 
 // sysQueue is the FIFO queue of system messages: the first waiting
