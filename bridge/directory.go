@@ -165,11 +165,13 @@ func (h *Host) Inspect(ctx context.Context) (HostInfo, error) {
 func (h *Host) info() HostInfo {
 	in := HostInfo{
 		PID:      h.self,
-		Started:  h.started,
 		Turns:    h.turns,
 		Requests: len(h.requests),
 		Receives: len(h.receivers),
 		Fibers:   h.scheduler().Fibers(),
+	}
+	if h.started != 0 {
+		in.Started = time.Unix(0, h.started)
 	}
 	if len(h.requests) > 0 {
 		targets := make(map[uint64]pidKey, len(h.requests))

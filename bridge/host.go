@@ -62,7 +62,7 @@ type Host struct {
 	mon     *fiber.Monitor        // WithMonitor; nil: none
 	dir     *Directory            // WithDirectory; nil: none
 	turns   uint64                // turns run so far
-	started time.Time             // when the actor started, by the scheduler's clock
+	started int64                 // when the actor started (Unix nanoseconds, by the scheduler's clock); 0: not yet
 	aborted atomic.Pointer[error] // set by Abort from any goroutine
 	cold    *hostCold             // state few hosts use; nil until one does (see Host.more)
 }
@@ -353,7 +353,7 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			panic("bridge: Host reused after its actor stopped or restarted; create the Host in the actor's producer")
 		}
 		h.self, h.sys = c.Self(), c.ActorSystem()
-		h.started = h.now()
+		h.started = h.now().UnixNano()
 		if s := h.sched.Load(); s != nil {
 			s.SetProfileLabels("weft.actor", h.self.Id)
 			h.labelled = true
