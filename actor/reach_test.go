@@ -78,15 +78,7 @@ func TestStoppedActorsUnreachable(t *testing.T) {
 			}
 			// The watcher has handled every notice once it answers.
 			call(t, watcher, get{})
-			runtime.GC()
-			runtime.GC()
-			var live []int
-			for i, w := range weaks {
-				if w.Value() != nil {
-					live = append(live, i)
-				}
-			}
-			if len(live) != 0 {
+			if live := reachable(weaks); len(live) != 0 {
 				t.Errorf("%d of %d stopped actors' state still reachable after GC (actors %v); want none", len(live), n, live)
 			}
 		})
@@ -129,6 +121,14 @@ func TestAnsweredRequestsUnreachable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if live := reachable(weaks); len(live) != 0 {
+		t.Errorf("%d of %d answered requests' values still reachable after GC (requests %v); want none", len(live), n, live)
+	}
+}
+
+// reachable collects garbage twice, then returns the indexes of the weak
+// pointers whose values are still reachable.
+func reachable(weaks []weak.Pointer[payload]) []int {
 	runtime.GC()
 	runtime.GC()
 	var live []int
@@ -137,7 +137,5 @@ func TestAnsweredRequestsUnreachable(t *testing.T) {
 			live = append(live, i)
 		}
 	}
-	if len(live) != 0 {
-		t.Errorf("%d of %d answered requests' values still reachable after GC (requests %v); want none", len(live), n, live)
-	}
+	return live
 }
