@@ -1,6 +1,7 @@
 // Package mailbox provides protoactor-go mailboxes for Weft actors:
 // bounded mailboxes with an explicit overflow [Policy], priority lanes and
-// per-mailbox [Metrics]. A producer, [Unbounded] or [Bounded], is chosen
+// per-mailbox [Metrics]. [Unbounded] without options is every Weft
+// actor's default; another producer, [Unbounded] or [Bounded], is chosen
 // per actor, with Weft's actor.WithMailbox or protoactor's WithMailbox
 // props option:
 //
@@ -59,7 +60,9 @@
 // processor (runtime.Gosched) every Throughput messages as protoactor's
 // own mailbox does. It handles protoactor's SuspendMailbox and
 // ResumeMailbox itself. [MailboxMiddleware] hooks are supported
-// ([WithMiddleware]).
+// ([WithMiddleware]). A dispatcher that implements [Attacher] learns the
+// mailboxes it runs. Queues are chains of chunks: a flooded mailbox grows
+// without copying what it holds, and an idle one holds a few words.
 //
 // # Panics
 //
