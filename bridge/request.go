@@ -497,6 +497,7 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 	var (
 		pid  *actor.PID
 		proc actor.Process // target's, when watched
+		t    *callTable    // looked up once: a lookup costs a hash of its name
 	)
 	if stopped == nil {
 		// A process of its own, which watches target.
@@ -509,7 +510,7 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 		}()
 	} else {
 		// No watch: the system's call table takes the reply, by RequestId.
-		t := callTableOf(reg)
+		t = callTableOf(reg)
 		id := t.add(p)
 		defer func() {
 			p.done.Store(true)
@@ -531,7 +532,9 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 		to.SetReplyProcess(p)
 	}
 	if within > 0 {
-		t := callTableOf(reg)
+		if t == nil {
+			t = callTableOf(reg)
+		}
 		defer t.putDeadline(t.deadline(p, within))
 	}
 	sys.Root.RequestWithCustomSender(target, msg, sender)
