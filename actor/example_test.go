@@ -128,8 +128,8 @@ func ExampleCall() {
 }
 
 // Within bounds a call from outside actors: a request nobody answers in
-// time fails with ErrTimeout. It costs a tenth of a context.WithTimeout
-// per call.
+// time fails with ErrTimeout. It costs less than a context.WithTimeout per
+// call.
 func ExampleWithin() {
 	sys := actor.NewSystem()
 	defer sys.Shutdown(context.Background())
