@@ -136,7 +136,31 @@ func (s *Self[M]) fiberFailed(f *fiber.Fiber, err error) {
 // for what Weft does not wrap. Do not keep it across a suspension point
 // (the next turn has another), and prefer Weft's own calls where they
 // exist: a reply sent through it bypasses [Reply]'s bookkeeping.
-func (s *Self[M]) Raw() pa.Context { return s.host.Turn() }
+func (s *Self[M]) Raw() pa.Context {
+	turn := s.host.Turn()
+	if sender := s.host.Sender(); sender != nil && turn != nil && turn.Sender() == nil {
+		// A request that came without protoactor's envelope (see bareTo):
+		// the context answers its asker as the envelope's sender would.
+		return bareTurn{Context: turn, sender: sender}
+	}
+	return turn
+}
+
+// bareTurn is the context of a turn that delivers a request sent without
+// protoactor's envelope: its sender is the request's reply address, so
+// that Respond and Forward reach the asker.
+type bareTurn struct {
+	pa.Context
+	sender *pa.PID
+}
+
+func (t bareTurn) Sender() *pa.PID { return t.sender }
+
+func (t bareTurn) Respond(response any) { t.Context.Send(t.sender, response) }
+
+func (t bareTurn) Forward(pid *pa.PID) {
+	t.Context.RequestWithCustomSender(pid, t.Context.Message(), t.sender)
+}
 
 // Stop stops the actor once the current turn ends: its fibers are
 // cancelled (with [ErrStopped]), their cleanups run, then its lifecycle
@@ -375,9 +399,17 @@ type hostedActor[M any] struct{ s *Self[M] }
 
 func (a hostedActor[M]) Receive(c pa.Context) {
 	s := a.s
-	if !s.plain && c.Sender() != nil { // Ask, Call and Forward give one
+	if !s.plain {
+		// A request comes from Ask, Call or Forward with a sender, or bare
+		// from Ask or Call (see bareTo) before anyone took it; a copy that
+		// an actor sent on with Ref.Send stays that actor's.
 		if rc, ok := c.Message().(carrier); ok {
-			s.take(rc)
+			if c.Sender() != nil {
+				s.take(rc)
+			} else if st := rc.weftState(); st != nil && st.bare && st.holder.Load() == nil && !st.handed.Load() {
+				s.host.Serving(&st.pid)
+				s.take(rc)
+			}
 		}
 	}
 	if !s.answers {

@@ -193,3 +193,38 @@ func TestCallWithinVirtualClock(t *testing.T) {
 		t.Fatalf("Call(silent, Within(time.Hour)) after the hour = %v; want ErrTimeout", err)
 	}
 }
+
+// TestAskAnsweredRaw checks that an Ask to a Weft actor (sent without
+// protoactor's envelope: see Self.Raw) can be answered through
+// Raw().Respond, and that Raw().Sender() is the request's reply address.
+func TestAskAnsweredRaw(t *testing.T) {
+	sys := newSystem(t)
+	senders := make(chan bool, 1)
+	raw := spawn(t, sys, "raw", func() actor.Behavior[counterMsg] {
+		return actor.BehaviorFunc[counterMsg](func(self *actor.Self[counterMsg], msg counterMsg) {
+			if _, ok := msg.(get); ok {
+				senders <- self.Raw().Sender() != nil
+				self.Raw().Respond(42)
+			}
+		})
+	})
+	got := make(chan error, 1)
+	spawn(t, sys, "asker", func() actor.Behavior[string] {
+		return actor.BehaviorFunc[string](func(self *actor.Self[string], _ string) {
+			self.Go("ask", func(f *fiber.Fiber) error {
+				n, err := actor.Ask(f, raw, get{}, actor.Within(patience))
+				if err == nil && n != 42 {
+					err = fmt.Errorf("Ask = %d; want 42", n)
+				}
+				got <- err
+				return nil
+			})
+		})
+	}).Send("go")
+	if !recv(t, senders, "the request") {
+		t.Error("Raw().Sender() = nil in the turn of an Ask; want its reply address")
+	}
+	if err := recv(t, got, "the reply"); err != nil {
+		t.Fatal(err)
+	}
+}

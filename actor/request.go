@@ -82,7 +82,26 @@ type replyState struct {
 	answer   func(any)               // BindReply's: takes the reply instead of proc; nil for Ask and Call
 	asker    *actorCell              // Ask's: the asking actor, when it shares the responder's worker pool; dropped by deliver
 	slot     bridge.RequestSlot      // the asker's side of an Ask, kept here by the bridge (its fields are handed over with the request and the reply)
+	bare     bool                    // sent without protoactor's envelope (see bareTo); set before the request is sent
 }
+
+// bareTo reports whether a request to the actor of cell goes without
+// protoactor's envelope: a Weft actor of this process reads the reply
+// address from the request (and Self.Raw's context gives it as the
+// sender), and an unbounded mailbox of package mailbox (the default)
+// refuses nothing, so that no rejection needs a sender to go to. A
+// bounded mailbox answers a refused request's sender, and a protoactor
+// mailbox is not known: they get the envelope.
+func bareTo(cell *actorCell) bool {
+	if cell == nil {
+		return false
+	}
+	mb := cell.mailbox()
+	return mb != nil && mb.Cap() == 0
+}
+
+// Bare implements [bridge.Addressee].
+func (st *replyState) Bare() bool { return st.bare }
 
 // openSet is the set of requests an actor has received and not answered:
 // when the actor stops or restarts, they fail, so that their askers learn
@@ -265,6 +284,7 @@ func bridgeOpts(d time.Duration, buf *[1]bridge.WaitOption) []bridge.WaitOption 
 func Ask[Q RequestOf[P, R], P, R any](f *fiber.Fiber, to Ref[P], req Q, opts ...WaitOption) (R, error) {
 	pid := to.pidOrPanic("Ask")
 	st, msg := bind[P](req)
+	st.bare = bareTo(to.cell)
 	var soon *actorCell // the target, if its run is marked (see cellDispatcher)
 	if to.cell != nil && to.cell.sched.pool != nil {
 		if me := cellOf(f); me != nil && me.sched.pool == to.cell.sched.pool {
@@ -316,6 +336,7 @@ func Call[Q RequestOf[P, R], P, R any](ctx context.Context, to Ref[P], req Q, op
 		}
 	}
 	st, msg := bind[P](req)
+	st.bare = bareTo(to.cell)
 	var stopped <-chan struct{}
 	if to.cell != nil {
 		stopped = to.cell.stopped() // a Weft actor: no watch needed

@@ -195,17 +195,17 @@ func (h *Host) link(f *fiber.Fiber, wait string) probeLink {
 // forward records that f waits on request id and hands the probe to the
 // request's target, if it is a host of the directory.
 func (h *Host) forward(p *probe, f *fiber.Fiber, id uint32, r *pendingRequest) {
-	if h.replyPID == nil {
+	if h.reply() == nil {
 		return
 	}
 	l := h.link(f, "request to "+r.target.String())
-	l.req, l.replyID = id, h.replyPID.Id
+	l.req, l.replyID = id, h.reply().Id
 	p.links = append(p.links, l)
 	t := h.dir.lookup(r.target)
 	if t == nil {
 		return // not a host of the directory (remote, plain protoactor): unknown
 	}
-	tag := servingTag{h.replyPID.Id, id}
+	tag := servingTag{h.reply().Id, id}
 	t.post(func() { t.probeAt(p, tag) })
 }
 
@@ -352,8 +352,8 @@ func (h *Host) deadlock(p *probe) {
 
 // failRequest fails request id of f with err, if f still waits on it.
 func (h *Host) failRequest(id uint32, f *fiber.Fiber, err error) {
-	if h.replyPID != nil {
-		h.dir.release(servingTag{h.replyPID.Id, id})
+	if h.reply() != nil {
+		h.dir.release(servingTag{h.reply().Id, id})
 	}
 	if r := h.requests[id]; r != nil && r.waker.Fiber() == f {
 		delete(h.requests, id)

@@ -41,23 +41,20 @@ type Host struct {
 	sys       *actor.ActorSystem
 	self      *actor.PID
 	turn      actor.Context // the current turn's context; nil between turns
+	serving   *actor.PID    // the reply address of a bare request the turn delivers (see Serving)
 	receivers []*receiveWait
 	// requests waiting for replies, by RequestId of their sender PID; nil
 	// until the first request, as watched
 	requests    map[uint32]*pendingRequest
-	lastRequest uint32
 	watched     []*watchCount   // request targets watched, with their pending requests
 	userWatched map[pidKey]bool // actors watched with Host.Watch
-	replyPID    *actor.PID      // the host's reply process, from the first request while the actor runs
-	watcherPID  *actor.PID      // the actor's PID as a watcher, from its first watch: see Host.watch
 	logger      *slog.Logger    // nil: discard (see log)
 	stopWait    time.Duration
-	running     bool // between Started and the stop
+	lastRequest uint32 // next to the flags below, to save space
+	running     bool   // between Started and the stop
 	stopped     bool
 	labelled    bool        // the scheduler has the actor's profile labels (owned by the turns)
 	gone        atomic.Bool // the stop has begun: post makes no scheduler any more
-	// a stopped deadline timer for the next bounded wait (wait.go)
-	spareDeadline *deadline
 
 	mon     *fiber.Monitor        // WithMonitor; nil: none
 	dir     *Directory            // WithDirectory; nil: none
@@ -79,7 +76,19 @@ type hostCold struct {
 	// loaders with queued keys, dispatched when every fiber is suspended
 	pendingLoads []interface{ dispatch() }
 	probe        probeState // deadlock detection state (deadlock.go), once the host requests or serves
-	// what the options of the current wait write to (see waitOptions)
+	// A host that requests (which makes its cold state for the deadlock
+	// probes) keeps these here, so that an idle actor does not carry them:
+	replyPID      *actor.PID // the host's reply process, from the first request while the actor runs
+	watcherPID    *actor.PID // the actor's PID as a watcher, from its first watch: see Host.watch
+	spareDeadline *deadline  // a stopped deadline timer for the next bounded wait (wait.go)
+}
+
+// reply returns the host's reply PID; nil before its first request.
+func (h *Host) reply() *actor.PID {
+	if h.cold == nil {
+		return nil
+	}
+	return h.cold.replyPID
 }
 
 // more returns the host's cold state, making it on first use.
@@ -290,7 +299,7 @@ func (h *Host) Turn() actor.Context { return h.turn }
 // deadlock detection (see [DeadlockError]).
 func (h *Host) Spawn(name string, fn func(*fiber.Fiber) error, opts ...fiber.SpawnOption) *fiber.Fiber {
 	if h.detect() > 0 && h.turn != nil {
-		if sender := h.turn.Sender(); sender != nil && sender.RequestId != 0 {
+		if sender := h.Sender(); sender != nil && sender.RequestId != 0 {
 			return h.spawnServing(sender, name, fn, opts)
 		}
 	}
@@ -311,7 +320,26 @@ func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 	} else {
 		h.receive(c, handler)
 	}
-	h.turn = nil
+	h.turn, h.serving = nil, nil
+}
+
+// Serving tells the host, in a turn, the reply address of the request
+// the turn delivers when it came without protoactor's envelope (see
+// [Addressee.Bare]): [Host.Sender] returns it, as the envelope's sender.
+// Call it before [Host.Receive]; it holds for that turn.
+func (h *Host) Serving(pid *actor.PID) { h.serving = pid }
+
+// Sender returns the sender of the current turn's message: its envelope's,
+// or the reply address given to [Host.Serving]; nil between turns and for
+// a message without either.
+func (h *Host) Sender() *actor.PID {
+	if h.serving != nil {
+		return h.serving
+	}
+	if h.turn == nil {
+		return nil
+	}
+	return h.turn.Sender()
 }
 
 // monitoredReceive runs a turn recorded in the host's monitor.
@@ -386,7 +414,7 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 		if t, ok := m.(*actor.Terminated); ok && len(h.watched)+len(h.userWatched) > 0 {
 			h.targetDown(t)
 		}
-		if len(h.receivers) == 0 || !h.deliver(m, c.Sender()) {
+		if len(h.receivers) == 0 || !h.deliver(m, h.Sender()) {
 			handler(c)
 		}
 	}
@@ -428,15 +456,15 @@ func (h *Host) stop() {
 	}
 	h.receivers = nil
 	h.stopProbes()
-	if h.dir != nil && h.replyPID != nil { // it joined at its first request
+	if h.dir != nil && h.reply() != nil { // it joined at its first request
 		h.dir.remove(h)
 	}
 	if h.turn != nil {
 		h.unwatchAll()
 	}
-	if h.replyPID != nil {
-		h.sys.ProcessRegistry.Remove(h.replyPID)
-		h.replyPID = nil
+	if p := h.reply(); p != nil {
+		h.sys.ProcessRegistry.Remove(p)
+		h.cold.replyPID = nil
 	}
 	if h.cold != nil && h.cold.onStop != nil {
 		h.cold.onStop()
@@ -466,14 +494,15 @@ func (h *Host) log() *slog.Logger {
 // so an actor that never requests costs the directory nothing). It must
 // be called while the actor runs.
 func (h *Host) replyAddr() *actor.PID {
-	if h.replyPID == nil {
+	c := h.more()
+	if c.replyPID == nil {
 		reg := h.sys.ProcessRegistry
-		h.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
+		c.replyPID, _ = reg.Add(replyProcess{h}, h.self.Id+"$weft-replies"+reg.NextId())
 		if h.dir != nil {
 			h.dir.add(h)
 		}
 	}
-	return h.replyPID
+	return c.replyPID
 }
 
 // stopContext bounds the wait of a stop for Await calls (by the host's

@@ -165,19 +165,20 @@ func (h *Host) dropWatch(key pidKey) bool {
 // the actor's own PID would keep the stopped actor's process, mailbox and
 // state reachable through its cache, this one keeps a few strings.
 func (h *Host) watch(target *actor.PID) {
-	if h.watcherPID == nil {
-		h.watcherPID = &actor.PID{Address: h.self.Address, Id: h.self.Id}
+	c := h.more()
+	if c.watcherPID == nil {
+		c.watcherPID = &actor.PID{Address: h.self.Address, Id: h.self.Id}
 	}
 	proc, _ := h.sys.ProcessRegistry.Get(target)
-	proc.SendSystemMessage(target, &actor.Watch{Watcher: h.watcherPID})
+	proc.SendSystemMessage(target, &actor.Watch{Watcher: c.watcherPID})
 }
 
 func (h *Host) unwatch(target *actor.PID) {
-	if h.watcherPID == nil {
+	if h.cold == nil || h.cold.watcherPID == nil {
 		return // watched nothing
 	}
 	proc, _ := h.sys.ProcessRegistry.Get(target)
-	proc.SendSystemMessage(target, &actor.Unwatch{Watcher: h.watcherPID})
+	proc.SendSystemMessage(target, &actor.Unwatch{Watcher: h.cold.watcherPID})
 }
 
 // watchCount counts the pending requests to a watched request target.
@@ -317,6 +318,12 @@ type Addressee interface {
 	// the request in, once per request: embed a [RequestSlot] in the
 	// addressee.
 	RequestSlot() *RequestSlot
+	// Bare reports whether the request goes without protoactor's
+	// envelope: the target reads the reply address from the message (it
+	// is a Weft actor of this process, whose mailbox refuses nothing), so
+	// that the bridge sends msg as it is, which saves an allocation. Its
+	// host learns the reply address from the addressee ([Host.Serving]).
+	Bare() bool
 	// HandedOn reports whether the target has handed the request on to
 	// another actor, which answers it instead. The end of the target then
 	// no longer fails the request (the target is watched for that): the
@@ -388,7 +395,11 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 		r.gen = h.more().probe.gen
 		h.armProbes()
 	}
-	h.turn.RequestWithCustomSender(target, msg, sender)
+	if to != nil && to.Bare() {
+		h.turn.Send(target, msg)
+	} else {
+		h.turn.RequestWithCustomSender(target, msg, sender)
+	}
 	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)
 	delete(h.requests, id)
 	watch.n--
@@ -538,7 +549,11 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 		}
 		defer t.putDeadline(t.deadline(p, within))
 	}
-	sys.Root.RequestWithCustomSender(target, msg, sender)
+	if to != nil && to.Bare() {
+		sys.Root.Send(target, msg)
+	} else {
+		sys.Root.RequestWithCustomSender(target, msg, sender)
+	}
 	for {
 		select {
 		case reply := <-p.reply:

@@ -601,6 +601,7 @@ func (a *slotAddressee) ReplyPID() *actor.PID             { return &a.pid }
 func (a *slotAddressee) SetReplyProcess(p actor.Process)  { a.proc = p }
 func (a *slotAddressee) RequestSlot() *bridge.RequestSlot { return &a.slot }
 func (a *slotAddressee) HandedOn() bool                   { return false }
+func (a *slotAddressee) Bare() bool                       { return false }
 
 // addressed is a request that carries its addressee.
 type addressed struct {

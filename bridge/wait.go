@@ -49,8 +49,9 @@ func suspendWithin(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout 
 //
 //go:noinline
 func suspendBounded(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout time.Duration) error {
-	c := h.spareDeadline
-	h.spareDeadline = nil
+	cold := h.more()
+	c := cold.spareDeadline
+	cold.spareDeadline = nil
 	if c == nil {
 		c = &deadline{}
 	}
@@ -68,7 +69,7 @@ func suspendBounded(f *fiber.Fiber, h *Host, w fiber.Waker, what string, timeout
 		// timer, if it can be reset) serves the next bounded wait.
 		c.s, c.w = nil, fiber.Waker{}
 		if _, ok := c.t.(resetter); ok && !h.stopped {
-			h.spareDeadline = c
+			cold.spareDeadline = c
 		}
 	}
 	return err
