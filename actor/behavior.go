@@ -402,15 +402,19 @@ func (a hostedActor[M]) Receive(c pa.Context) {
 	if !s.plain {
 		// A request comes from Ask, Call or Forward with a sender, or bare
 		// from Ask or Call (see bareTo) before anyone took it; a copy that
-		// an actor sent on with Ref.Send stays that actor's.
+		// an actor sent on with Ref.Send stays that actor's. The host
+		// learns the reply address of a bare one (and forgets the last
+		// turn's, which a panic may have left).
+		var serving *pa.PID
 		if rc, ok := c.Message().(carrier); ok {
 			if c.Sender() != nil {
 				s.take(rc)
 			} else if st := rc.weftState(); st != nil && st.bare && st.holder.Load() == nil && !st.handed.Load() {
-				s.host.Serving(&st.pid)
+				serving = &st.pid
 				s.take(rc)
 			}
 		}
+		s.host.Serving(serving)
 	}
 	if !s.answers {
 		// Most actors never answer a request: their turns skip the flag

@@ -323,10 +323,10 @@ func (h *Host) Receive(c actor.Context, handler func(actor.Context)) {
 	h.turn, h.serving = nil, nil
 }
 
-// Serving tells the host, in a turn, the reply address of the request
-// the turn delivers when it came without protoactor's envelope (see
+// Serving tells the host the reply address of the request the next turn
+// delivers when it came without protoactor's envelope (see
 // [Addressee.Bare]): [Host.Sender] returns it, as the envelope's sender.
-// Call it before [Host.Receive]; it holds for that turn.
+// Call it before [Host.Receive]; it holds for that turn (nil: none).
 func (h *Host) Serving(pid *actor.PID) { h.serving = pid }
 
 // Sender returns the sender of the current turn's message: its envelope's,
