@@ -55,7 +55,7 @@ func Await[T any](f *Fiber, fn func(ctx context.Context) (T, error)) (T, error) 
 			}
 		}, p
 	})
-	if werr := f.suspend("await", "", nil); werr != nil {
+	if werr := f.suspend("await", nil); werr != nil {
 		return zero, werr
 	}
 	if pe != nil {

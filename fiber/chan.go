@@ -80,7 +80,7 @@ func (c *Chan[T]) Send(f *Fiber, v T) error {
 	}
 	w := &waiter[T]{f: f, v: v}
 	c.sendq.push(w)
-	if err := f.suspend("chan send", "", w); err != nil {
+	if err := f.suspend("chan send", w); err != nil {
 		return err
 	}
 	if !w.ok {
@@ -126,7 +126,7 @@ func (c *Chan[T]) Recv(f *Fiber) (T, error) {
 	}
 	w := &waiter[T]{f: f}
 	c.recvq.push(w)
-	if err := f.suspend("chan recv", "", w); err != nil {
+	if err := f.suspend("chan recv", w); err != nil {
 		return zero, err
 	}
 	if !w.ok {

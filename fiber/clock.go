@@ -50,7 +50,8 @@ func (f *Fiber) Sleep(d time.Duration) error {
 	c := &alarm{s: s, w: f.waker()}
 	s.timers++
 	t := s.clock.AfterFunc(d, c.ring)
-	err := f.suspend("sleep", d.String(), nil)
+	f.waitN = int64(d)
+	err := f.suspend("sleep", nil)
 	if err != nil && t.Stop() {
 		s.timers--
 		*c = alarm{} // the stopped timer never calls ring

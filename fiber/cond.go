@@ -25,7 +25,7 @@ type Cond struct {
 func (c *Cond) Wait(f *Fiber) error {
 	w := &waiter[struct{}]{f: f}
 	c.q.push(w)
-	return f.suspend("cond", "", w)
+	return f.suspend("cond", w)
 }
 
 // Signal wakes the fiber that has waited longest, if any, and reports

@@ -39,5 +39,5 @@ func (e *Event) Wait(f *Fiber) error {
 	}
 	w := &waiter[struct{}]{f: f}
 	e.q.push(w)
-	return f.suspend("event", "", w)
+	return f.suspend("event", w)
 }

@@ -72,7 +72,7 @@ type Fiber struct {
 	wakeErr   error
 	waitNode  interface{ unlink() }
 	waitWhat  string
-	waitOn    string
+	waitN     int64 // a Sleep's duration, a semaphore's weight: for Info (see waitDetail)
 	waitFor   any   // *Fiber (join) or *Mutex (its holder): the fiber this wait depends on
 	waitSince int64 // by the scheduler's clock (see Scheduler.stamp)
 
@@ -200,13 +200,13 @@ func (f *Fiber) exit() {
 		f.shielded = true
 		for f.children.n > 0 {
 			f.waitFor = f.children.head
-			f.suspend("children", "", nil)
+			f.suspend("children", nil)
 		}
 		f.shielded = false
 	}
 	f.state = StateDone
 	f.fn = nil
-	f.waitWhat, f.waitOn = "", ""
+	f.waitWhat = ""
 	if f.ctxCancel != nil {
 		f.ctxCancel(nil)
 	}
@@ -233,7 +233,7 @@ func (f *Fiber) exit() {
 // if not nil, is unlinked from its wait queue when f is cancelled. A
 // cancelled fiber does not park: suspend returns at once (unless f is
 // shielded, waiting for its children).
-func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
+func (f *Fiber) suspend(what string, node interface{ unlink() }) error {
 	s := f.s
 	if s.current != f {
 		misuse("suspension point (" + what + ") reached from outside the fiber")
@@ -253,12 +253,12 @@ func (f *Fiber) suspend(what, on string, node interface{ unlink() }) error {
 		return f.cancelled
 	}
 	f.state = StateSuspended
-	f.waitNode, f.waitWhat, f.waitOn = node, what, on
+	f.waitNode, f.waitWhat = node, what
 	f.waitSince = s.stamp()
 	f.park()
 	err := f.wakeErr
 	f.wakeErr = nil
-	f.waitWhat, f.waitOn, f.waitFor = "", "", nil
+	f.waitWhat, f.waitFor = "", nil
 	return err
 }
 
@@ -317,7 +317,7 @@ func (f *Fiber) Join(child *Fiber) error {
 		w := &waiter[struct{}]{f: f}
 		child.joiners.push(w)
 		f.waitFor = child
-		if err := f.suspend("join", child.Name(), w); err != nil {
+		if err := f.suspend("join", w); err != nil {
 			return err
 		}
 	}
@@ -433,14 +433,36 @@ func (f *Fiber) Info() Info {
 	}
 	if f.state == StateSuspended {
 		in.WaitingOn, in.Since = f.waitWhat, f.s.timeAt(f.waitSince)
-		if f.waitOn != "" {
-			in.WaitingOn += " " + f.waitOn
+		if on := f.waitDetail(); on != "" {
+			in.WaitingOn += " " + on
 		}
 		if w := f.WaitingFor(); w != nil {
 			in.WaitingFor = w.id
 		}
 	}
 	return in
+}
+
+// waitDetail describes what a suspended fiber waits on beyond its kind of
+// wait (the child it joins, the holder of its mutex, its sleep's length,
+// the weight it asks of a semaphore),
+// made when asked for: a suspension records the parts, not the text.
+func (f *Fiber) waitDetail() string {
+	switch f.waitWhat {
+	case "sleep":
+		return time.Duration(f.waitN).String()
+	case "semaphore":
+		return strconv.FormatInt(f.waitN, 10)
+	case "join":
+		if c, ok := f.waitFor.(*Fiber); ok {
+			return c.Name()
+		}
+	case "mutex":
+		if m, ok := f.waitFor.(*Mutex); ok && m.owner != nil {
+			return "held by " + m.owner.Name()
+		}
+	}
+	return ""
 }
 
 // WaitingFor returns the fiber that f, suspended, depends on to be woken:

@@ -87,7 +87,7 @@ func (g *Group) Wait(f *Fiber) error {
 	for g.members.n > 0 {
 		w := &waiter[struct{}]{f: f}
 		g.waiters.push(w)
-		if err := f.suspend("group", "", w); err != nil {
+		if err := f.suspend("group", w); err != nil {
 			return err
 		}
 	}

@@ -30,7 +30,7 @@ func (m *Mutex) Lock(f *Fiber) error {
 	w := &waiter[struct{}]{f: f}
 	m.q.push(w)
 	f.waitFor = m
-	return f.suspend("mutex", "held by "+m.owner.Name(), w)
+	return f.suspend("mutex", w)
 }
 
 // TryLock locks m for f if it is free and reports whether it did. It does

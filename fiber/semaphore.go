@@ -55,7 +55,8 @@ func (s *Semaphore) Acquire(f *Fiber, n int64) error {
 	}
 	w := &semWaiter{waiter: waiter[int64]{f: f, v: n}, s: s}
 	s.q.push(&w.waiter)
-	return f.suspend("semaphore", strconv.FormatInt(n, 10), w)
+	f.waitN = n
+	return f.suspend("semaphore", w)
 }
 
 // TryAcquire acquires a weight of n if it is available without waiting,

@@ -49,7 +49,7 @@ func (s *Scheduler) Suspend(f *Fiber, what string) error {
 	if f.s != s {
 		misuse("Scheduler.Suspend: the fiber belongs to another scheduler")
 	}
-	return f.suspend(what, "", nil)
+	return f.suspend(what, nil)
 }
 
 // Wake makes the fiber ready again, so that its pending [Scheduler.Suspend]
