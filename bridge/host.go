@@ -381,7 +381,9 @@ func (h *Host) receive(c actor.Context, handler func(actor.Context)) {
 			panic("bridge: Host reused after its actor stopped or restarted; create the Host in the actor's producer")
 		}
 		h.self, h.sys = c.Self(), c.ActorSystem()
-		h.started = h.now().UnixNano()
+		if t := h.now(); !t.IsZero() { // a clock that reads the zero time leaves it unknown
+			h.started = t.UnixNano()
+		}
 		if s := h.sched.Load(); s != nil {
 			s.SetProfileLabels("weft.actor", h.self.Id)
 			h.labelled = true
