@@ -332,6 +332,17 @@ type Addressee interface {
 	HandedOn() bool
 }
 
+// sendRequest sends a request of Request or Call from sc: with sender as
+// its envelope's, or as it is if its addressee says so (see
+// Addressee.Bare).
+func sendRequest(sc actor.SenderContext, target *actor.PID, msg any, sender *actor.PID, to Addressee) {
+	if to != nil && to.Bare() {
+		sc.Send(target, msg)
+	} else {
+		sc.RequestWithCustomSender(target, msg, sender)
+	}
+}
+
 // handedOn reports whether a request's addressee says it was handed on.
 func handedOn(to Addressee) bool { return to != nil && to.HandedOn() }
 
@@ -395,11 +406,7 @@ func request(f *fiber.Fiber, target *actor.PID, msg any, to Addressee, opts []Wa
 		r.gen = h.more().probe.gen
 		h.armProbes()
 	}
-	if to != nil && to.Bare() {
-		h.turn.Send(target, msg)
-	} else {
-		h.turn.RequestWithCustomSender(target, msg, sender)
-	}
+	sendRequest(h.turn, target, msg, sender, to)
 	err := suspendWithin(f, h, r.waker, "request", cfg.timeout)
 	delete(h.requests, id)
 	watch.n--
@@ -549,11 +556,7 @@ func call(ctx context.Context, sys *actor.ActorSystem, target *actor.PID, msg an
 		}
 		defer t.putDeadline(t.deadline(p, within))
 	}
-	if to != nil && to.Bare() {
-		sys.Root.Send(target, msg)
-	} else {
-		sys.Root.RequestWithCustomSender(target, msg, sender)
-	}
+	sendRequest(sys.Root, target, msg, sender, to)
 	for {
 		select {
 		case reply := <-p.reply:
